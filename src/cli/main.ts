@@ -1,0 +1,116 @@
+/**
+ * The top level: the only place that turns errors into a message and an exit
+ * status. Everything below throws GocpuError (or returns how the remote ended).
+ */
+import { basename } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { loadConfig } from '../config/config-file.js';
+import { resolveTargetHost } from '../config/host.js';
+import { type Target, targetFromElf, targetFromProgramName, isGoArch } from '../config/target.js';
+import { GocpuError, isGocpuError } from '../errors.js';
+import { planRun } from '../run/plan.js';
+import { runRemote } from '../run/run.js';
+import { parseGocpuArgs } from './args.js';
+import { statusFor } from './exit.js';
+import { rawArgs, rawEnv } from './raw-argv.js';
+import { USAGE } from './usage.js';
+export { exitWith } from './exit.js';
+
+/** gocpu's own failures exit 125, as env(1) and docker do for theirs. */
+export const EXIT_GOCPU_FAILURE = 125;
+
+const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
+
+function version(): string {
+  const pkg = new URL('../../../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
+}
+
+function report(e: unknown): number {
+  if (isGocpuError(e)) {
+    process.stderr.write(e.oneLine() + '\n');
+    if (process.env.GOCPU_DEBUG && e.cause) process.stderr.write(`gocpu: debug: cause: ${String((e.cause as Error).stack ?? e.cause)}\n`);
+  } else {
+    const err = e as Error;
+    process.stderr.write(`gocpu: local: internal error: ${err?.message ?? String(e)} (please report it; GOCPU_DEBUG=1 shows the stack)\n`);
+    if (process.env.GOCPU_DEBUG) process.stderr.write(`${err?.stack}\n`);
+  }
+  return EXIT_GOCPU_FAILURE;
+}
+
+function targetFor(explicit: Target | undefined, program: string, env: NodeJS.ProcessEnv): Target {
+  if (explicit) return explicit;
+  const elf = program.includes('/') ? targetFromElf(program) : undefined;
+  if (elf) return elf;
+  if (env.GOARCH && isGoArch(env.GOARCH)) return { goos: 'linux', goarch: env.GOARCH };
+  throw new GocpuError('NO_TARGET', `cannot tell which architecture ${program} needs`, {
+    hint: 'pass --target linux/ARCH or set GOARCH',
+  });
+}
+
+/** argv: [program name, ...arguments], as process.argv.slice(1). */
+export async function main(argv: string[]): Promise<number> {
+  const env = process.env;
+  const name = basename(argv[0] ?? 'gocpu');
+  const args = argv.slice(1);
+  let forward: ((signal: string) => void) | undefined;
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (forward && signals === 1) {
+      forward(sig);
+      return;
+    }
+    // Before the test started, or a second time: stop now. The remote side
+    // cleans up when the connection drops (sshfs sees EOF and unmounts).
+    process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGTERM' ? 15 : sig === 'SIGHUP' ? 1 : 3));
+  };
+  try {
+    let target = targetFromProgramName(name);
+    let host: string | undefined;
+    let commandIndex = 0;
+    let generic = false;
+    if (!target) {
+      const parsed = parseGocpuArgs(args);
+      if (parsed.verb === 'help') {
+        process.stdout.write(USAGE + '\n');
+        return 0;
+      }
+      if (parsed.verb === 'version') {
+        process.stdout.write(`gocpu ${version()}\n`);
+        return 0;
+      }
+      commandIndex = parsed.commandIndex;
+      host = parsed.host;
+      generic = parsed.verb === 'generic';
+      const program = args[commandIndex];
+      if (program === undefined) throw new GocpuError('USAGE', 'no program given', { hint: USAGE.split('\n')[1].trim() });
+      target = targetFor(parsed.target, program, env);
+    }
+    const command = rawArgs(args).slice(commandIndex);
+    if (command.length === 0) throw new GocpuError('USAGE', 'no program given', { hint: `usage: ${name} PROGRAM [ARGS...]` });
+    const config = loadConfig(env);
+    const plan = planRun({
+      target,
+      host: host ?? resolveTargetHost(target, env, config),
+      command,
+      cwd: process.cwd(),
+      env,
+      rawEnv: rawEnv(env),
+      config,
+      generic,
+    });
+    for (const s of FORWARDED_SIGNALS) process.on(s, onSignal);
+    const end = await runRemote(
+      plan,
+      { stdin: process.stdin.isTTY ? null : process.stdin, stdout: process.stdout, stderr: process.stderr },
+      env,
+      { onSignalForwarder: (f) => (forward = f) },
+    );
+    return statusFor(end);
+  } catch (e) {
+    return report(e);
+  } finally {
+    for (const s of FORWARDED_SIGNALS) process.off(s, onSignal);
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * The run header: shell assignments that run.sh reads from its stdin (exactly
+ * `length` bytes) and evals. Everything the remote needs that is private (the
+ * forwarded environment) or arbitrary bytes (argv) travels here rather than on a
+ * command line, where every user of a shared box could read it in /proc/PID/cmdline
+ * and where the login shell would get a say in the quoting.
+ */
+import { quoteBytes, shellQuote } from '../util/shell-quote.js';
+import { remoteScript } from './scripts.js';
+
+export interface RunHeader {
+  cwd: string;
+  /** Paths mounted into the view, none below another. */
+  exports: string[];
+  /** Remote stdout and stderr as one stream (the local side has one pipe). */
+  merge: boolean;
+  env: [Buffer, Buffer][];
+  argv: Buffer[];
+}
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export function envBlock(env: [Buffer, Buffer][]): Buffer {
+  const lines: Buffer[] = [];
+  for (const [k, v] of env) {
+    const name = k.toString('latin1');
+    if (!NAME.test(name)) continue; // sh cannot export it; the caller filters and warns
+    lines.push(Buffer.from(`export ${name}=`), quoteBytes(v), Buffer.from('\n'));
+  }
+  return Buffer.concat(lines);
+}
+
+export function encodeHeader(h: RunHeader): Buffer {
+  for (const p of h.exports) {
+    if (p.includes('\n')) throw new Error(`cannot export a path with a newline: ${JSON.stringify(p)}`);
+  }
+  const assign = (name: string, value: string | Buffer) =>
+    Buffer.concat([Buffer.from(`${name}=`), typeof value === 'string' ? Buffer.from(shellQuote(value)) : quoteBytes(value), Buffer.from('\n')]);
+  const parts: Buffer[] = [
+    assign('gocpu_cwd', h.cwd),
+    assign('gocpu_exports', h.exports.join('\n')),
+    assign('gocpu_merge', h.merge ? '1' : '0'),
+    assign('gocpu_view_sh', remoteScript('view')),
+    assign('gocpu_exec_sh', remoteScript('exec')),
+  ];
+  const env = envBlock(h.env);
+  parts.push(env.length > 0 ? assign('gocpu_env', env) : Buffer.from(`gocpu_env=''\n`));
+  parts.push(Buffer.from('set --'));
+  for (const a of h.argv) parts.push(Buffer.from(' '), quoteBytes(a));
+  parts.push(Buffer.from('\n'));
+  return Buffer.concat(parts);
+}

@@ -1,0 +1,60 @@
+#!/bin/sh
+# gocpu run half (remote side, channel B). Reads the run's header from stdin
+# (shell assignments made by the local side, every value single-quoted; they carry
+# the forwarded environment, so they never appear on a command line), waits for the
+# mount half's sshfs, starts the namespace holder (view.sh) and then becomes the
+# test process through nsenter, whose exit status (or death by signal) sshd reports.
+#
+# Usage: sh -c "$(cat run.sh)" gocpu-run NONCE HEADER_BYTES
+# Reads exactly HEADER_BYTES from stdin; the rest of stdin is the test's stdin.
+set -u
+nonce=$1 hdrlen=$2
+say() { printf 'gocpu-%s %s\n' "$nonce" "$*" >&2; }
+fail() { say error "$@"; exit 125; }
+
+# dd with iflag=fullblock reads exactly hdrlen bytes and no more: head -c would
+# read ahead and swallow the test's stdin.
+hdr=$(dd bs="$hdrlen" count=1 iflag=fullblock status=none) || fail header "cannot read the run header"
+gocpu_cwd='' gocpu_exports='' gocpu_view_sh='' gocpu_exec_sh='' gocpu_env='' gocpu_merge=0
+eval "$hdr"
+unset hdr
+d=${TMPDIR:-/tmp}/gocpu.$nonce
+GOCPU_PATH=$PATH
+PATH=$PATH:/usr/sbin:/sbin
+
+# The mount half creates $d and mounts sshfs on $d/mnt; wait for either.
+i=0 seen=0
+while ! mountpoint -q "$d/mnt" 2>/dev/null; do
+  [ -e "$d/failed" ] && fail mount "sshfs ended before the mount was ready"
+  if [ -d "$d" ]; then seen=1
+  elif [ "$seen" = 1 ] || [ "$i" -gt 200 ]; then fail mount "the mount half did not start"
+  fi
+  [ "$i" -gt 3000 ] && fail mount-timeout "sshfs did not mount within 30 s"
+  sleep 0.01
+  i=$((i + 1))
+done
+
+mkfifo -m 600 "$d/ready" || fail mkfifo "cannot create $d/ready"
+GOCPU_DIR=$d GOCPU_CWD=$gocpu_cwd GOCPU_EXPORTS=$gocpu_exports \
+  unshare --user --map-root-user --mount-proc --pid --fork --kill-child \
+  sh -c "$gocpu_view_sh" gocpu-view 3>"$d/ready" </dev/null &
+holder=$!
+echo "$holder" >"$d/holder.pid"
+read -r ready <"$d/ready" || ready=
+if [ "$ready" != ready ]; then
+  wait "$holder"
+  fail view "could not build the namespace (unshare exit $?)"
+fi
+
+# pid 1 of the new pid namespace is the holder's only child.
+p1=$(cat "/proc/$holder/task/$holder/children" 2>/dev/null) || p1=
+p1=${p1%% *}
+[ -n "$p1" ] || fail view "cannot find the namespace's pid 1"
+
+# exec, not a child: a death by signal must reach sshd as the exit signal. A
+# shell waiting for nsenter would only see 128+N, indistinguishable from exit(128+N).
+export GOCPU_ENV="$gocpu_env" GOCPU_PATH
+# Our pid survives the exec: the local side signals our child (the test) through it.
+say pid "$$"
+exec nsenter --target "$p1" --user --mount --pid --root --wd --preserve-credentials \
+  sh -c "$gocpu_exec_sh" gocpu-exec "$nonce" "$gocpu_merge" "$@"

@@ -1,0 +1,46 @@
+/**
+ * The mount half: one exec channel runs mount.sh, whose `sshfs -o passive` speaks
+ * SFTP on the channel's stdin/stdout to the server inside this process. Ending our
+ * side of the stream makes sshfs unmount; mount.sh then removes the run's remote
+ * directory and the namespace holder, and exits.
+ */
+import type { Client, ClientChannel } from 'ssh2';
+import { exec } from '../ssh/connect.js';
+import { ExportTable } from '../sftp/exports.js';
+import { startSftpServer } from '../sftp/server.js';
+import { remoteScript } from '../remote/scripts.js';
+import { shellJoin } from '../util/shell-quote.js';
+import { ControlStream } from './control.js';
+import type { RunPlan } from './plan.js';
+
+export interface Mount {
+  control: ControlStream;
+  /** Resolves when the mount half's channel has closed (remote cleanup done). */
+  closed: Promise<{ code: number | null }>;
+  stop(): Promise<void>;
+}
+
+export async function startMount(client: Client, plan: RunPlan): Promise<Mount> {
+  const command = shellJoin(['sh', '-c', remoteScript('mount'), 'gocpu-mount', plan.nonce, plan.sshfs, plan.sshfsOptions]);
+  const channel: ClientChannel = await exec(client, command);
+  const control = new ControlStream(plan.nonce, process.stderr);
+  channel.stderr.pipe(control);
+  let exitCode: number | null = null;
+  channel.on('exit', (code: number | null) => {
+    exitCode = code;
+  });
+  const closed = new Promise<{ code: number | null }>((resolve) => {
+    channel.on('close', () => resolve({ code: exitCode }));
+  });
+  const server = startSftpServer(channel, new ExportTable(plan.exports));
+  return {
+    control,
+    closed,
+    async stop() {
+      server.close();
+      const timer = setTimeout(() => channel.close(), 5000);
+      await closed;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * The run half: one exec channel runs run.sh, which reads the run header from
+ * stdin, waits for the mount, builds the view and becomes the test. Its stdout is
+ * the test's stdout byte for byte; its stderr is ours until the exec marker, the
+ * test's after it; its exit status or signal is the test's.
+ */
+import type { Client, ClientChannel } from 'ssh2';
+import { GocpuError } from '../errors.js';
+import { exec } from '../ssh/connect.js';
+import { encodeHeader } from '../remote/header.js';
+import { remoteScript } from '../remote/scripts.js';
+import { shellJoin } from '../util/shell-quote.js';
+import type { RemoteEnd } from '../gotest/exit-status.js';
+import { ControlStream } from './control.js';
+import type { Mount } from './mount.js';
+import type { RunPlan } from './plan.js';
+import { explainRemoteFailure } from './remote-errors.js';
+
+export interface ProgramIo {
+  stdin: NodeJS.ReadableStream | null;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+export interface Program {
+  /** The test's end, or a GocpuError if it never started. */
+  end: Promise<RemoteEnd>;
+  /** The remote pid of run.sh (then nsenter), once known: the test is its child. */
+  pid(): number | undefined;
+  channel: ClientChannel;
+}
+
+function waitFor<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((r) => {
+    timer = setTimeout(() => r(undefined), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+export async function startProgram(client: Client, plan: RunPlan, io: ProgramIo, mount: Mount): Promise<Program> {
+  const header = encodeHeader({ cwd: plan.cwd, exports: plan.viewExports, merge: plan.merge, env: plan.env, argv: plan.argv });
+  const command = shellJoin(['sh', '-c', remoteScript('run'), 'gocpu-run', plan.nonce, String(header.length)]);
+  const channel = await exec(client, command);
+  let remotePid: number | undefined;
+  const control = new ControlStream(plan.nonce, io.stderr, (l) => {
+    if (l.word === 'pid') remotePid = Number(l.detail);
+  });
+  channel.stderr.pipe(control);
+  channel.pipe(io.stdout as NodeJS.WritableStream, { end: false });
+  const controlDone = new Promise<void>((r) => control.on('finish', r));
+
+  let exit: RemoteEnd | undefined;
+  channel.on('exit', (code: number | null, signal?: string) => {
+    exit = signal ? { signal } : { code: code ?? 255 };
+  });
+  const closed = new Promise<void>((r) => channel.on('close', r));
+
+  channel.write(header);
+  const stdin = io.stdin;
+  if (stdin) stdin.pipe(channel);
+  else channel.end();
+
+  const end = (async (): Promise<RemoteEnd> => {
+    await closed;
+    await waitFor(controlDone, 2000);
+    if (stdin) {
+      stdin.unpipe(channel);
+      (stdin as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+    }
+    if (!control.started) {
+      // The mount half's messages say why more often than ours; let them arrive.
+      await waitFor(mount.closed, 3000);
+      throw explainRemoteFailure({
+        host: plan.host,
+        errors: [...mount.control.errors(), ...control.errors()],
+        other: [...mount.control.other, ...control.other],
+        exitCode: exit && 'code' in exit ? exit.code : null,
+      });
+    }
+    if (!exit) {
+      throw new GocpuError('REMOTE_LOST', `the connection to ${plan.host} ended while the test ran, without an exit status`, {
+        side: 'remote',
+        hint: 'check the network and the remote host; run `gocpu doctor` for this host',
+      });
+    }
+    return exit;
+  })();
+  end.catch(() => {});
+  return { end, pid: () => remotePid, channel };
+}

@@ -1,0 +1,48 @@
+/**
+ * One remote run, top to bottom:
+ *   1. connect (ssh config, agent/keys, known_hosts: src/ssh)
+ *   2. start the mount half: remote sshfs -o passive <-> our SFTP server
+ *   3. start the run half: header on stdin, wait for the mount, namespace, exec
+ *   4. relay stdio and signals until the test ends
+ *   5. close: end the SFTP stream (sshfs unmounts, mount.sh removes the run's
+ *      remote dir and its namespace), wait for that, close the connection.
+ * Every resource is registered for cleanup as it is acquired; cleanup runs in
+ * `finally`, and a failed cleanup is a warning, not the run's result.
+ */
+import { resolveHostConfig } from '../ssh/ssh-config.js';
+import { closeClient, connect } from '../ssh/connect.js';
+import type { RemoteEnd } from '../gotest/exit-status.js';
+import { Cleanup } from '../util/cleanup.js';
+import { startMount } from './mount.js';
+import type { RunPlan } from './plan.js';
+import { type ProgramIo, startProgram } from './program.js';
+import { signalRemote } from './signals.js';
+
+export interface RunHooks {
+  /** Called with a function that forwards a signal to the remote test. */
+  onSignalForwarder?: (forward: ((signal: string) => void) | undefined) => void;
+}
+
+export async function runRemote(plan: RunPlan, io: ProgramIo, env: NodeJS.ProcessEnv, hooks: RunHooks = {}): Promise<RemoteEnd> {
+  const cleanup = new Cleanup();
+  try {
+    const hostConfig = resolveHostConfig(plan.host, { configFile: env.GOCPU_SSH_CONFIG || undefined, env });
+    const client = await connect(hostConfig);
+    cleanup.add('close the ssh connection', () => closeClient(client));
+
+    const mount = await startMount(client, plan);
+    cleanup.add('unmount and remove the remote run directory', () => mount.stop());
+
+    const program = await startProgram(client, plan, io, mount);
+    hooks.onSignalForwarder?.((signal) => {
+      signalRemote(client, program.channel, program.pid(), signal).catch(() => {});
+    });
+    try {
+      return await program.end;
+    } finally {
+      hooks.onSignalForwarder?.(undefined);
+    }
+  } finally {
+    await cleanup.run();
+  }
+}
