@@ -1,0 +1,46 @@
+# gocpu: `make demo` and `make test` do everything on a fresh Debian 12 machine (as root).
+SHELL := /bin/bash
+NODE_BIN := node_modules/.bin
+TESTHOST := hack/testhost
+
+.PHONY: all deps build demo test unit e2e lint testhost testhost-down install clean
+
+all: build
+
+deps:
+	hack/install-deps
+
+node_modules: package.json package-lock.json
+	npm ci
+	@touch node_modules
+
+build: node_modules
+	$(NODE_BIN)/tsc -p tsconfig.json
+
+lint:
+	shellcheck -s sh src/remote/*.sh
+	shellcheck hack/testhost hack/install-deps hack/testhost-check .ci/run
+
+testhost: deps
+	$(TESTHOST) up
+
+testhost-down:
+	$(TESTHOST) down
+
+# The main job: GOARCH=arm64 go test ./... on examples/, each test binary run on the
+# throwaway arm64-capable test host through the auto-discovered go_linux_arm64_exec.
+demo: deps build testhost
+	eval "$$($(TESTHOST) env)" && export PATH="$(CURDIR)/bin:$$PATH" && \
+	  cd examples && GOARCH=arm64 go test -count=1 -v ./...
+
+test: deps build lint testhost
+	node --test dist/test/
+
+unit: build
+	node --test dist/test/util dist/test/remote dist/test/gotest dist/test/config dist/test/run dist/test/ssh dist/test/sftp
+
+install: build
+	npm install -g .
+
+clean:
+	rm -rf dist

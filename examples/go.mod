@@ -1,0 +1,3 @@
+module example.com/gocpu-examples
+
+go 1.19
