@@ -1,0 +1,216 @@
+/**
+ * The SFTP server a remote `sshfs -o passive` talks to: its requests arrive on `stream`
+ * (in production an ssh2 exec channel running sshfs), our replies go back on it.
+ * Built on ssh2's server-side SFTP class for parsing and most replies (see protocol.ts).
+ *
+ * Invariants: every request gets exactly one reply (handlers return a Reply or throw, see
+ * handlers/context.ts); requests execute in arrival order (scheduler.ts); nothing a client
+ * sends can throw out of here: a packet ssh2 cannot parse ends the session cleanly.
+ */
+import type { Duplex } from 'node:stream';
+import type { ExportTable } from './exports.js';
+import { Confiner } from './confine.js';
+import { HandleTable } from './handles.js';
+import { Scheduler } from './scheduler.js';
+import { FlowControl } from './flow.js';
+import { newServerSession, PayloadReader, SSH2_VERSION_PACKET, versionPacket, type Attrs } from './protocol.js';
+import { STATUS, StatusError, toStatus } from './status.js';
+import type { Context, Reply } from './handlers/context.js';
+import { closeAll, handleClose, handleFsetstat, handleFstat, handleFsync, handleOpen, handleRead, handleWrite } from './handlers/files.js';
+import { handleOpendir, handleReaddir } from './handlers/dirs.js';
+import { handleReadlink, handleRealpath, handleSetstat, handleStat, handleStatvfs } from './handlers/metadata.js';
+import { handleHardlink, handleMkdir, handleRemove, handleRename, handleRmdir, handleSymlink } from './handlers/mutations.js';
+
+export interface SftpServerOptions {
+  log?: (line: string) => void;
+  /** Open file and directory handles allowed at once (default 4096). */
+  maxHandles?: number;
+}
+
+export interface SftpServer {
+  /** Resolves when the stream has ended and every handle is closed. Never rejects. */
+  done: Promise<void>;
+  /** Ends our side; sshfs unmounts itself on stdin EOF. */
+  close(): void;
+}
+
+/** Advertised in VERSION; sshfs uses each only when it sees it (sshfs.c, sftp_init_reply_ok). */
+const EXTENSIONS: [string, string][] = [
+  ['posix-rename@openssh.com', '1'],
+  ['statvfs@openssh.com', '2'],
+  ['hardlink@openssh.com', '1'],
+  ['fsync@openssh.com', '1'],
+];
+
+export function startSftpServer(stream: Duplex, table: ExportTable, opts: SftpServerOptions = {}): SftpServer {
+  const log = opts.log ?? (() => undefined);
+  const ctx: Context = { table, confine: new Confiner(table), handles: new HandleTable(opts.maxHandles), log };
+  let ended = false; // our side
+  let finished = false; // their side
+  let firstPacket = true;
+  const scheduler = new Scheduler((e) => log(`sftp: internal error: ${String(e)}`));
+  const flow = new FlowControl(stream, () => scheduler.size);
+
+  const send = (buf: Buffer): void => {
+    if (ended) return;
+    if (firstPacket) {
+      firstPacket = false;
+      // ssh2 sends a fixed VERSION without extensions; swap in ours.
+      if (buf.equals(SSH2_VERSION_PACKET)) buf = versionPacket(EXTENSIONS);
+    }
+    flow.write(buf);
+  };
+  const endOurSide = (): void => {
+    if (ended) return;
+    ended = true;
+    flow.close();
+    stream.end();
+  };
+
+  const sftp = newServerSession(send, endOurSide);
+  sftp.on('error', (e: Error) => {
+    log(`sftp: closing the session: ${e.message}`);
+    endOurSide();
+  });
+
+  function sendReply(id: number, r: Reply): void {
+    switch (r.kind) {
+      case 'status':
+        return sftp.status(id, r.code, r.message);
+      case 'handle':
+        return sftp.handle(id, r.handle);
+      case 'name':
+        return sftp.name(id, r.names);
+      case 'attrs':
+        return sftp.attrs(id, r.attrs);
+      case 'raw':
+        return send(r.packet);
+    }
+  }
+
+  function serve(mode: 'shared' | 'exclusive', what: string, id: number, fn: () => Promise<Reply>): void {
+    const task = async (): Promise<void> => {
+      let r: Reply;
+      try {
+        r = await fn();
+      } catch (e) {
+        const s = toStatus(e);
+        if (s.code === STATUS.PERMISSION_DENIED || s.code === STATUS.FAILURE) log(`sftp: ${what}: ${s.message}`);
+        r = { kind: 'status', code: s.code, message: s.message };
+      }
+      try {
+        sendReply(id, r);
+      } catch (e) {
+        log(`sftp: ${what}: cannot encode the reply: ${String(e)}`);
+        sftp.status(id, STATUS.FAILURE, 'Internal error');
+      }
+      flow.update();
+    };
+    if (mode === 'shared') scheduler.shared(task);
+    else scheduler.exclusive(task);
+    flow.update();
+  }
+  const path = (p: unknown): string => (typeof p === 'string' ? p : '?');
+
+  sftp.on('OPEN', (id: number, p: unknown, flags: number, attrs: Attrs) =>
+    serve('exclusive', `OPEN ${path(p)}`, id, () => handleOpen(ctx, p, flags, attrs)),
+  );
+  sftp.on('READ', (id: number, h: Buffer, offset: number, len: number) =>
+    serve('shared', 'READ', id, async () => {
+      await flow.roomToWrite();
+      return handleRead(ctx, id, h, offset, len);
+    }),
+  );
+  sftp.on('WRITE', (id: number, h: Buffer, offset: number, data: Buffer) =>
+    serve('exclusive', 'WRITE', id, () => handleWrite(ctx, h, offset, data)),
+  );
+  sftp.on('CLOSE', (id: number, h: Buffer) => serve('exclusive', 'CLOSE', id, () => handleClose(ctx, h)));
+  sftp.on('FSTAT', (id: number, h: Buffer) => serve('exclusive', 'FSTAT', id, () => handleFstat(ctx, h)));
+  sftp.on('FSETSTAT', (id: number, h: Buffer, attrs: Attrs) =>
+    serve('exclusive', 'FSETSTAT', id, () => handleFsetstat(ctx, h, attrs)),
+  );
+  sftp.on('OPENDIR', (id: number, p: unknown) => serve('exclusive', `OPENDIR ${path(p)}`, id, () => handleOpendir(ctx, p)));
+  sftp.on('READDIR', (id: number, h: Buffer) => serve('exclusive', 'READDIR', id, () => handleReaddir(ctx, h)));
+  sftp.on('STAT', (id: number, p: unknown) => serve('exclusive', `STAT ${path(p)}`, id, () => handleStat(ctx, p, true)));
+  sftp.on('LSTAT', (id: number, p: unknown) => serve('exclusive', `LSTAT ${path(p)}`, id, () => handleStat(ctx, p, false)));
+  sftp.on('REALPATH', (id: number, p: unknown) =>
+    serve('exclusive', `REALPATH ${path(p)}`, id, () => handleRealpath(ctx, p)),
+  );
+  sftp.on('READLINK', (id: number, p: unknown) =>
+    serve('exclusive', `READLINK ${path(p)}`, id, () => handleReadlink(ctx, p)),
+  );
+  sftp.on('SETSTAT', (id: number, p: unknown, attrs: Attrs) =>
+    serve('exclusive', `SETSTAT ${path(p)}`, id, () => handleSetstat(ctx, p, attrs)),
+  );
+  sftp.on('REMOVE', (id: number, p: unknown) => serve('exclusive', `REMOVE ${path(p)}`, id, () => handleRemove(ctx, p)));
+  sftp.on('MKDIR', (id: number, p: unknown, attrs: Attrs) =>
+    serve('exclusive', `MKDIR ${path(p)}`, id, () => handleMkdir(ctx, p, attrs)),
+  );
+  sftp.on('RMDIR', (id: number, p: unknown) => serve('exclusive', `RMDIR ${path(p)}`, id, () => handleRmdir(ctx, p)));
+  sftp.on('RENAME', (id: number, from: unknown, to: unknown) =>
+    serve('exclusive', `RENAME ${path(from)}`, id, () => handleRename(ctx, from, to, false)),
+  );
+  // ssh2 has already put OpenSSH's swapped arguments back in order (see protocol.ts).
+  sftp.on('SYMLINK', (id: number, linkPath: unknown, target: unknown) =>
+    serve('exclusive', `SYMLINK ${path(linkPath)}`, id, () => handleSymlink(ctx, linkPath, target)),
+  );
+  sftp.on('EXTENDED', (id: number, name: string, data: Buffer | undefined) => {
+    const r = new PayloadReader(data);
+    switch (name) {
+      case 'posix-rename@openssh.com': {
+        const [from, to] = [r.string(), r.string()];
+        return serve('exclusive', `${name} ${path(from)}`, id, () => handleRename(ctx, from, to, true));
+      }
+      case 'hardlink@openssh.com': {
+        const [from, to] = [r.string(), r.string()];
+        return serve('exclusive', `${name} ${path(from)}`, id, () => handleHardlink(ctx, from, to));
+      }
+      case 'statvfs@openssh.com': {
+        const p = r.string();
+        return serve('exclusive', `${name} ${path(p)}`, id, () => handleStatvfs(ctx, id, p));
+      }
+      case 'fsync@openssh.com': {
+        const h = r.bytes();
+        return serve('exclusive', name, id, () => handleFsync(ctx, h));
+      }
+      default:
+        return serve('exclusive', `EXTENDED ${name}`, id, async () => {
+          throw new StatusError(STATUS.OP_UNSUPPORTED, `Unsupported extension ${name}`);
+        });
+    }
+  });
+
+  stream.on('data', (chunk: Buffer | string) => {
+    if (ended || finished) return;
+    try {
+      sftp.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+    } catch (e) {
+      // ssh2's parser throws on some malformed packets (a READ whose handle string
+      // overruns the packet dereferences undefined); the session cannot continue.
+      log(`sftp: closing the session on a malformed packet: ${String(e)}`);
+      endOurSide();
+    }
+  });
+
+  let resolveDone!: () => void;
+  const done = new Promise<void>((resolve) => (resolveDone = resolve));
+  const finish = (): void => {
+    if (finished) return;
+    finished = true;
+    flow.close();
+    void (async () => {
+      await scheduler.idle();
+      await closeAll(ctx);
+      endOurSide();
+      resolveDone();
+    })();
+  };
+  stream.on('end', finish);
+  stream.on('close', finish);
+  stream.on('error', (e: Error) => {
+    log(`sftp: stream error: ${e.message}`);
+    finish();
+  });
+
+  return { done, close: endOurSide };
+}
