@@ -38,11 +38,13 @@ function report(e: unknown): number {
   return EXIT_GOCPU_FAILURE;
 }
 
-function targetFor(explicit: Target | undefined, program: string, env: NodeJS.ProcessEnv): Target {
+/** The target picks the host; with --host given it is only informative. */
+function targetFor(explicit: Target | undefined, program: string, env: NodeJS.ProcessEnv, host?: string): Target | undefined {
   if (explicit) return explicit;
   const elf = program.includes('/') ? targetFromElf(program) : undefined;
   if (elf) return elf;
   if (env.GOARCH && isGoArch(env.GOARCH)) return { goos: 'linux', goarch: env.GOARCH };
+  if (host) return undefined;
   throw new GocpuError('NO_TARGET', `cannot tell which architecture ${program} needs`, {
     hint: 'pass --target linux/ARCH or set GOARCH',
   });
@@ -66,7 +68,7 @@ export async function main(argv: string[]): Promise<number> {
     process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGTERM' ? 15 : sig === 'SIGHUP' ? 1 : 3));
   };
   try {
-    let target = targetFromProgramName(name);
+    let target: Target | undefined = targetFromProgramName(name);
     let host: string | undefined;
     let commandIndex = 0;
     let generic = false;
@@ -85,14 +87,14 @@ export async function main(argv: string[]): Promise<number> {
       generic = parsed.verb === 'generic';
       const program = args[commandIndex];
       if (program === undefined) throw new GocpuError('USAGE', 'no program given', { hint: USAGE.split('\n')[1].trim() });
-      target = targetFor(parsed.target, program, env);
+      target = targetFor(parsed.target, program, env, host);
     }
     const command = rawArgs(args).slice(commandIndex);
     if (command.length === 0) throw new GocpuError('USAGE', 'no program given', { hint: `usage: ${name} PROGRAM [ARGS...]` });
     const config = loadConfig(env);
     const plan = planRun({
       target,
-      host: host ?? resolveTargetHost(target, env, config),
+      host: host ?? resolveTargetHost(target!, env, config),
       command,
       cwd: process.cwd(),
       env,

@@ -14,6 +14,8 @@ export interface RunHeader {
   exports: string[];
   /** Remote stdout and stderr as one stream (the local side has one pipe). */
   merge: boolean;
+  /** run.sh reports its step times (GOCPU_TRACE). */
+  trace?: boolean;
   env: [Buffer, Buffer][];
   argv: Buffer[];
 }
@@ -40,6 +42,7 @@ export function encodeHeader(h: RunHeader): Buffer {
     assign('gocpu_cwd', h.cwd),
     assign('gocpu_exports', h.exports.join('\n')),
     assign('gocpu_merge', h.merge ? '1' : '0'),
+    assign('gocpu_trace', h.trace ? '1' : '0'),
     assign('gocpu_view_sh', remoteScript('view')),
     assign('gocpu_exec_sh', remoteScript('exec')),
   ];

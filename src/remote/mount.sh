@@ -17,16 +17,17 @@ say() { printf 'gocpu-%s %s\n' "$nonce" "$*" >&2; }
 cleanup() {
   # The holder (pid 1 of the run's pid namespace) is started by the run half;
   # killing its unshare parent kills it (--kill-child) and with it every
-  # process the test left behind.
+  # process the test left behind. SIGKILL: unshare --fork blocks SIGTERM and
+  # SIGINT to pass them on to its child (util-linux 2.36+), and pid 1 ignores them.
   if [ -f "$d/holder.pid" ]; then
-    kill "$(cat "$d/holder.pid")" 2>/dev/null
+    kill -KILL "$(cat "$d/holder.pid")" 2>/dev/null
   fi
   if mountpoint -q "$d/mnt" 2>/dev/null; then
     fusermount3 -u "$d/mnt" 2>/dev/null || fusermount -u "$d/mnt" 2>/dev/null
   fi
   # Never rm -r here: while anything is still mounted below $d, a recursive
   # remove would delete the developer's files through the mount.
-  rm -f "$d/holder.pid" "$d/ready" "$d/failed"
+  rm -f "$d/holder.pid" "$d/ready" "$d/failed" "$d/view.err"
   rmdir "$d/mnt" "$d/root" "$d" 2>/dev/null
 }
 

@@ -11,13 +11,16 @@ set -u
 nonce=$1 hdrlen=$2
 say() { printf 'gocpu-%s %s\n' "$nonce" "$*" >&2; }
 fail() { say error "$@"; exit 125; }
+# GOCPU_TRACE on the local side: step times, in ms of the remote's clock.
+trace() { [ "$gocpu_trace" != 1 ] || say trace "$1 $(($(date +%s%N) / 1000000))"; }
 
 # dd with iflag=fullblock reads exactly hdrlen bytes and no more: head -c would
 # read ahead and swallow the test's stdin.
 hdr=$(dd bs="$hdrlen" count=1 iflag=fullblock status=none) || fail header "cannot read the run header"
-gocpu_cwd='' gocpu_exports='' gocpu_view_sh='' gocpu_exec_sh='' gocpu_env='' gocpu_merge=0
+gocpu_trace=0 gocpu_cwd='' gocpu_exports='' gocpu_view_sh='' gocpu_exec_sh='' gocpu_env='' gocpu_merge=0
 eval "$hdr"
 unset hdr
+trace header-read
 d=${TMPDIR:-/tmp}/gocpu.$nonce
 GOCPU_PATH=$PATH
 PATH=$PATH:/usr/sbin:/sbin
@@ -34,18 +37,24 @@ while ! mountpoint -q "$d/mnt" 2>/dev/null; do
   i=$((i + 1))
 done
 
+trace mounted
 mkfifo -m 600 "$d/ready" || fail mkfifo "cannot create $d/ready"
 GOCPU_DIR=$d GOCPU_CWD=$gocpu_cwd GOCPU_EXPORTS=$gocpu_exports \
   unshare --user --map-root-user --mount-proc --pid --fork --kill-child \
-  sh -c "$gocpu_view_sh" gocpu-view 3>"$d/ready" </dev/null &
+  sh -c "$gocpu_view_sh" gocpu-view 3>"$d/ready" </dev/null >/dev/null 2>"$d/view.err" &
+# The holder outlives us: it must not hold our stdout/stderr, or sshd would keep
+# the channel open until the mount half kills it.
 holder=$!
 echo "$holder" >"$d/holder.pid"
 read -r ready <"$d/ready" || ready=
 if [ "$ready" != ready ]; then
   wait "$holder"
-  fail view "could not build the namespace (unshare exit $?)"
+  rc=$?
+  cat "$d/view.err" >&2
+  fail view "could not build the namespace (unshare exit $rc)"
 fi
 
+trace view-ready
 # pid 1 of the new pid namespace is the holder's only child.
 p1=$(cat "/proc/$holder/task/$holder/children" 2>/dev/null) || p1=
 p1=${p1%% *}

@@ -11,6 +11,10 @@
 # entries plus the missing component. Everything else is one recursive bind of the
 # real thing, so the remote's /usr, /etc, /dev, /proc, /tmp stay the remote's.
 #
+# Speed matters (this runs once per test binary), and a fork costs milliseconds on
+# a small board: the view is planned with shell builtins only, then made with one
+# mkdir, one cp and one `mount -a` over a generated fstab.
+#
 # Env: GOCPU_DIR (the run's private dir), GOCPU_CWD, GOCPU_EXPORTS (absolute
 # paths, one per line, none below another). fd 3: gets "ready" when the view is up.
 # `local` is not POSIX, but dash, bash, busybox sh and zsh all have it.
@@ -22,6 +26,9 @@ mnt=$d/mnt
 cwd=$GOCPU_CWD
 exports=$GOCPU_EXPORTS
 unset GOCPU_DIR GOCPU_CWD GOCPU_EXPORTS
+nl='
+'
+dirs='' links='' files='' fstab='' e=''
 
 # is_real_dir P: P is a directory on the remote, reached without any symlink.
 is_real_dir() {
@@ -36,85 +43,114 @@ is_real_dir() {
 }
 
 is_export() {
-  local x
-  while IFS= read -r x; do
-    [ "$x" = "$1" ] && return 0
-  done <<EOT
-$exports
-EOT
+  case "$nl$exports$nl" in *"$nl$1$nl"*) return 0 ;; esac
   return 1
 }
 
 # must_shadow D: the private dir is below D, or an export below D has no real directory.
 must_shadow() {
-  local x
+  local x rest
   case $d in "$1"/*) return 0 ;; esac
-  while IFS= read -r x; do
+  rest=$exports$nl
+  while [ -n "$rest" ]; do
+    x=${rest%%"$nl"*} rest=${rest#*"$nl"}
     case $x in "$1"/*) is_real_dir "$x" || return 0 ;; esac
-  done <<EOT
-$exports
-EOT
+  done
   return 1
+}
+
+# esc S: sets $e to S with fstab(5)'s escapes for what its fields cannot hold.
+# A variable, not output: $(...) would cost a fork per call.
+esc() {
+  local s c
+  s=$1 e=
+  case $s in *' '* | *'	'* | *\\*) ;; *) e=$s; return ;; esac
+  while [ -n "$s" ]; do
+    c=${s%"${s#?}"} s=${s#?}
+    case $c in
+      ' ') e="$e\\040" ;;
+      '	') e="$e\\011" ;;
+      \\) e="$e\\134" ;;
+      *) e=$e$c ;;
+    esac
+  done
+}
+
+bind() { # SRC DST OPTS
+  local src
+  esc "$1"
+  src=$e
+  esc "$2"
+  fstab="$fstab$src $e none $3 0 0$nl"
 }
 
 replicate() {
   if [ -L "$1" ]; then
-    ln -s "$(readlink "$1")" "$root$1"
+    links=$links$1$nl
   elif [ -d "$1" ]; then
-    mkdir "$root$1"
-    mount --rbind "$1" "$root$1"
+    bind "$1" "$root$1" rbind,X-mount.mkdir
   else
-    : >"$root$1"
-    mount --bind "$1" "$root$1"
+    files=$files$1$nl
+    bind "$1" "$root$1" bind
   fi
 }
 
 # place C: one entry of a shadowed directory.
 place() {
-  if [ "$1" = "$d" ]; then
-    mkdir "$root$1" # the run's own files stay out of the test's view
-  elif is_export "$1"; then
-    mkdir "$root$1" # the export is mounted here below
+  case $1 in *"$nl"*) return ;; esac # a name no fstab line can carry stays hidden
+  if [ "$1" = "$d" ] || is_export "$1"; then
+    dirs=$dirs$root$1$nl # an empty stand-in; exports are mounted on theirs below
   elif must_shadow "$1"; then
-    mkdir "$root$1"
+    dirs=$dirs$root$1$nl
     shadow "$1"
   else
     replicate "$1"
   fi
 }
 
-# shadow D: fill the tmpfs directory $root$D (D is "" for /).
+# shadow D: plan the tmpfs directory $root$D (D is "" for /).
 shadow() {
-  local c x n
+  local c x n rest
   if is_real_dir "${1:-/}"; then
     for c in "$1"/* "$1"/.[!.]* "$1"/..?*; do
       if [ -e "$c" ] || [ -L "$c" ]; then place "$c"; fi
     done
   fi
   # Components on the way to an export (or the private dir) that the remote lacks.
-  while IFS= read -r x; do
+  rest=$exports$nl$d$nl
+  while [ -n "$rest" ]; do
+    x=${rest%%"$nl"*} rest=${rest#*"$nl"}
     case $x in "$1"/*) ;; *) continue ;; esac
     n=${x#"$1"/}
     c=$1/${n%%/*}
-    if [ ! -e "$root$c" ] && [ ! -L "$root$c" ]; then
-      mkdir "$root$c"
+    case "$nl$dirs" in *"$nl$root$c$nl"*) continue ;; esac
+    if [ ! -e "$c" ] && [ ! -L "$c" ]; then
+      dirs=$dirs$root$c$nl
       is_export "$c" || shadow "$c"
     fi
-  done <<EOT
-$exports
-$d
-EOT
+  done
 }
 
-mount -t tmpfs -o mode=0755 gocpu-view "$root"
 shadow ""
-while IFS= read -r x; do
-  [ -n "$x" ] || continue
-  [ -d "$root$x" ] || { echo "gocpu view: no directory for $x" >&2; exit 1; }
-  mount --bind "$mnt$x" "$root$x"
-done <<EOT
-$exports
-EOT
+rest=$exports$nl
+while [ -n "$rest" ]; do
+  x=${rest%%"$nl"*} rest=${rest#*"$nl"}
+  [ -n "$x" ] && bind "$mnt$x" "$root$x" bind
+done
+
+mount -t tmpfs -o mode=0755 gocpu-view "$root"
+set -f
+IFS=$nl
+# shellcheck disable=SC2086 # split on newlines only, globbing off
+[ -z "$dirs" ] || mkdir -p -- $dirs
+for f in $files; do : >"$root$f"; done
+for l in $links; do cp -P -- "$l" "$root$l"; done
+IFS=' 	'
+set +f
+# libmount cannot parse an fstab from a pipe: it goes through a file.
+printf '%s' "$fstab" >"$d/fstab"
+mount -a -T "$d/fstab"
+rm -f "$d/fstab"
 
 # shellcheck disable=SC2016 # expanded by the inner shell
 exec chroot "$root" /bin/sh -c 'cd "$1" || exit 1; echo ready >&3; exec sleep infinity 3>&-' gocpu-hold "$cwd"

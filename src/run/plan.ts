@@ -16,7 +16,7 @@ import { testLogFile, writableDirs } from '../gotest/test-flags.js';
 export interface PlannedExport { path: string; writable: boolean }
 
 export interface RunPlan {
-  target: Target;
+  target?: Target;
   host: string;
   cwd: string;
   /** argv for the remote: program first, as bytes. */
@@ -33,7 +33,7 @@ export interface RunPlan {
 }
 
 export interface PlanInput {
-  target: Target;
+  target?: Target;
   host: string;
   /** Program and arguments, raw bytes as we were given them. */
   command: Buffer[];

@@ -10,6 +10,7 @@ import { exec } from '../ssh/connect.js';
 import { encodeHeader } from '../remote/header.js';
 import { remoteScript } from '../remote/scripts.js';
 import { shellJoin } from '../util/shell-quote.js';
+import { trace, tracing } from '../util/trace.js';
 import type { RemoteEnd } from '../gotest/exit-status.js';
 import { ControlStream } from './control.js';
 import type { Mount } from './mount.js';
@@ -39,12 +40,13 @@ function waitFor<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
 }
 
 export async function startProgram(client: Client, plan: RunPlan, io: ProgramIo, mount: Mount): Promise<Program> {
-  const header = encodeHeader({ cwd: plan.cwd, exports: plan.viewExports, merge: plan.merge, env: plan.env, argv: plan.argv });
+  const header = encodeHeader({ cwd: plan.cwd, exports: plan.viewExports, merge: plan.merge, trace: tracing(), env: plan.env, argv: plan.argv });
   const command = shellJoin(['sh', '-c', remoteScript('run'), 'gocpu-run', plan.nonce, String(header.length)]);
   const channel = await exec(client, command);
   let remotePid: number | undefined;
   const control = new ControlStream(plan.nonce, io.stderr, (l) => {
     if (l.word === 'pid') remotePid = Number(l.detail);
+    if (l.word === 'trace') trace(`remote: ${l.detail}`);
   });
   channel.stderr.pipe(control);
   channel.pipe(io.stdout as NodeJS.WritableStream, { end: false });

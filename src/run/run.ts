@@ -13,6 +13,7 @@ import { resolveHostConfig } from '../ssh/ssh-config.js';
 import { closeClient, connect } from '../ssh/connect.js';
 import type { RemoteEnd } from '../gotest/exit-status.js';
 import { Cleanup } from '../util/cleanup.js';
+import { trace } from '../util/trace.js';
 import { startMount } from './mount.js';
 import type { RunPlan } from './plan.js';
 import { type ProgramIo, startProgram } from './program.js';
@@ -27,22 +28,32 @@ export async function runRemote(plan: RunPlan, io: ProgramIo, env: NodeJS.Proces
   const cleanup = new Cleanup();
   try {
     const hostConfig = resolveHostConfig(plan.host, { configFile: env.GOCPU_SSH_CONFIG || undefined, env });
+    trace('connecting');
     const client = await connect(hostConfig);
+    // Every FUSE request is a small SFTP round trip over this connection; with
+    // Nagle's algorithm on, a reply split in two writes waits for a delayed ACK
+    // (40 ms), which made each file operation on the remote cost up to a second.
+    client.setNoDelay(true);
+    trace('connected');
     cleanup.add('close the ssh connection', () => closeClient(client));
 
     const mount = await startMount(client, plan);
     cleanup.add('unmount and remove the remote run directory', () => mount.stop());
 
+    trace('mount half started');
     const program = await startProgram(client, plan, io, mount);
+    trace('run half started');
     hooks.onSignalForwarder?.((signal) => {
       signalRemote(client, program.channel, program.pid(), signal).catch(() => {});
     });
     try {
       return await program.end;
     } finally {
+      trace('test ended');
       hooks.onSignalForwarder?.(undefined);
     }
   } finally {
     await cleanup.run();
+    trace('cleaned up');
   }
 }
