@@ -40,11 +40,27 @@ fail() {
   exit 1
 }
 
+# Runs that died without cleaning up (a crash, a reboot of the laptop) leave
+# their directory, maybe a dead mount: clear ours when their mount half is gone.
+# Only directories older than a minute: a run starting now has no mount.pid yet.
+clear_stale() {
+  find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'gocpu.*' -user "$(id -u)" -mmin +1 2>/dev/null | while IFS= read -r s; do
+    pid=$(cat "$s/mount.pid" 2>/dev/null) || pid=
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then continue; fi
+    if [ -f "$s/holder.pid" ]; then kill -KILL "$(cat "$s/holder.pid")" 2>/dev/null; fi
+    fusermount3 -u -z "$s/mnt" 2>/dev/null || fusermount -u -z "$s/mnt" 2>/dev/null
+    rm -f "$s/mount.pid" "$s/sshfs.pid" "$s/run.pid" "$s/holder.pid" "$s/ready" "$s/failed" "$s/view.err" "$s/fstab"
+    rmdir "$s/mnt" "$s/root" "$s" 2>/dev/null
+  done
+}
+
 umask 077
+clear_stale
 if ! mkdir "$d" 2>/dev/null; then
   say error mkdir "cannot create $d: $(mkdir "$d" 2>&1)"
   exit 1
 fi
+echo "$$" >"$d/mount.pid"
 mkdir "$d/mnt" "$d/root"
 
 if ! command -v "$sshfs" >/dev/null 2>&1; then
@@ -64,7 +80,13 @@ if "$sshfs" --help 2>&1 | grep -q no_contain_symlinks; then
   opts="$opts,no_contain_symlinks"
 fi
 
-"$sshfs" -f -o "$mode,$opts" gocpu:/ "$d/mnt"
+# In the background so the watch half can signal it; a background job's stdin
+# would be /dev/null, so the SFTP stream goes through fd 3.
+exec 3<&0
+"$sshfs" -f -o "$mode,$opts" gocpu:/ "$d/mnt" <&3 3<&- &
+exec 3<&-
+echo "$!" >"$d/sshfs.pid"
+wait "$!"
 rc=$?
 [ "$rc" -eq 0 ] || say error sshfs-exit "$rc"
 : >"$d/failed"

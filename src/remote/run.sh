@@ -65,5 +65,6 @@ p1=${p1%% *}
 export GOCPU_ENV="$gocpu_env" GOCPU_PATH
 # Our pid survives the exec: the local side signals our child (the test) through it.
 say pid "$$"
+echo "$$" >"$d/run.pid"
 exec nsenter --target "$p1" --user --mount --pid --root --wd --preserve-credentials \
   sh -c "$gocpu_exec_sh" gocpu-exec "$nonce" "$gocpu_merge" "$@"

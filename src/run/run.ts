@@ -10,14 +10,16 @@
  * `finally`, and a failed cleanup is a warning, not the run's result.
  */
 import { resolveHostConfig } from '../ssh/ssh-config.js';
-import { closeClient, connect } from '../ssh/connect.js';
+import { clientError, closeClient, connect } from '../ssh/connect.js';
 import type { RemoteEnd } from '../gotest/exit-status.js';
+import { GocpuError } from '../errors.js';
 import { Cleanup } from '../util/cleanup.js';
 import { trace } from '../util/trace.js';
 import { startMount } from './mount.js';
 import type { RunPlan } from './plan.js';
 import { type ProgramIo, startProgram } from './program.js';
 import { signalRemote } from './signals.js';
+import { startWatchdog } from './watchdog.js';
 
 export interface RunHooks {
   /** Called with a function that forwards a signal to the remote test. */
@@ -37,8 +39,9 @@ export async function runRemote(plan: RunPlan, io: ProgramIo, env: NodeJS.Proces
     trace('connected');
     cleanup.add('close the ssh connection', () => closeClient(client));
 
-    const mount = await startMount(client, plan);
+    const [mount, watchdog] = await Promise.all([startMount(client, plan), startWatchdog(client, plan.host, plan.nonce)]);
     cleanup.add('unmount and remove the remote run directory', () => mount.stop());
+    cleanup.add('stop the watch half', () => watchdog.stop());
 
     trace('mount half started');
     const program = await startProgram(client, plan, io, mount);
@@ -47,7 +50,12 @@ export async function runRemote(plan: RunPlan, io: ProgramIo, env: NodeJS.Proces
       signalRemote(client, program.channel, program.pid(), signal).catch(() => {});
     });
     try {
-      return await program.end;
+      return await Promise.race([program.end, watchdog.dead]);
+    } catch (e) {
+      // A dead link makes every graceful step wait for its timeout; the remote
+      // cleans up by itself (watch.sh), so drop the connection at once.
+      if (e instanceof GocpuError && e.code === 'REMOTE_SILENT') client.destroy();
+      throw (e instanceof GocpuError && e.code === 'REMOTE_LOST' && clientError(client)) || e;
     } finally {
       trace('test ended');
       hooks.onSignalForwarder?.(undefined);

@@ -1,0 +1,61 @@
+/**
+ * The watch half: a third channel running watch.sh, the run's dead man's switch
+ * on both ends. We send a byte every HEARTBEAT_MS and the remote echoes it:
+ *  - if the remote stops hearing us (link cut, gocpu killed) it tears the run
+ *    down by itself within REMOTE_LIMIT_S seconds;
+ *  - if we stop hearing the remote for SILENCE_MS, the run fails here with a
+ *    clear message instead of hanging until go's 10 minute timeout.
+ * "q" says goodbye when the run ends normally.
+ */
+import type { Client, ClientChannel } from 'ssh2';
+import { GocpuError } from '../errors.js';
+import { exec } from '../ssh/connect.js';
+import { remoteScript } from '../remote/scripts.js';
+import { shellJoin } from '../util/shell-quote.js';
+
+const HEARTBEAT_MS = 2000;
+const REMOTE_LIMIT_S = 6;
+const SILENCE_MS = 15000;
+
+export interface Watchdog {
+  /** Rejects when the remote has gone silent; never resolves. */
+  dead: Promise<never>;
+  stop(): Promise<void>;
+}
+
+export async function startWatchdog(client: Client, host: string, nonce: string): Promise<Watchdog> {
+  const channel: ClientChannel = await exec(client, shellJoin(['sh', '-c', remoteScript('watch'), 'gocpu-watch', nonce, String(REMOTE_LIMIT_S)]));
+  let lastHeard = Date.now();
+  channel.on('data', () => {
+    lastHeard = Date.now();
+  });
+  channel.stderr.resume();
+  let fail: (e: GocpuError) => void = () => {};
+  const dead = new Promise<never>((_, reject) => {
+    fail = reject;
+  });
+  dead.catch(() => {});
+  const timer = setInterval(() => {
+    if (Date.now() - lastHeard > SILENCE_MS) {
+      clearInterval(timer);
+      fail(new GocpuError('REMOTE_SILENT', `${host} stopped answering for ${SILENCE_MS / 1000} s (network down, or the host hangs)`, {
+        side: 'remote',
+        hint: 'check the link to the host; the remote side cleans up by itself',
+      }));
+      return;
+    }
+    channel.write('.');
+  }, HEARTBEAT_MS);
+  timer.unref();
+  const closed = new Promise<void>((r) => channel.on('close', () => r()));
+  return {
+    dead,
+    async stop() {
+      clearInterval(timer);
+      channel.end('q');
+      let t: NodeJS.Timeout | undefined;
+      await Promise.race([closed, new Promise<void>((r) => (t = setTimeout(r, 2000)))]);
+      clearTimeout(t);
+    },
+  };
+}
