@@ -8,6 +8,9 @@
 # The private dir is ${TMPDIR:-/tmp}/gocpu.NONCE; NONCE is random (unpredictable).
 # Diagnostics go to stderr as "gocpu-NONCE error CODE DETAIL" lines for the local side.
 set -u
+# When the connection dies, our stderr is a broken pipe: a diagnostic must not
+# kill us (SIGPIPE) before the cleanup below has run.
+trap '' PIPE HUP
 PATH=$PATH:/usr/sbin:/sbin
 nonce=$1 sshfs=$2 opts=$3
 d=${TMPDIR:-/tmp}/gocpu.$nonce
@@ -25,10 +28,15 @@ cleanup() {
   if mountpoint -q "$d/mnt" 2>/dev/null; then
     fusermount3 -u "$d/mnt" 2>/dev/null || fusermount -u "$d/mnt" 2>/dev/null
   fi
-  # Never rm -r here: while anything is still mounted below $d, a recursive
-  # remove would delete the developer's files through the mount.
-  rm -f "$d/holder.pid" "$d/ready" "$d/failed" "$d/view.err"
-  rmdir "$d/mnt" "$d/root" "$d" 2>/dev/null
+  remove_dir "$d"
+}
+
+# Never rm -r: while anything is still mounted below a run's directory, a
+# recursive remove would delete the developer's files through the mount.
+remove_dir() {
+  rm -f "$1/mount.pid" "$1/sshfs.pid" "$1/run.pid" "$1/holder.pid" "$1/ready" \
+    "$1/failed" "$1/view.err" "$1/fstab"
+  rmdir "$1/mnt" "$1/root" "$1" 2>/dev/null
 }
 
 fail() {
@@ -49,8 +57,7 @@ clear_stale() {
     if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then continue; fi
     if [ -f "$s/holder.pid" ]; then kill -KILL "$(cat "$s/holder.pid")" 2>/dev/null; fi
     fusermount3 -u -z "$s/mnt" 2>/dev/null || fusermount -u -z "$s/mnt" 2>/dev/null
-    rm -f "$s/mount.pid" "$s/sshfs.pid" "$s/run.pid" "$s/holder.pid" "$s/ready" "$s/failed" "$s/view.err" "$s/fstab"
-    rmdir "$s/mnt" "$s/root" "$s" 2>/dev/null
+    remove_dir "$s"
   done
 }
 

@@ -9,6 +9,8 @@
 #
 # Usage: sh -c "$(cat watch.sh)" gocpu-watch NONCE TIMEOUT_SECONDS
 set -u
+# The echo to a dead connection must not kill us (SIGPIPE) before the teardown.
+trap '' PIPE HUP
 nonce=$1 limit=$2
 d=${TMPDIR:-/tmp}/gocpu.$nonce
 PATH=$PATH:/usr/sbin:/sbin
