@@ -39,8 +39,10 @@ done
 
 trace mounted
 mkfifo -m 600 "$d/ready" || fail mkfifo "cannot create $d/ready"
+# setsid: the holder must not share our process group, or a signal meant for
+# the test (sshd signals the session's group) would kill the whole namespace.
 GOCPU_DIR=$d GOCPU_CWD=$gocpu_cwd GOCPU_EXPORTS=$gocpu_exports \
-  unshare --user --map-root-user --mount-proc --pid --fork --kill-child \
+  setsid unshare --user --map-root-user --mount-proc --pid --fork --kill-child \
   sh -c "$gocpu_view_sh" gocpu-view 3>"$d/ready" </dev/null >/dev/null 2>"$d/view.err" &
 # The holder outlives us: it must not hold our stdout/stderr, or sshd would keep
 # the channel open until the mount half kills it.

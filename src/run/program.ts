@@ -55,6 +55,7 @@ export async function startProgram(client: Client, plan: RunPlan, io: ProgramIo,
   let exit: RemoteEnd | undefined;
   channel.on('exit', (code: number | null, signal?: string) => {
     exit = signal ? { signal } : { code: code ?? 255 };
+    trace(`remote exit: ${JSON.stringify(exit)}`);
   });
   const closed = new Promise<void>((r) => channel.on('close', r));
 

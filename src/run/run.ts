@@ -47,7 +47,7 @@ export async function runRemote(plan: RunPlan, io: ProgramIo, env: NodeJS.Proces
     const program = await startProgram(client, plan, io, mount);
     trace('run half started');
     hooks.onSignalForwarder?.((signal) => {
-      signalRemote(client, program.channel, program.pid(), signal).catch(() => {});
+      signalRemote(client, plan.nonce, program.pid(), signal).catch(() => {});
     });
     try {
       return await Promise.race([program.end, watchdog.dead]);
