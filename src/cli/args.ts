@@ -8,7 +8,7 @@ import { GocpuError } from '../errors.js';
 import { isGoArch, type Target } from '../config/target.js';
 
 export interface Parsed {
-  verb: 'exec' | 'generic' | 'help' | 'version';
+  verb: 'exec' | 'generic' | 'doctor' | 'help' | 'version';
   host?: string;
   target?: Target;
   /** Index in the argument list where the command starts. */
@@ -34,8 +34,8 @@ export function parseGocpuArgs(args: readonly string[]): Parsed {
   let verb: Parsed['verb'] = 'generic';
   let rest = args;
   let offset = 0;
-  if (args[0] === 'exec') {
-    verb = 'exec';
+  if (args[0] === 'exec' || args[0] === 'doctor') {
+    verb = args[0];
     rest = args.slice(1);
     offset = 1;
   }
@@ -51,6 +51,11 @@ export function parseGocpuArgs(args: readonly string[]): Parsed {
   if (args[commandIndex] === '--') commandIndex++;
   const unknown = Object.keys(argv).filter((k) => k !== '_' && !['host', 'target', 'help', 'version', 'h'].includes(k));
   if (unknown.length > 0) throw new GocpuError('USAGE', `unknown flag -${unknown[0]}`, { hint: 'see gocpu --help' });
+  if (verb === 'doctor' && args[commandIndex] !== undefined) {
+    // `gocpu doctor [flags] HOST`: the positional word is the host.
+    if (argv.host || args.length > commandIndex + 1) throw new GocpuError('USAGE', 'usage: gocpu doctor [--target linux/ARCH] [HOST]');
+    argv.host = args[commandIndex];
+  }
   if (argv.help) verb = 'help';
   else if (argv.version) verb = 'version';
   return {

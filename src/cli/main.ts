@@ -8,6 +8,7 @@ import { loadConfig } from '../config/config-file.js';
 import { resolveTargetHost } from '../config/host.js';
 import { type Target, targetFromElf, targetFromProgramName, isGoArch } from '../config/target.js';
 import { GocpuError, isGocpuError } from '../errors.js';
+import { doctor } from '../doctor/doctor.js';
 import { planRun } from '../run/plan.js';
 import { runRemote } from '../run/run.js';
 import { parseGocpuArgs } from './args.js';
@@ -81,6 +82,12 @@ export async function main(argv: string[]): Promise<number> {
       if (parsed.verb === 'version') {
         process.stdout.write(`gocpu ${version()}\n`);
         return 0;
+      }
+      if (parsed.verb === 'doctor') {
+        const t = parsed.target;
+        const h = parsed.host ?? (t ? resolveTargetHost(t, env, loadConfig(env)) : env.GOCPU_HOST);
+        if (!h) throw new GocpuError('USAGE', 'which host?', { hint: 'gocpu doctor [--target linux/ARCH] HOST' });
+        return await doctor(h, t?.goarch, env, process.stdout);
       }
       commandIndex = parsed.commandIndex;
       host = parsed.host;

@@ -43,6 +43,13 @@ export const UNAME_MACHINES: Record<GoArch, string[]> = {
   s390x: ['s390x'],
 };
 
+/** binfmt_misc entry names Debian's qemu-user-static registers, by GOARCH. */
+export const QEMU_BINFMT: Record<GoArch, string> = {
+  '386': 'qemu-i386', amd64: 'qemu-x86_64', arm: 'qemu-arm', arm64: 'qemu-aarch64', loong64: 'qemu-loongarch64',
+  mips: 'qemu-mips', mipsle: 'qemu-mipsel', mips64: 'qemu-mips64', mips64le: 'qemu-mips64el', ppc64: 'qemu-ppc64',
+  ppc64le: 'qemu-ppc64le', riscv64: 'qemu-riscv64', s390x: 'qemu-s390x',
+};
+
 const EM: Record<number, [GoArch, GoArch]> = {
   // e_machine -> [little-endian/32-bit arch, big-endian or 64-bit variant]
   3: ['386', '386'],

@@ -14,6 +14,8 @@ export interface RunHeader {
   exports: string[];
   /** Remote stdout and stderr as one stream (the local side has one pipe). */
   merge: boolean;
+  /** `uname -m` values that run the binary natively, and its binfmt entry name. */
+  arch?: { machines: string[]; binfmt: string };
   /** run.sh reports its step times (GOCPU_TRACE). */
   trace?: boolean;
   env: [Buffer, Buffer][];
@@ -43,6 +45,8 @@ export function encodeHeader(h: RunHeader): Buffer {
     assign('gocpu_exports', h.exports.join('\n')),
     assign('gocpu_merge', h.merge ? '1' : '0'),
     assign('gocpu_trace', h.trace ? '1' : '0'),
+    assign('gocpu_arch', h.arch ? h.arch.machines.join(' ') : ''),
+    assign('gocpu_binfmt', h.arch ? h.arch.binfmt : ''),
     assign('gocpu_view_sh', remoteScript('view')),
     assign('gocpu_exec_sh', remoteScript('exec')),
   ];

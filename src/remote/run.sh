@@ -17,11 +17,26 @@ trace() { [ "$gocpu_trace" != 1 ] || say trace "$1 $(($(date +%s%N) / 1000000))"
 # dd with iflag=fullblock reads exactly hdrlen bytes and no more: head -c would
 # read ahead and swallow the test's stdin.
 hdr=$(dd bs="$hdrlen" count=1 iflag=fullblock status=none) || fail header "cannot read the run header"
-gocpu_trace=0 gocpu_cwd='' gocpu_exports='' gocpu_view_sh='' gocpu_exec_sh='' gocpu_env='' gocpu_merge=0
+gocpu_arch='' gocpu_binfmt='' gocpu_trace=0 gocpu_cwd='' gocpu_exports='' gocpu_view_sh='' gocpu_exec_sh='' gocpu_env='' gocpu_merge=0
 eval "$hdr"
 unset hdr
 trace header-read
 d=${TMPDIR:-/tmp}/gocpu.$nonce
+
+# A binary this machine cannot run fails in the shell's exec with a message that
+# names no cause; say it here. Emulation through binfmt_misc counts as running.
+if [ -n "$gocpu_arch" ]; then
+  m=$(uname -m)
+  case " $gocpu_arch " in
+    *" $m "*) ;;
+    *)
+      if [ -e /proc/sys/fs/binfmt_misc/status ] &&
+        ! grep -qs '^enabled' "/proc/sys/fs/binfmt_misc/$gocpu_binfmt"; then
+        fail arch "$m"
+      fi
+      ;;
+  esac
+fi
 GOCPU_PATH=$PATH
 PATH=$PATH:/usr/sbin:/sbin
 

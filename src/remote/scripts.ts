@@ -13,7 +13,7 @@ const candidates = [here, join(here, '..', '..', '..', 'src', 'remote')];
 
 const cache = new Map<string, string>();
 
-export type ScriptName = 'mount' | 'run' | 'view' | 'exec' | 'watch';
+export type ScriptName = 'mount' | 'run' | 'view' | 'exec' | 'watch' | 'doctor';
 
 export function remoteScript(name: ScriptName): string {
   let text = cache.get(name);

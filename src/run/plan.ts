@@ -7,7 +7,7 @@ import { existsSync, fstatSync } from 'node:fs';
 import { dirname, isAbsolute, resolve, sep } from 'node:path';
 import type { GocpuConfig } from '../config/config-file.js';
 import { filterEnv } from '../config/env-filter.js';
-import type { Target } from '../config/target.js';
+import { type Target, targetFromElf } from '../config/target.js';
 import { GocpuError } from '../errors.js';
 import { goPaths } from '../gotest/go-paths.js';
 import { sourceRoot } from '../gotest/module-root.js';
@@ -17,6 +17,8 @@ export interface PlannedExport { path: string; writable: boolean }
 
 export interface RunPlan {
   target?: Target;
+  /** What the program itself was built for (its ELF header), when it is a local file. */
+  binaryTarget?: Target;
   host: string;
   cwd: string;
   /** argv for the remote: program first, as bytes. */
@@ -92,6 +94,7 @@ export function planRun(input: PlanInput): RunPlan {
   const localProgram = program.includes('/');
   const list: PlannedExport[] = [];
   let argv = input.command;
+  let binaryTarget: Target | undefined;
 
   if (localProgram) {
     const abs = isAbsolute(program) ? program : resolve(cwd, program);
@@ -100,6 +103,7 @@ export function planRun(input: PlanInput): RunPlan {
     }
     // The binary's directory is go's $WORK/bNNN: coverage, profiles and the test log land there.
     list.push({ path: dirname(abs), writable: true });
+    binaryTarget = targetFromElf(abs);
     const log = testLogFile(args, abs);
     if (log) argv = [input.command[0], Buffer.from(log), ...input.command.slice(1)];
   }
@@ -117,6 +121,7 @@ export function planRun(input: PlanInput): RunPlan {
   const { exports, viewExports } = normalizeExports(list);
   return {
     target: input.target,
+    binaryTarget,
     host: input.host,
     cwd,
     argv,

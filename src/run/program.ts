@@ -5,6 +5,7 @@
  * test's after it; its exit status or signal is the test's.
  */
 import type { Client, ClientChannel } from 'ssh2';
+import { QEMU_BINFMT, UNAME_MACHINES } from '../config/target.js';
 import { GocpuError } from '../errors.js';
 import { exec } from '../ssh/connect.js';
 import { encodeHeader } from '../remote/header.js';
@@ -40,7 +41,9 @@ function waitFor<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
 }
 
 export async function startProgram(client: Client, plan: RunPlan, io: ProgramIo, mount: Mount): Promise<Program> {
-  const header = encodeHeader({ cwd: plan.cwd, exports: plan.viewExports, merge: plan.merge, trace: tracing(), env: plan.env, argv: plan.argv });
+  const header = encodeHeader({ cwd: plan.cwd, exports: plan.viewExports, merge: plan.merge, trace: tracing(), env: plan.env, argv: plan.argv,
+    arch: plan.binaryTarget ? { machines: UNAME_MACHINES[plan.binaryTarget.goarch], binfmt: QEMU_BINFMT[plan.binaryTarget.goarch] } : undefined,
+  });
   const command = shellJoin(['sh', '-c', remoteScript('run'), 'gocpu-run', plan.nonce, String(header.length)]);
   const channel = await exec(client, command);
   let remotePid: number | undefined;
@@ -76,6 +79,7 @@ export async function startProgram(client: Client, plan: RunPlan, io: ProgramIo,
       await waitFor(mount.closed, 3000);
       throw explainRemoteFailure({
         host: plan.host,
+        target: plan.binaryTarget,
         errors: [...mount.control.errors(), ...control.errors()],
         other: [...mount.control.other, ...control.other],
         exitCode: exit && 'code' in exit ? exit.code : null,

@@ -3,11 +3,13 @@
  * GocpuError that names the failing step and the fix. The patterns are the messages
  * of Debian/Ubuntu's util-linux, fuse3 and sshfs.
  */
+import { type Target, targetName } from '../config/target.js';
 import { GocpuError } from '../errors.js';
 import type { ControlLine } from './control.js';
 
 export interface RemoteFailure {
   host: string;
+  target?: Target;
   /** "error CODE DETAIL" lines from the scripts, mount half first. */
   errors: ControlLine[];
   /** Other stderr lines before the test started. */
@@ -27,6 +29,12 @@ export function explainRemoteFailure(f: RemoteFailure): GocpuError {
   const first = f.errors.map(code);
   const has = (c: string) => first.find(([k]) => k === c);
 
+  const arch = has('arch');
+  if (arch) {
+    const t = f.target ? targetName(f.target) : 'another architecture';
+    return remote('REMOTE_ARCH', `${host} is ${arch[1]} but the binary is ${t}`,
+      `point GOCPU_HOST_${f.target ? `LINUX_${f.target.goarch.toUpperCase()}` : ''} at such a machine; gocpu doctor --target ${t} ${host} checks it`);
+  }
   const noSshfs = has('no-sshfs');
   if (noSshfs) return remote('REMOTE_NO_SSHFS', `${host} has no sshfs (looked for "${noSshfs[1]}")`, `apt install sshfs on ${host}`);
   if (has('no-fuse')) return remote('REMOTE_NO_FUSE', `${host} has no /dev/fuse`, `modprobe fuse on ${host}, or apt install fuse3`);

@@ -1,0 +1,91 @@
+/**
+ * What `gocpu doctor` concludes from doctor.sh's KEY=VALUE report: one row per
+ * check, each failure with one line saying how to fix it. Pure, unit tested.
+ */
+import { type GoArch, QEMU_BINFMT as QEMU, UNAME_MACHINES } from '../config/target.js';
+
+export type Verdict = 'ok' | 'warn' | 'fail';
+export interface Row { check: string; verdict: Verdict; detail: string; fix?: string }
+
+
+export function parseReport(text: string): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq > 0) m.set(line.slice(0, eq), line.slice(eq + 1));
+  }
+  return m;
+}
+
+function versionAtLeast(v: string, min: number[]): boolean {
+  const parts = v.split('.').map((x) => parseInt(x, 10) || 0);
+  for (let i = 0; i < min.length; i++) {
+    if ((parts[i] ?? 0) !== min[i]) return (parts[i] ?? 0) > min[i];
+  }
+  return true;
+}
+
+export function evaluate(r: Map<string, string>, host: string, goarch?: GoArch): Row[] {
+  const rows: Row[] = [];
+  const get = (k: string) => r.get(k) ?? '';
+  const machine = get('uname_m');
+  if (!goarch) {
+    rows.push({ check: 'architecture', verdict: 'ok', detail: machine });
+  } else if (UNAME_MACHINES[goarch].includes(machine)) {
+    rows.push({ check: 'architecture', verdict: 'ok', detail: `${machine} runs linux/${goarch} natively` });
+  } else if (get('binfmt').split(' ').includes(QEMU[goarch] ?? '-')) {
+    rows.push({ check: 'architecture', verdict: 'warn', detail: `${machine}: linux/${goarch} binaries run emulated (binfmt ${QEMU[goarch]})`, fix: `use a native ${goarch} host for real results` });
+  } else if (get('binfmt_visible') !== 'yes') {
+    rows.push({ check: 'architecture', verdict: 'warn', detail: `${machine}, not linux/${goarch}: runs only under binfmt emulation, which cannot be checked here`, fix: `use a native ${goarch} host` });
+  } else {
+    rows.push({ check: 'architecture', verdict: 'fail', detail: `${host} is ${machine} but the target is linux/${goarch}`, fix: `point GOCPU_HOST_LINUX_${goarch.toUpperCase()} at an ${goarch} machine` });
+  }
+  const sshfs = get('sshfs');
+  if (sshfs === 'missing' || sshfs === '') {
+    rows.push({ check: 'sshfs', verdict: 'fail', detail: 'not found', fix: `apt install sshfs on ${host}` });
+  } else {
+    const v = get('sshfs_version');
+    const passive = versionAtLeast(v, [3, 7, 1]);
+    rows.push({ check: 'sshfs', verdict: 'ok', detail: `${sshfs} ${v}${passive ? '' : ' (old: uses -o slave)'}` });
+  }
+  const fuse = get('fuse');
+  rows.push(fuse === 'ok'
+    ? { check: '/dev/fuse', verdict: 'ok', detail: 'usable' }
+    : { check: '/dev/fuse', verdict: 'fail', detail: fuse, fix: fuse === 'missing' ? `modprobe fuse on ${host} (apt install fuse3)` : `chmod 0666 /dev/fuse on ${host}, or add the user to its group` });
+  const userns = get('userns');
+  if (userns === 'ok') {
+    rows.push({ check: 'user namespaces', verdict: 'ok', detail: 'unshare --user --map-root-user --pid works' });
+  } else {
+    let fix = `on ${host}: sysctl -w user.max_user_namespaces=10000`;
+    if (get('sysctl_unprivileged_userns_clone') === '0') fix = `on ${host}: sysctl -w kernel.unprivileged_userns_clone=1`;
+    else if (get('sysctl_apparmor_restrict_unprivileged_userns') === '1') fix = `on ${host}: sysctl -w kernel.apparmor_restrict_unprivileged_userns=0 (Ubuntu 24.04+), or an AppArmor profile allowing userns for unshare`;
+    else if (get('sysctl_max_user_namespaces') !== '0') fix = `check ${host}'s kernel and security modules: ${userns}`;
+    rows.push({ check: 'user namespaces', verdict: 'fail', detail: userns || 'unknown', fix });
+  }
+  const tools = ['unshare', 'nsenter', 'mount', 'mountpoint', 'setsid', 'chroot', 'dd', 'mkfifo', 'timeout'];
+  const missing = tools.filter((t) => get(`tool_${t}`) === 'missing');
+  if (get('tool_fusermount3') === 'missing' && get('tool_fusermount') === 'missing') missing.push('fusermount3');
+  rows.push(missing.length === 0
+    ? { check: 'tools', verdict: 'ok', detail: 'unshare, nsenter, mount, fusermount3, coreutils' }
+    : { check: 'tools', verdict: 'fail', detail: `missing: ${missing.join(', ')}`, fix: `apt install util-linux coreutils fuse3 on ${host}` });
+  const free = Number(get('tmp_free_kb'));
+  const tmp = get('tmpdir');
+  if (get('tmp_writable') !== 'yes') rows.push({ check: 'temp dir', verdict: 'fail', detail: `${tmp} is not writable`, fix: `set TMPDIR for the login user on ${host}` });
+  else if (free < 10 * 1024) rows.push({ check: 'temp dir', verdict: 'fail', detail: `${tmp}: ${free} KiB free`, fix: `free space in ${tmp} on ${host}` });
+  else rows.push({ check: 'temp dir', verdict: 'ok', detail: `${tmp}: ${Math.round(free / 1024)} MiB free` });
+  const shell = get('login_shell');
+  if (/(^|\/)(csh|tcsh|fish)$/.test(shell)) {
+    rows.push({ check: 'login shell', verdict: 'fail', detail: shell, fix: 'gocpu needs a POSIX-like login shell (sh, bash, dash, zsh, ksh)' });
+  }
+  return rows;
+}
+
+export function formatTable(rows: Row[]): string {
+  const w = Math.max(...rows.map((r) => r.check.length));
+  return rows
+    .map((r) => {
+      const mark = r.verdict === 'ok' ? 'ok  ' : r.verdict === 'warn' ? 'warn' : 'FAIL';
+      return `${mark}  ${r.check.padEnd(w)}  ${r.detail}${r.fix ? `\n      ${' '.repeat(w)}  fix: ${r.fix}` : ''}`;
+    })
+    .join('\n');
+}
