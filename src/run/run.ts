@@ -10,7 +10,8 @@
  * `finally`, and a failed cleanup is a warning, not the run's result.
  */
 import { resolveHostConfig } from '../ssh/ssh-config.js';
-import { clientError, closeClient, connect } from '../ssh/connect.js';
+import { clientError, closeClient } from '../ssh/connect.js';
+import { connectWithRetry } from '../ssh/retry.js';
 import type { RemoteEnd } from '../gotest/exit-status.js';
 import { GocpuError } from '../errors.js';
 import { Cleanup } from '../util/cleanup.js';
@@ -31,7 +32,7 @@ export async function runRemote(plan: RunPlan, io: ProgramIo, env: NodeJS.Proces
   try {
     const hostConfig = resolveHostConfig(plan.host, { configFile: env.GOCPU_SSH_CONFIG || undefined, env });
     trace('connecting');
-    const client = await connect(hostConfig);
+    const client = await connectWithRetry(hostConfig);
     // Every FUSE request is a small SFTP round trip over this connection; with
     // Nagle's algorithm on, a reply split in two writes waits for a delayed ACK
     // (40 ms), which made each file operation on the remote cost up to a second.
