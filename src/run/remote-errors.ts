@@ -42,7 +42,8 @@ export function explainRemoteFailure(f: RemoteFailure): GocpuError {
     return remote('REMOTE_NO_USERNS', `${host} does not allow unprivileged user namespaces (${text})`,
       `on ${host}: sysctl -w kernel.unprivileged_userns_clone=1 user.max_user_namespaces=10000, or on Ubuntu 24.04+ kernel.apparmor_restrict_unprivileged_userns=0`);
   }
-  const notFound = /(?:^|\s)(unshare|nsenter|mountpoint|mkfifo|dd|chroot|fusermount3?)[^|]*not found/.exec(text);
+  const notFound = /failed to execute (unshare|nsenter|chroot)/.exec(text)
+    ?? /(?:^|\s)(unshare|nsenter|mountpoint|mkfifo|dd|chroot|setsid|fusermount3?)[^|]*(?:not found|No such file)/.exec(text);
   if (notFound) return remote('REMOTE_MISSING_TOOL', `${host} lacks ${notFound[1]}`, `apt install util-linux coreutils fuse3 on ${host}`);
   if (/fusermount3?: .*(Permission denied|Operation not permitted)|fuse: device not found|failed to open \/dev\/fuse/.test(text)) {
     return remote('REMOTE_FUSE_DENIED', `sshfs cannot mount on ${host}: ${text}`, `make /dev/fuse usable for the login user on ${host} (mode 0666)`);
