@@ -18,7 +18,7 @@ async function attrsOf(ctx: Context, virtualPath: string): Promise<Attrs | undef
   if (!l) return undefined;
   if (l.kind === 'virtual-dir') return virtualDirAttrs();
   try {
-    // Only ever called for export roots, which show what they lead to.
+    // Export roots show what they lead to; so does any dir, as STAT shows it.
     return statsToAttrs(await fsp.stat(await ctx.confine.follow(l.localPath, { write: false })));
   } catch {
     return undefined;
@@ -47,10 +47,13 @@ export async function handleOpendir(ctx: Context, p: unknown): Promise<Reply> {
   const real = await ctx.confine.follow(l.localPath, { write: false });
   const names = await fsp.readdir(real);
   const self = statsToAttrs(await fsp.stat(real));
+  // A link to an export root (sub/up -> ..) leads to a dir whose real parent is outside the
+  // exports: show the parent the client named instead of stat'ing that one.
+  const realParent = path.dirname(real);
   const parent =
-    l.path === l.export.path
+    l.path === l.export.path || !(await ctx.confine.ownerOf(realParent))
       ? ((await attrsOf(ctx, path.posix.dirname(l.path))) ?? self)
-      : statsToAttrs(await fsp.stat(path.dirname(real)));
+      : statsToAttrs(await fsp.stat(realParent));
   const entries: DirEntry[] = [
     { name: '.', attrs: self },
     { name: '..', attrs: parent },
