@@ -34,11 +34,11 @@ export function evaluate(r: Map<string, string>, host: string, goarch?: GoArch):
   } else if (UNAME_MACHINES[goarch].includes(machine)) {
     rows.push({ check: 'architecture', verdict: 'ok', detail: `${machine} runs linux/${goarch} natively` });
   } else if (get('binfmt').split(' ').includes(QEMU[goarch] ?? '-')) {
-    rows.push({ check: 'architecture', verdict: 'warn', detail: `${machine}: linux/${goarch} binaries run emulated (binfmt ${QEMU[goarch]})`, fix: `use a native ${goarch} host for real results` });
+    rows.push({ check: 'architecture', verdict: 'warn', detail: `${machine}: linux/${goarch} binaries run emulated (binfmt ${QEMU[goarch]})`, fix: `use a native linux/${goarch} host for real results` });
   } else if (get('binfmt_visible') !== 'yes') {
-    rows.push({ check: 'architecture', verdict: 'warn', detail: `${machine}, not linux/${goarch}: runs only under binfmt emulation, which cannot be checked here`, fix: `use a native ${goarch} host` });
+    rows.push({ check: 'architecture', verdict: 'warn', detail: `${machine}, not linux/${goarch}: runs only under binfmt emulation, which cannot be checked here`, fix: `use a native linux/${goarch} host` });
   } else {
-    rows.push({ check: 'architecture', verdict: 'fail', detail: `${host} is ${machine} but the target is linux/${goarch}`, fix: `point GOCPU_HOST_LINUX_${goarch.toUpperCase()} at an ${goarch} machine` });
+    rows.push({ check: 'architecture', verdict: 'fail', detail: `${host} is ${machine} but the target is linux/${goarch}`, fix: `point GOCPU_HOST_LINUX_${goarch.toUpperCase()} at a linux/${goarch} machine` });
   }
   const sshfs = get('sshfs');
   if (sshfs === 'missing' || sshfs === '') {

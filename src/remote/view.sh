@@ -10,6 +10,8 @@
 # "shadowed": a directory on the tmpfs holding a bind mount of each of the remote's
 # entries plus the missing component. Everything else is one recursive bind of the
 # real thing, so the remote's /usr, /etc, /dev, /proc, /tmp stay the remote's.
+# Entries of the remote's own may vanish while we plan (other processes' temp
+# files): their binds are `nofail`. The exports' binds are not.
 #
 # Speed matters (this runs once per test binary), and a fork costs milliseconds on
 # a small board: the view is planned with shell builtins only, then made with one
@@ -88,16 +90,22 @@ replicate() {
   if [ -L "$1" ]; then
     links=$links$1$nl
   elif [ -d "$1" ]; then
-    bind "$1" "$root$1" rbind,X-mount.mkdir
+    bind "$1" "$root$1" rbind,X-mount.mkdir,nofail
   else
     files=$files$1$nl
-    bind "$1" "$root$1" bind
+    bind "$1" "$root$1" bind,nofail
   fi
 }
 
 # place C: one entry of a shadowed directory.
 place() {
-  case $1 in *"$nl"*) return ;; esac # a name no fstab line can carry stays hidden
+  case $1 in
+    *"$nl"*) return ;; # a name no fstab line can carry stays hidden
+    "$d") ;;
+    # Other runs' private dirs hold their mounts of other developers' trees (same
+    # remote user): a test must not reach them, and they come and go under us.
+    "${d%/*}"/gocpu.*) return ;;
+  esac
   if [ "$1" = "$d" ] || is_export "$1"; then
     dirs=$dirs$root$1$nl # an empty stand-in; exports are mounted on theirs below
   elif must_shadow "$1"; then

@@ -25,6 +25,8 @@ while :; do
 done
 
 [ -d "$d" ] || exit 0
+# Tell the local side, if it still listens, why its test is about to die.
+printf T
 for f in holder.pid run.pid; do
   if [ -f "$d/$f" ]; then kill -KILL "$(cat "$d/$f")" 2>/dev/null; fi
 done

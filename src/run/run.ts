@@ -51,12 +51,15 @@ export async function runRemote(plan: RunPlan, io: ProgramIo, env: NodeJS.Proces
       signalRemote(client, plan.nonce, program.pid(), signal).catch(() => {});
     });
     try {
-      return await Promise.race([program.end, watchdog.dead]);
+      const end = await Promise.race([program.end, watchdog.dead]);
+      const torn = watchdog.tornDown();
+      if (torn) throw torn;
+      return end;
     } catch (e) {
       // A dead link makes every graceful step wait for its timeout; the remote
       // cleans up by itself (watch.sh), so drop the connection at once.
       if (e instanceof GocpuError && e.code === 'REMOTE_SILENT') client.destroy();
-      throw (e instanceof GocpuError && e.code === 'REMOTE_LOST' && clientError(client)) || e;
+      throw watchdog.tornDown() ?? ((e instanceof GocpuError && e.code === 'REMOTE_LOST' && clientError(client)) || e);
     } finally {
       trace('test ended');
       hooks.onSignalForwarder?.(undefined);

@@ -8,9 +8,14 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { assertSameRun, binDir, describeRun, fixtureDir, goTest, randomToken, testHost } from './harness.js';
+import { remoteShOk } from './remote-sh.js';
 
 const token = randomToken();
-const pwned = [`/tmp/gocpu-e2e-pwned-${token}-a`, `/tmp/gocpu-e2e-pwned-${token}-b`, `/tmp/gocpu-e2e-pwned-${token}-c`];
+const names = ['a', 'b', 'c'].map((x) => `gocpu-e2e-pwned-${token}-${x}`);
+// Witnesses of an injection: /tmp here and on the remote (the test host's own tmpfs),
+// and the remote user's home, which the test's view shares with the real remote
+// (a write to the view's top-level /tmp would vanish with the view).
+const pwned = names.map((n) => `/tmp/${n} /home/gocpu/${n}`);
 
 // The first argument is not a flag, so the testing package's flag parsing stops there
 // and flag.Args() is the whole list.
@@ -61,12 +66,14 @@ function printedArgs(stdout: string): string[] {
   return stdout.split('\n').filter((l) => /^(nargs|arg) \d/.test(l));
 }
 
-function assertNotPwned(): void {
+async function assertNotPwned(): Promise<void> {
   const th = testHost();
-  for (const p of pwned) {
-    assert.ok(!fs.existsSync(p), `an argument was run as a command locally: ${p} exists`);
-    assert.ok(!fs.existsSync(path.join(th.rootfs, p)), `an argument was run as a command on the remote: ${p} exists`);
+  for (const n of names) {
+    assert.ok(!fs.existsSync(`/tmp/${n}`), `an argument was run as a command locally: /tmp/${n} exists`);
+    assert.ok(!fs.existsSync(path.join(th.rootfs, 'home/gocpu', n)), `an argument was run as a command on the remote: /home/gocpu/${n} exists`);
   }
+  const remoteTmp = await remoteShOk(`ls -a /tmp`, 'root');
+  for (const n of names) assert.ok(!remoteTmp.split('\n').includes(n), `an argument was run as a command on the remote: /tmp/${n} exists`);
 }
 
 const cwd = fixtureDir('status');
@@ -80,7 +87,7 @@ test('-args with shell metacharacters arrive byte-identical through the PATH wra
   const remote = await goTest({ args: goArgs, cwd, goarch: 'arm64' });
   assert.deepEqual(printedArgs(remote.stdout), hexLines(ARGS), `remote args differ: ${describeRun(remote)}`);
   assertSameRun(local, remote, 'go test -run ^TestArgs$ -args ...');
-  assertNotPwned();
+  await assertNotPwned();
 });
 
 test("-args with shell metacharacters arrive byte-identical through go test -exec 'gocpu exec --host H'", async () => {
@@ -89,7 +96,7 @@ test("-args with shell metacharacters arrive byte-identical through go test -exe
   const remote = await goTest({ args: goArgs, cwd, goarch: 'arm64', exec: `${path.join(binDir, 'gocpu')} exec --host ${host}` });
   assert.deepEqual(printedArgs(remote.stdout), hexLines(ARGS), `remote args differ: ${describeRun(remote)}`);
   assertSameRun(local, remote, `go test -exec 'gocpu exec --host ${host}' -run ^TestArgs$ -args ...`);
-  assertNotPwned();
+  await assertNotPwned();
 });
 
 const RUN_PATTERNS: { pattern: string; ran: string[] }[] = [
@@ -110,6 +117,6 @@ for (const { pattern, ran } of RUN_PATTERNS) {
     assert.deepEqual(passed, [...ran].sort(), `local run of -run ${pattern}: ${describeRun(local)}`);
     const remote = await goTest({ args, cwd, goarch: 'arm64' });
     assertSameRun(local, remote, `go test -run ${JSON.stringify(pattern)}`);
-    assertNotPwned();
+    await assertNotPwned();
   });
 }
