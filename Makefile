@@ -19,7 +19,7 @@ build: node_modules
 
 lint:
 	shellcheck -s sh src/remote/*.sh
-	shellcheck hack/testhost hack/install-deps hack/testhost-check .ci/run
+	shellcheck hack/testhost hack/install-deps hack/testhost-check .ci/run test/e2e/*.sh
 
 testhost: deps
 	$(TESTHOST) up
