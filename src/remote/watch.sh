@@ -19,6 +19,10 @@ while :; do
   c=$(timeout "$limit" head -c 1) || c=
   case $c in
     q) exit 0 ;;
+    # The test has exited: end its pid namespace now, as the death of a pid
+    # namespace's init would, so that no process it left behind keeps the
+    # session's stdout open (go would wait for it).
+    k) if [ -f "$d/holder.pid" ]; then kill -KILL "$(cat "$d/holder.pid")" 2>/dev/null; fi ;;
     ?) printf '%s' "$c" ;;
     *) break ;;
   esac

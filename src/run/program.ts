@@ -40,7 +40,7 @@ function waitFor<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
-export async function startProgram(client: Client, plan: RunPlan, io: ProgramIo, mount: Mount): Promise<Program> {
+export async function startProgram(client: Client, plan: RunPlan, io: ProgramIo, mount: Mount, onExit: () => void = () => {}): Promise<Program> {
   const header = encodeHeader({ cwd: plan.cwd, exports: plan.viewExports, merge: plan.merge, trace: tracing(), env: plan.env, argv: plan.argv,
     arch: plan.binaryTarget ? { machines: UNAME_MACHINES[plan.binaryTarget.goarch], binfmt: QEMU_BINFMT[plan.binaryTarget.goarch] } : undefined,
   });
@@ -59,6 +59,9 @@ export async function startProgram(client: Client, plan: RunPlan, io: ProgramIo,
   channel.on('exit', (code: number | null, signal?: string) => {
     exit = signal ? { signal } : { code: code ?? 255 };
     trace(`remote exit: ${JSON.stringify(exit)}`);
+    // A process the test left behind may hold the channel's stdout open; sshd
+    // closes the channel only when nothing does.
+    onExit();
   });
   const closed = new Promise<void>((r) => channel.on('close', r));
 

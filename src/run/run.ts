@@ -45,7 +45,7 @@ export async function runRemote(plan: RunPlan, io: ProgramIo, env: NodeJS.Proces
     cleanup.add('stop the watch half', () => watchdog.stop());
 
     trace('mount half started');
-    const program = await startProgram(client, plan, io, mount);
+    const program = await startProgram(client, plan, io, mount, () => watchdog.reap());
     trace('run half started');
     hooks.onSignalForwarder?.((signal) => {
       signalRemote(client, plan.nonce, program.pid(), signal).catch(() => {});

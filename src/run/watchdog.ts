@@ -23,6 +23,8 @@ const SILENCE_MS = 15000;
 export interface Watchdog {
   /** Rejects when the remote has gone silent; never resolves. */
   dead: Promise<never>;
+  /** Ends the run's pid namespace (the test has exited; its leftovers go too). */
+  reap(): void;
   /** Set when the remote tore the run down because it stopped hearing us. */
   tornDown(): GocpuError | undefined;
   stop(): Promise<void>;
@@ -63,6 +65,9 @@ export async function startWatchdog(client: Client, host: string, nonce: string)
   return {
     dead,
     tornDown: () => torn,
+    reap: () => {
+      channel.write('k');
+    },
     async stop() {
       clearInterval(timer);
       channel.end('q');
