@@ -8,10 +8,11 @@
  * with the run. Each run is found on the host by a marker (remote-state.ts), so
  * runs of other test files on the same host are not counted.
  */
-import { before, after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { describeRun, fixtureDir, goEnv, goTest, goTestBinary, randomToken, requireWrapper, run, tempDir } from './harness.js';
+import { describeRun, goEnv, goTest, randomToken, requireWrapper, run } from './harness.js';
+import { fixtureBinaries } from './fixture-binaries.js';
 import { type LiveRun, startRun } from './live-run.js';
 import {
   assertRunHas,
@@ -28,21 +29,13 @@ import {
   waitRemoteClean,
 } from './remote-state.js';
 
-const cwd = fixtureDir('faults');
-const bins = tempDir();
-let localBin = '';
-let remoteBin = '';
-
-before(async () => {
-  localBin = await goTestBinary(cwd, path.join(bins.dir, 'faults.native.test'));
-  remoteBin = await goTestBinary(cwd, path.join(bins.dir, 'faults.arm64.test'), 'arm64');
-});
-after(bins.cleanup);
+const fx = fixtureBinaries('faults');
+const cwd = fx.cwd;
 
 /** Starts the wrapper on one test of the fixture, waits for its "ready" and snapshots the run on the host. */
 async function startRemote(name: string, opts: { merged?: boolean; stdin?: boolean } = {}): Promise<{ live: LiveRun; run: RemoteRun }> {
   const marker = `gocpu-e2e-cleanup-${randomToken()}`;
-  const args = [remoteBin, '-test.paniconexit0', '-test.timeout=10m0s', '-test.v=true', `-test.run=^${name}$`, marker];
+  const args = [fx.remote(), '-test.paniconexit0', '-test.timeout=10m0s', '-test.v=true', `-test.run=^${name}$`, marker];
   const env = goEnv({ goarch: 'arm64', env: { FX_MARKER: marker } });
   const live = startRun(requireWrapper('arm64'), args, { cwd, env, timeoutMs: 120_000, merged: opts.merged ?? true, stdin: opts.stdin });
   await live.waitFor(/^ready/m, 60_000);
@@ -112,7 +105,7 @@ test('a stale run directory (dead mount half, 5 min old) is removed by the next 
     const before = await remoteState([]);
     assert.ok(before.dirs.includes(stale) && before.dirs.includes(young), `setup: ${stale}, ${young} missing: ${before.dirs.join(' ')}`);
     const args = ['-test.paniconexit0', '-test.timeout=10m0s', '-test.v=true', '-test.run=^TestPass$'];
-    const r = await run(requireWrapper('arm64'), [remoteBin, ...args], { cwd, env: goEnv({ goarch: 'arm64' }), timeoutMs: 60_000 });
+    const r = await run(requireWrapper('arm64'), [fx.remote(), ...args], { cwd, env: goEnv({ goarch: 'arm64' }), timeoutMs: 60_000 });
     assert.equal(r.code, 0, describeRun(r));
     const dirs = (await remoteState([])).dirs;
     assert.ok(!dirs.includes(stale), `${stale} is still there after a run: ${dirs.join(' ')}`);
@@ -145,14 +138,14 @@ print "no fstab naming $needle within 60 s\n";
 `;
 
 test('an entry of /tmp that vanishes while a run builds its view does not fail that run', async () => {
-  assert.match(remoteBin, /^\/tmp\/[^/]+\/[^/]+$/, 'premise: the binary is in a directory of its own below /tmp');
+  assert.match(fx.remote(), /^\/tmp\/[^/]+\/[^/]+$/, 'premise: the binary is in a directory of its own below /tmp');
   const bait = `/tmp/gocpu-e2e-vanish-${randomToken()}`;
   await remoteShell('ssh', `mkdir -m 700 ${bait} && mkdir ${bait}/mnt ${bait}/root`);
   try {
-    const watcher = startRemotePerl('root-ssh', `my $bait = '${bait}'; my $needle = '${path.dirname(remoteBin)}';\n${VANISH}`);
+    const watcher = startRemotePerl('root-ssh', `my $bait = '${bait}'; my $needle = '${path.dirname(fx.remote())}';\n${VANISH}`);
     await watcher.waitFor(/^watching$/m, 30_000);
     const args = ['-test.paniconexit0', '-test.timeout=10m0s', '-test.v=true', '-test.run=^TestPass$'];
-    const r = await run(requireWrapper('arm64'), [remoteBin, ...args], { cwd, env: goEnv({ goarch: 'arm64' }), timeoutMs: 60_000 });
+    const r = await run(requireWrapper('arm64'), [fx.remote(), ...args], { cwd, env: goEnv({ goarch: 'arm64' }), timeoutMs: 60_000 });
     const seen = await watcher.end(10_000);
     // If the view is no longer made from $d/fstab, this test must learn the new way.
     assert.match(seen, /^removed /m, `premise: ${bait} was not removed while the run built its view:\n${seen}`);
@@ -165,7 +158,7 @@ test('an entry of /tmp that vanishes while a run builds its view does not fail t
 test('a child left holding stdout does not keep go test waiting (no "Test I/O incomplete")', async () => {
   // Control: locally the test binary exits 0 at once, but its stdout stays open (the
   // harness gives up after 5 s and kills the process group, the child with it).
-  const l = await run(localBin, ['-test.v=true', '-test.run=^TestBackgroundChild$'], { cwd, env: goEnv({}), timeoutMs: 5000 });
+  const l = await run(fx.local(), ['-test.v=true', '-test.run=^TestBackgroundChild$'], { cwd, env: goEnv({}), timeoutMs: 5000 });
   assert.ok(l.timedOut && l.code === 0 && /^PASS$/m.test(l.stdout), `local control: ${describeRun(l)}`);
 
   const marker = `gocpu-e2e-cleanup-${randomToken()}`;

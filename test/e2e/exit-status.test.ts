@@ -4,21 +4,19 @@
  * running the wrapper directly on a compiled test binary, where the exact exit status
  * and signal are visible (go test reduces every failure to "FAIL" and exit 1).
  */
-import { before, after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import {
   assertSameRun,
   describeRun,
-  fixtureDir,
   goEnv,
   goTest,
-  goTestBinary,
   requireWrapper,
   run,
-  tempDir,
   testHost,
 } from './harness.js';
+import { fixtureBinaries } from './fixture-binaries.js';
 
 interface Case {
   name: string;
@@ -49,16 +47,8 @@ const CASES: Case[] = [
   { name: 'stdin is at EOF', run: '^TestStdinEOF$', want: { code: 0, signal: null }, shows: /^ok  /m },
 ];
 
-const cwd = fixtureDir('status');
-const bins = tempDir();
-let localBin = '';
-let remoteBin = '';
-
-before(async () => {
-  localBin = await goTestBinary(cwd, path.join(bins.dir, 'status.native.test'));
-  remoteBin = await goTestBinary(cwd, path.join(bins.dir, 'status.arm64.test'), 'arm64');
-});
-after(bins.cleanup);
+const fx = fixtureBinaries('status');
+const cwd = fx.cwd;
 
 for (const c of CASES) {
   test(`go test: ${c.name}`, async () => {
@@ -73,11 +63,11 @@ for (const c of CASES) {
   test(`wrapper run directly: ${c.name}`, async () => {
     // The arguments go would pass, in go's order.
     const args = ['-test.paniconexit0', '-test.timeout=10m0s', '-test.v=true', `-test.run=${c.run}`];
-    const local = await run(localBin, args, { cwd, env: goEnv({ env: c.env }), merged: true, timeoutMs: 60_000 });
+    const local = await run(fx.local(), args, { cwd, env: goEnv({ env: c.env }), merged: true, timeoutMs: 60_000 });
     assert.deepEqual({ code: local.code, signal: local.signal }, c.want, `local: ${describeRun(local)}`);
     testHost();
     const wrapper = requireWrapper('arm64');
-    const remote = await run(wrapper, [remoteBin, ...args], {
+    const remote = await run(wrapper, [fx.remote(), ...args], {
       cwd,
       env: goEnv({ goarch: 'arm64', env: c.env }),
       merged: true,

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import assert from 'node:assert/strict';
-import { binDir, fixtureDir, repoRoot } from './repo.js';
+import { binDir, fixtureDir } from './repo.js';
 import { testHost } from './testhost.js';
 import { normalize } from './normalize.js';
 

@@ -7,23 +7,15 @@
  * the wrapper at once and leaves nothing of the run on the host.
  * Each remote run is compared with the local binary getting the same signal.
  */
-import { before, after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as path from 'node:path';
-import { assertSameRun, describeRun, fixtureDir, goEnv, goTest, goTestBinary, normalize, randomToken, requireWrapper, RunResult, tempDir, testHost } from './harness.js';
+import { assertSameRun, describeRun, goEnv, goTest, normalize, randomToken, requireWrapper, RunResult, testHost } from './harness.js';
+import { fixtureBinaries } from './fixture-binaries.js';
 import { startRun } from './live-run.js';
 import { assertRunHas, describeProc, findRemoteRun, testProcessPattern, waitRemoteClean } from './remote-state.js';
 
-const cwd = fixtureDir('faults');
-const bins = tempDir();
-let localBin = '';
-let remoteBin = '';
-
-before(async () => {
-  localBin = await goTestBinary(cwd, path.join(bins.dir, 'faults.native.test'));
-  remoteBin = await goTestBinary(cwd, path.join(bins.dir, 'faults.arm64.test'), 'arm64');
-});
-after(bins.cleanup);
+const fx = fixtureBinaries('faults');
+const cwd = fx.cwd;
 
 type Login = 'user' | 'root';
 const LOGINS: Login[] = ['user', 'root'];
@@ -48,7 +40,7 @@ function testArgs(run: string, marker?: string): string[] {
 async function signalled(where: 'local' | Login, test: string, sig: NodeJS.Signals): Promise<RunResult> {
   const marker = `gocpu-e2e-signals-${randomToken()}`;
   const env = where === 'local' ? goEnv({}) : goEnv({ goarch: 'arm64', env: { GOCPU_HOST: hostFor(where), GOCPU_HOST_LINUX_ARM64: undefined } });
-  const [cmd, args] = where === 'local' ? [localBin, testArgs(test)] : [requireWrapper('arm64'), [remoteBin, ...testArgs(test, marker)]];
+  const [cmd, args] = where === 'local' ? [fx.local(), testArgs(test)] : [requireWrapper('arm64'), [fx.remote(), ...testArgs(test, marker)]];
   const r = startRun(cmd, args, { cwd, env, merged: true, timeoutMs: 90_000 });
   await r.waitFor(/^ready$/m, 60_000);
   if (where !== 'local') {
@@ -131,7 +123,7 @@ test('go test -timeout 2s on a test that sleeps 30 s: same panic and FAIL as a l
 test('a second SIGINT ends the wrapper within 5 s and the remote run goes within 10 s', async () => {
   const marker = `gocpu-e2e-sigint2-${randomToken()}`;
   const env = goEnv({ goarch: 'arm64', env: { FX_MARKER: marker } });
-  const r = startRun(requireWrapper('arm64'), [remoteBin, ...testArgs('TestIgnoreInterrupt', marker)], { cwd, env, merged: true, timeoutMs: 90_000 });
+  const r = startRun(requireWrapper('arm64'), [fx.remote(), ...testArgs('TestIgnoreInterrupt', marker)], { cwd, env, merged: true, timeoutMs: 90_000 });
   await r.waitFor(/^ready$/m, 60_000);
   const run = await findRemoteRun(marker);
   assertRunHas(run, [/^sshfs /, /\bunshare --user/, /^sleep infinity$/, /^nsenter /, testProcessPattern(marker)]);
