@@ -33,11 +33,17 @@ demo: deps build testhost
 	eval "$$($(TESTHOST) env)" && export PATH="$(CURDIR)/bin:$$PATH" && \
 	  cd examples && GOARCH=arm64 go test -count=1 -v ./...
 
-test: deps build lint testhost
-	node --test dist/test/
+# Only *.test.js: given a directory, node 20 would also run every helper module
+# under a test/ folder as a test file.
+TESTS = $(shell find dist/test -name '*.test.js' | sort)
+UNIT_TESTS = $(filter-out dist/test/e2e/% dist/test/hack/%,$(TESTS))
 
+test: deps build lint testhost
+	node --test $(TESTS)
+
+# No test host needed (the ssh tests start their own sshd).
 unit: build
-	node --test dist/test/util dist/test/remote dist/test/gotest dist/test/config dist/test/run dist/test/ssh dist/test/sftp
+	node --test $(UNIT_TESTS)
 
 install: build
 	npm install -g .
