@@ -24,7 +24,11 @@ export function startProxyCommand(command: string, log: (line: string) => void):
   };
   const stream = new Duplex({
     read: () => child.stdout.resume(),
-    write: (chunk: Buffer, _enc, cb) => child.stdin.write(chunk, (err) => cb(err ?? null)),
+    // A write error is EPIPE once the command is gone: its exit status says why,
+    // and must win the race against the broken pipe (maybeEnd below).
+    write: (chunk: Buffer, _enc, cb) => {
+      child.stdin.write(chunk, () => cb());
+    },
     final: (cb) => {
       child.stdin.end();
       cb();
