@@ -8,6 +8,7 @@ import { loadConfig } from '../config/config-file.js';
 import { resolveTargetHost } from '../config/host.js';
 import { type Target, targetFromElf, targetFromProgramName, isGoArch } from '../config/target.js';
 import { GocpuError, isGocpuError } from '../errors.js';
+import { exitCodeFor } from '../gotest/exit-status.js';
 import { doctor } from '../doctor/doctor.js';
 import { planRun } from '../run/plan.js';
 import { runRemote } from '../run/run.js';
@@ -66,7 +67,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     // Before the test started, or a second time: stop now. The remote side
     // cleans up when the connection drops (sshfs sees EOF and unmounts).
-    process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGTERM' ? 15 : sig === 'SIGHUP' ? 1 : 3));
+    process.exit(exitCodeFor({ signal: sig }));
   };
   try {
     let target: Target | undefined = targetFromProgramName(name);
