@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { binDir, fixtureDir } from './repo.js';
 import { testHost } from './testhost.js';
 import { normalize } from './normalize.js';
+import { timeLimit } from './time-limit.js';
 
 export { normalize } from './normalize.js';
 export { repoRoot, binDir, fixtureDir } from './repo.js';
@@ -66,48 +67,26 @@ function runPiped(cmd: string, args: readonly string[], opts: RunOptions, outFd?
     const all: Buffer[] = [];
     child.stdout?.on('data', (b: Buffer) => (out.push(b), all.push(b)));
     child.stderr?.on('data', (b: Buffer) => (err.push(b), all.push(b)));
-    let timedOut = false;
-    let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
     let done = false;
     const finish = (code: number | null, signal: NodeJS.Signals | null, note = '') => {
       if (done) return;
       done = true;
-      clearTimeout(timer);
-      clearTimeout(grace);
+      limit.clear();
       resolve({
         code,
         signal,
         stdout: Buffer.concat(out).toString('utf8'),
         stderr: Buffer.concat(err).toString('utf8') + note,
         output: Buffer.concat(all).toString('utf8') + note,
-        timedOut,
+        timedOut: limit.timedOut(),
         ms: Date.now() - started,
       });
     };
-    let grace: NodeJS.Timeout | undefined;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-      // A process outside the group that still holds stdout would keep 'close' from
-      // ever firing: give up on the pipes after a grace period.
-      grace = setTimeout(() => {
-        child.stdout?.destroy();
-        child.stderr?.destroy();
-        const note = exited
-          ? `\n[harness: the process exited (${exited.code ?? exited.signal}) but something kept its stdout/stderr open]\n`
-          : '\n[harness: killed after the time limit]\n';
-        finish(exited?.code ?? null, exited?.signal ?? null, note);
-      }, 3000);
-    }, opts.timeoutMs ?? 120_000);
+    const limit = timeLimit(child, opts.timeoutMs ?? 120_000, 'harness', finish);
     child.on('error', (e) => {
-      clearTimeout(timer);
+      limit.clear();
       reject(e);
     });
-    child.on('exit', (code, signal) => (exited = { code, signal }));
     child.on('close', (code, signal) => finish(code, signal));
   });
 }

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunResult } from './harness.js';
 import { describeRun, tempDir } from './harness.js';
+import { timeLimit } from './time-limit.js';
 
 export interface LiveRunOptions {
   cwd: string;
@@ -52,42 +53,22 @@ export function startRun(cmd: string, args: readonly string[], opts: LiveRunOpti
   const output = () => final ?? (t ? fs.readFileSync(file, 'utf8') : Buffer.concat(all).toString('utf8'));
 
   let exitedAt: number | undefined;
-  let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  let timedOut = false;
   const done = new Promise<RunResult>((resolve, reject) => {
     let finished = false;
-    let grace: NodeJS.Timeout | undefined;
     const finish = (code: number | null, signal: NodeJS.Signals | null, note = '') => {
       if (finished) return;
       finished = true;
-      clearTimeout(timer);
-      clearTimeout(grace);
+      limit.clear();
       const text = output() + note;
       final = text;
       t?.cleanup();
       const stdout = t ? text : Buffer.concat(out).toString('utf8');
       const stderr = t ? '' : Buffer.concat(err).toString('utf8') + note;
-      resolve({ code, signal, stdout, stderr, output: text, timedOut, ms: Date.now() - started });
+      resolve({ code, signal, stdout, stderr, output: text, timedOut: limit.timedOut(), ms: Date.now() - started });
     };
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-      grace = setTimeout(() => {
-        child.stdout?.destroy();
-        child.stderr?.destroy();
-        const why = exited ? `the process exited (${exited.code ?? exited.signal}) but something kept its stdout/stderr open` : 'killed after the time limit';
-        finish(exited?.code ?? null, exited?.signal ?? null, `\n[live-run: ${why}]\n`);
-      }, 3000);
-    }, opts.timeoutMs);
-    child.on('error', (e) => (clearTimeout(timer), reject(e)));
-    child.on('exit', (code, signal) => {
-      exitedAt = Date.now();
-      exited = { code, signal };
-    });
+    const limit = timeLimit(child, opts.timeoutMs, 'live-run', finish);
+    child.on('error', (e) => (limit.clear(), reject(e)));
+    child.on('exit', () => (exitedAt = Date.now()));
     child.on('close', (code, signal) => finish(code, signal));
   });
   let ended = false;
