@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sourceRoot } from '../../src/gotest/module-root.js';
@@ -35,7 +35,8 @@ test('GOPATH mode: no go.mod, the package sits in $GOPATH/src', () => {
 });
 
 test('go paths: GOROOT from the PATH go put first, GOMODCACHE from GOPATH, go env -w file honoured', () => {
-  const r = tree(['goroot/bin/go', 'cfg/go/env']);
+  const r = tree(['goroot/bin/go', 'goroot/src/runtime/extern.go', 'goroot/VERSION', 'cfg/go/env']);
+  chmodSync(join(r, 'goroot/bin/go'), 0o755);
   writeFileSync(join(r, 'cfg/go/env'), `GOPATH=${join(r, 'gp')}\n`);
   const p = goPaths({ PATH: `${join(r, 'goroot/bin')}:/usr/bin`, HOME: r, XDG_CONFIG_HOME: join(r, 'cfg') });
   assert.equal(p.goroot, join(r, 'goroot'));
