@@ -4,16 +4,29 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, fstatSync } from 'node:fs';
-import { dirname, isAbsolute, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import type { GocpuConfig } from '../config/config-file.js';
 import { filterEnv } from '../config/env-filter.js';
 import { type Target, targetFromElf } from '../config/target.js';
 import { GocpuError } from '../errors.js';
 import { goPaths } from '../gotest/go-paths.js';
 import { sourceRoot } from '../gotest/module-root.js';
-import { testLogFile, writableDirs } from '../gotest/test-flags.js';
+import { type OutputMove, redirectCoverDir, redirectOutputs } from '../gotest/output-flags.js';
+import { testLogFile } from '../gotest/test-flags.js';
 
-export interface PlannedExport { path: string; writable: boolean }
+export interface PlannedExport {
+  path: string;
+  writable: boolean;
+  /** Where it came from, for the message when it is refused. */
+  from?: string;
+}
+
+/** Outputs redirected into a scratch directory and moved into place after the test (src/run/outputs.ts). */
+export interface PlannedOutputs {
+  /** Inside the test binary's directory; created locally before the run. */
+  scratch: string;
+  moves: OutputMove[];
+}
 
 export interface RunPlan {
   target?: Target;
@@ -24,7 +37,7 @@ export interface RunPlan {
   /** argv for the remote: program first, as bytes. */
   argv: Buffer[];
   /** What the SFTP server serves (the most specific entry decides writability). */
-  exports: PlannedExport[];
+  exports: { path: string; writable: boolean }[];
   /** What the view mounts: exported paths with none below another. */
   viewExports: string[];
   env: [Buffer, Buffer][];
@@ -32,6 +45,7 @@ export interface RunPlan {
   sshfs: string;
   sshfsOptions: string;
   nonce: string;
+  outputs?: PlannedOutputs;
 }
 
 export interface PlanInput {
@@ -55,14 +69,53 @@ function under(path: string, dir: string): boolean {
   return path === dir || dir === '/' || path.startsWith(dir + sep);
 }
 
+/**
+ * The view mounts each export at its own path over the remote's tree: an export at
+ * or above one of these would hide the remote's own programs, libraries or kernel
+ * interfaces (issue 6: Debian's /usr/bin/go once made GOROOT /usr, and every
+ * program in the view then failed with "Exec format error" on a real arm64 host).
+ */
+export const SYSTEM_DIRS = [
+  '/', '/usr', '/usr/bin', '/usr/lib', '/etc', '/lib', '/lib32', '/lib64', '/libx32',
+  '/bin', '/sbin', '/proc', '/dev', '/sys', '/run', '/var', '/tmp',
+];
+
+const FIX_BY_SOURCE: Record<string, string> = {
+  config: 'remove it from "exports" in the gocpu config file; export a directory below it instead',
+  cwd: 'run from a directory of your own below it, e.g. mkdir /tmp/x && cd /tmp/x',
+  module: 'move the module (its go.mod or go.work) into a directory of its own',
+  binary: 'put the test binary in a directory of its own, e.g. go test -c -o /tmp/x/pkg.test',
+  goroot: 'set GOROOT to the Go installation itself (go env GOROOT)',
+  gomodcache: 'set GOMODCACHE to a directory of its own (go env -w GOMODCACHE=...)',
+  output: 'write test outputs into a directory of its own',
+};
+
+/** Refuses an export that is, or contains, one of the remote's system directories. */
+export function checkExport(e: PlannedExport): void {
+  const p = resolve(e.path);
+  const hidden = SYSTEM_DIRS.find((d) => under(d, p));
+  if (hidden === undefined) return;
+  const what = hidden === p ? `the remote's own ${p}` : `the remote's own ${hidden}`;
+  throw new GocpuError('EXPORT_SYSTEM_DIR', `refusing to export ${p}${e.from ? ` (${e.from})` : ''}: it would hide ${what}`, {
+    hint: FIX_BY_SOURCE[(e.from ?? '').split(' ')[0]] ?? 'export a directory below it',
+  });
+}
+
+/** The run header carries paths one per line: a newline cannot travel (src/remote/header.ts). */
+export function checkCarriable(path: string, what: string): void {
+  if (!path.includes('\n')) return;
+  throw new GocpuError('PATH_NEWLINE', `${what} ${JSON.stringify(path)} contains a newline, which gocpu cannot carry to the remote`, {
+    hint: 'rename the directory, or run from a path without a newline',
+  });
+}
+
 /** Drops duplicates (writable wins) and returns the list plus its maximal paths. */
-export function normalizeExports(list: PlannedExport[]): { exports: PlannedExport[]; viewExports: string[] } {
+export function normalizeExports(list: PlannedExport[]): { exports: { path: string; writable: boolean }[]; viewExports: string[] } {
   const byPath = new Map<string, boolean>();
   for (const e of list) {
+    checkExport(e);
+    checkCarriable(e.path, `exported path${e.from ? ` (${e.from})` : ''}`);
     const p = resolve(e.path);
-    if (p === '/') throw new GocpuError('EXPORT_ROOT', 'refusing to export / (the remote needs its own /dev, /proc, /usr)', {
-      hint: 'export narrower directories',
-    });
     byPath.set(p, (byPath.get(p) ?? false) || e.writable);
   }
   const exports = [...byPath].map(([path, writable]) => ({ path, writable })).sort((a, b) => (a.path < b.path ? -1 : 1));
@@ -89,36 +142,56 @@ export function planRun(input: PlanInput): RunPlan {
   if (input.command.length === 0) {
     throw new GocpuError('USAGE', 'no program to run', { hint: 'usage: go_linux_ARCH_exec PROGRAM [ARGS...]' });
   }
+  checkCarriable(cwd, 'the working directory');
   const program = input.command[0].toString();
   const args = input.command.slice(1).map((a) => a.toString());
   const localProgram = program.includes('/');
   const list: PlannedExport[] = [];
   let argv = input.command;
   let binaryTarget: Target | undefined;
+  let outputs: PlannedOutputs | undefined;
+  let coverDir: ((value: string) => { value: string; move?: OutputMove }) | undefined;
 
   if (localProgram) {
     const abs = isAbsolute(program) ? program : resolve(cwd, program);
     if (!existsSync(abs)) {
       throw new GocpuError('NO_PROGRAM', `${program}: no such file`, { hint: 'check the path of the test binary' });
     }
-    // The binary's directory is go's $WORK/bNNN: coverage, profiles and the test log land there.
-    list.push({ path: dirname(abs), writable: true });
+    // The binary's directory is go's $WORK/bNNN: the test log, go's coverprofile and
+    // gocoverdir land there. It is the one writable export of a test run; every other
+    // output goes through scratch (src/gotest/output-flags.ts).
+    const binDir = dirname(abs);
+    list.push({ path: binDir, writable: true, from: 'binary' });
     binaryTarget = targetFromElf(abs);
+    const scratch = join(binDir, `gocpu-out.${randomBytes(6).toString('hex')}`);
+    const redirected = redirectOutputs(args, { cwd, binDir, scratch });
+    for (const dir of redirected.writable) list.push({ path: dir, writable: true, from: 'output' });
+    argv = [input.command[0], ...input.command.slice(1).map((a, i) => (redirected.changed.includes(i) ? Buffer.from(redirected.args[i]) : a))];
     const log = testLogFile(args, abs);
-    if (log) argv = [input.command[0], Buffer.from(log), ...input.command.slice(1)];
+    if (log) argv = [argv[0], Buffer.from(log), ...argv.slice(1)];
+    outputs = { scratch, moves: redirected.moves };
+    coverDir = (value) => redirectCoverDir(value, { cwd, binDir, scratch });
   }
-  for (const dir of writableDirs(args, cwd)) list.push({ path: dir, writable: true });
-  if (env.GOCOVERDIR && isAbsolute(env.GOCOVERDIR)) list.push({ path: env.GOCOVERDIR, writable: true });
 
   const go = goPaths(env);
   const src = sourceRoot(cwd, go.gopath, env);
-  list.push({ path: src.dir, writable: input.generic === true || config.writableModule === true });
-  if (!under(cwd, src.dir)) list.push({ path: cwd, writable: input.generic === true });
-  if (go.goroot && existsSync(go.goroot)) list.push({ path: go.goroot, writable: false });
-  if (go.gomodcache && existsSync(go.gomodcache)) list.push({ path: go.gomodcache, writable: false });
-  for (const e of config.exports ?? []) list.push({ path: e.path, writable: e.writable === true });
-
+  list.push({ path: src.dir, writable: input.generic === true || config.writableModule === true, from: src.kind === 'none' ? 'cwd' : 'module' });
+  if (!under(cwd, src.dir)) list.push({ path: cwd, writable: input.generic === true, from: 'cwd' });
+  if (go.goroot && existsSync(go.goroot)) list.push({ path: go.goroot, writable: false, from: 'goroot' });
+  if (go.gomodcache && existsSync(go.gomodcache)) list.push({ path: go.gomodcache, writable: false, from: 'gomodcache' });
+  for (const e of config.exports ?? []) list.push({ path: e.path, writable: e.writable === true, from: 'config exports' });
   const { exports, viewExports } = normalizeExports(list);
+
+  const forwarded = filterEnv(input.rawEnv, config.env);
+  if (coverDir && outputs) {
+    for (const entry of forwarded) {
+      if (entry[0].toString('latin1') !== 'GOCOVERDIR' || entry[1].length === 0) continue;
+      const r = coverDir(entry[1].toString());
+      if (!r.move) continue;
+      entry[1] = Buffer.from(r.value);
+      outputs.moves.push(r.move);
+    }
+  }
   return {
     target: input.target,
     binaryTarget,
@@ -127,10 +200,11 @@ export function planRun(input: PlanInput): RunPlan {
     argv,
     exports,
     viewExports,
-    env: filterEnv(input.rawEnv, config.env),
+    env: forwarded,
     merge: sameOutput(),
     sshfs: env.GOCPU_REMOTE_SSHFS || config.remoteSshfs || 'sshfs',
     sshfsOptions: config.sshfsOptions ? `${SSHFS_OPTIONS},${config.sshfsOptions}` : SSHFS_OPTIONS,
     nonce: randomBytes(12).toString('hex'),
+    outputs: outputs && outputs.moves.length > 0 ? outputs : undefined,
   };
 }

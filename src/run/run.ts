@@ -5,7 +5,8 @@
  *   3. start the run half: header on stdin, wait for the mount, namespace, exec
  *   4. relay stdio and signals until the test ends
  *   5. close: end the SFTP stream (sshfs unmounts, mount.sh removes the run's
- *      remote dir and its namespace), wait for that, close the connection.
+ *      remote dir and its namespace), wait for that, close the connection;
+ *      then move redirected outputs (profiles) into place (outputs.ts).
  * Every resource is registered for cleanup as it is acquired; cleanup runs in
  * `finally`, and a failed cleanup is a warning, not the run's result.
  */
@@ -17,6 +18,7 @@ import { GocpuError } from '../errors.js';
 import { Cleanup } from '../util/cleanup.js';
 import { trace } from '../util/trace.js';
 import { startMount } from './mount.js';
+import { collectOutputs, prepareOutputs } from './outputs.js';
 import type { RunPlan } from './plan.js';
 import { type ProgramIo, startProgram } from './program.js';
 import { signalRemote } from './signals.js';
@@ -30,6 +32,11 @@ export interface RunHooks {
 export async function runRemote(plan: RunPlan, io: ProgramIo, env: NodeJS.ProcessEnv, hooks: RunHooks = {}): Promise<RemoteEnd> {
   const cleanup = new Cleanup();
   try {
+    if (plan.outputs) {
+      // First registered, so it runs last: after the unmount, when the remote can no longer write.
+      const scratch = prepareOutputs(plan.outputs);
+      cleanup.add('move the test outputs into place', () => collectOutputs(scratch));
+    }
     const hostConfig = resolveHostConfig(plan.host, { configFile: env.GOCPU_SSH_CONFIG || undefined, env });
     trace('connecting');
     const client = await connectWithRetry(hostConfig);

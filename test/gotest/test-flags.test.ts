@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { calledByGoTest, testFlags, testLogFile, writableDirs } from '../../src/gotest/test-flags.js';
+import { calledByGoTest, flagUses, testFlags, testLogFile } from '../../src/gotest/test-flags.js';
 
 const GO = ['-test.paniconexit0', '-test.timeout=10m0s'];
 
@@ -23,11 +23,12 @@ test('testlogfile goes next to the binary, only for go test, never twice', () =>
   assert.equal(testLogFile([...GO, '-test.testlogfile=/y'], '/x/p.test'), undefined);
 });
 
-test('output directories come from outputdir and the profile flags', () => {
-  const dirs = writableDirs(
-    ['-test.outputdir=/home/u/proj', '-test.cpuprofile=cpu.out', '-test.coverprofile=/tmp/w/b001/_cover_.out', '-test.gocoverdir=/tmp/w/b001/gocoverdir'],
-    '/home/u/proj/pkg',
-  );
-  assert.deepEqual(dirs.sort(), ['/home/u/proj', '/tmp/w/b001', '/tmp/w/b001/gocoverdir']);
-  assert.deepEqual(writableDirs(['-test.coverprofile=c.out'], '/p'), ['/p']);
+test('flag uses say where each value sits, joined or apart', () => {
+  const uses = flagUses(['-test.v', '--test.cpuprofile', 'c.out', '-test.outputdir=/m', '-test.v=false', 'pos', '-test.trace=t']);
+  assert.deepEqual(uses, [
+    { name: 'v', value: 'true', valueIndex: 0, prefix: '' },
+    { name: 'cpuprofile', value: 'c.out', valueIndex: 2, prefix: '' },
+    { name: 'outputdir', value: '/m', valueIndex: 3, prefix: '-test.outputdir=' },
+    { name: 'v', value: 'false', valueIndex: 4, prefix: '-test.v=' },
+  ]);
 });

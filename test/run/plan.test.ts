@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { normalizeExports, planRun } from '../../src/run/plan.js';
+import { GocpuError } from '../../src/errors.js';
+import { normalizeExports, planRun, type PlanInput } from '../../src/run/plan.js';
 
 test('exports: duplicates merge (writable wins), the view mounts only the outermost', () => {
   const { exports, viewExports } = normalizeExports([
@@ -21,6 +22,22 @@ test('exports: duplicates merge (writable wins), the view mounts only the outerm
   ]);
   assert.deepEqual(viewExports, ['/m', '/mx', '/w/b001']);
   assert.throws(() => normalizeExports([{ path: '/', writable: false }]), /refusing to export \//);
+});
+
+test('no export may be, or contain, a system directory of the remote; below one is fine', () => {
+  const forbidden = ['/', '/usr', '/usr/', '/usr/bin', '/usr/lib', '/etc', '/lib', '/lib32', '/lib64', '/libx32', '/bin', '/sbin',
+    '/proc', '/dev', '/sys', '/run', '/var', '/tmp', '//usr', '/usr/lib/..', '/tmp/x/../..'];
+  for (const path of forbidden) {
+    assert.throws(() => normalizeExports([{ path, writable: false, from: 'config exports' }]), (e: GocpuError) => {
+      assert.equal(e.code, 'EXPORT_SYSTEM_DIR', path);
+      assert.match(e.oneLine(), /^gocpu: local: refusing to export \/\S* \(config exports\): it would hide the remote's own \/\S* \(.*gocpu config file.*\)$/);
+      return true;
+    }, path);
+  }
+  for (const path of ['/usr/lib/go-1.19', '/tmp/x', '/etc/x', '/var/tmp/m', '/usr/local', '/home', '/opt', '/srv/x', '/libfoo', '/usrx']) {
+    assert.doesNotThrow(() => normalizeExports([{ path, writable: false }]), path);
+  }
+  assert.throws(() => normalizeExports([{ path: '/usr', writable: false, from: 'goroot' }]), (e: GocpuError) => /GOROOT/.test(e.hint ?? ''));
 });
 
 test('a go test call exports the binary dir rw, the module ro, and adds the test log', () => {
@@ -49,4 +66,77 @@ test('a go test call exports the binary dir rw, the module ro, and adds the test
   assert.deepEqual(plan.argv.slice(2).map(String), ['-test.paniconexit0', '-test.timeout=10m0s', '-test.run=X']);
   assert.deepEqual(plan.env.map(([k]) => k.toString()), ['GODEBUG']);
   assert.match(plan.nonce, /^[0-9a-f]{24}$/);
+});
+
+/** A module and a go build dir under a fresh root, as go test lays them out. */
+function layout(): { root: string; mod: string; pkg: string; work: string; bin: string } {
+  const root = mkdtempSync(join(tmpdir(), 'gocpu-plan-'));
+  const mod = join(root, 'mod');
+  const pkg = join(mod, 'pkg');
+  const work = join(root, 'work', 'b001');
+  mkdirSync(pkg, { recursive: true });
+  mkdirSync(work, { recursive: true });
+  writeFileSync(join(mod, 'go.mod'), 'module m\n');
+  writeFileSync(join(work, 'pkg.test'), '');
+  return { root, mod, pkg, work, bin: join(work, 'pkg.test') };
+}
+
+function input(l: ReturnType<typeof layout>, args: string[], extra: Partial<PlanInput> = {}): PlanInput {
+  return {
+    host: 'h',
+    command: [l.bin, ...args].map((s) => Buffer.from(s)),
+    cwd: l.pkg,
+    env: { HOME: l.root, PATH: '/nonexistent/bin' },
+    rawEnv: [],
+    config: {},
+    ...extra,
+  };
+}
+
+test('profiles: the module stays read-only, the flags point into scratch in the binary dir, moves name the real places', () => {
+  const l = layout();
+  const plan = planRun(input(l, ['-test.paniconexit0', '-test.timeout=10m0s', `-test.outputdir=${l.mod}`, '-test.cpuprofile=cpu.out', '-test.trace=t.out']));
+  assert.deepEqual(plan.exports.filter((e) => e.path.startsWith(l.root)), [
+    { path: l.mod, writable: false },
+    { path: l.work, writable: true },
+  ]);
+  const scratch = plan.outputs!.scratch;
+  assert.match(scratch, new RegExp(`^${l.work}/gocpu-out\\.[0-9a-f]{12}$`));
+  assert.deepEqual(plan.argv.map(String), [l.bin, `-test.testlogfile=${l.work}/testlog.txt`, '-test.paniconexit0', '-test.timeout=10m0s',
+    `-test.outputdir=${scratch}`, `-test.cpuprofile=${scratch}/cpuprofile`, `-test.trace=${scratch}/trace`]);
+  assert.deepEqual(plan.outputs!.moves, [
+    { name: 'cpuprofile', kind: 'file', dest: join(l.mod, 'cpu.out') },
+    { name: 'trace', kind: 'file', dest: join(l.mod, 't.out') },
+  ]);
+  assert.equal(planRun(input(l, ['-test.v'])).outputs, undefined, 'no scratch without a redirected output');
+});
+
+test('GOCOVERDIR outside the binary dir travels as a directory in scratch', () => {
+  const l = layout();
+  const cov = join(l.root, 'cov');
+  mkdirSync(cov);
+  const plan = planRun(input(l, [], { rawEnv: [Buffer.from(`GOCOVERDIR=${cov}`)] }));
+  const scratch = plan.outputs!.scratch;
+  assert.deepEqual(plan.env.map(([k, v]) => `${k}=${v}`), [`GOCOVERDIR=${scratch}/GOCOVERDIR`]);
+  assert.deepEqual(plan.outputs!.moves, [{ name: 'GOCOVERDIR', kind: 'cover-dir', dest: cov }]);
+  assert.ok(!plan.exports.some((e) => e.path === cov), 'the cover directory itself is not exported');
+});
+
+test('every source of a forbidden export is refused while planning: cwd, binary dir, GOROOT, config', () => {
+  const l = layout();
+  const fails = (i: PlanInput, from: RegExp) => assert.throws(() => planRun(i), (e: GocpuError) => e.code === 'EXPORT_SYSTEM_DIR' && from.test(e.message));
+  fails(input(l, [], { config: { exports: [{ path: '/etc' }] } }), /\/etc \(config exports\)/);
+  fails(input(l, [], { env: { HOME: l.root, PATH: '/nonexistent', GOROOT: '/usr' } }), /\/usr \(goroot\)/);
+  fails(input(l, [], { cwd: '/var' }), /\/var \(cwd\)/);
+  fails({ ...input(l, []), command: [Buffer.from('/tmp/../bin/true')] }, /\/bin \(binary\)/);
+});
+
+test('a newline in the cwd or an exported path is a GocpuError with a hint, raised while planning', () => {
+  const l = layout();
+  const nl = join(l.root, 'a\nb');
+  mkdirSync(nl);
+  for (const i of [input(l, [], { cwd: nl }), input(l, [], { config: { exports: [{ path: nl }] } })]) {
+    assert.throws(() => planRun(i), (e: GocpuError) => e instanceof GocpuError && e.code === 'PATH_NEWLINE' && e.hint !== undefined
+      && /newline/.test(e.oneLine()) && !e.oneLine().includes('\n'));
+  }
 });
