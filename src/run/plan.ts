@@ -95,8 +95,7 @@ export function checkExport(e: PlannedExport): void {
   const p = resolve(e.path);
   const hidden = SYSTEM_DIRS.find((d) => under(d, p));
   if (hidden === undefined) return;
-  const what = hidden === p ? `the remote's own ${p}` : `the remote's own ${hidden}`;
-  throw new GocpuError('EXPORT_SYSTEM_DIR', `refusing to export ${p}${e.from ? ` (${e.from})` : ''}: it would hide ${what}`, {
+  throw new GocpuError('EXPORT_SYSTEM_DIR', `refusing to export ${p}${e.from ? ` (${e.from})` : ''}: it would hide the remote's own ${hidden}`, {
     hint: FIX_BY_SOURCE[(e.from ?? '').split(' ')[0]] ?? 'export a directory below it',
   });
 }
@@ -160,7 +159,7 @@ export function planRun(input: PlanInput): RunPlan {
     // The binary's directory is go's $WORK/bNNN: the test log, go's coverprofile and
     // gocoverdir land there. It is the one writable export of a test run; every other
     // output goes through scratch (src/gotest/output-flags.ts).
-    const binDir = dirname(abs);
+    const binDir = resolve(dirname(abs));
     list.push({ path: binDir, writable: true, from: 'binary' });
     binaryTarget = targetFromElf(abs);
     const scratch = join(binDir, `gocpu-out.${randomBytes(6).toString('hex')}`);
