@@ -10,6 +10,7 @@ import { filterEnv } from '../config/env-filter.js';
 import { type Target, targetFromElf } from '../config/target.js';
 import { GocpuError } from '../errors.js';
 import { goPaths } from '../gotest/go-paths.js';
+import { gorootLinkTargets } from '../gotest/goroot-links.js';
 import { sourceRoot } from '../gotest/module-root.js';
 import { type OutputMove, redirectCoverDir, redirectOutputs } from '../gotest/output-flags.js';
 import { testLogFile } from '../gotest/test-flags.js';
@@ -74,9 +75,11 @@ function under(path: string, dir: string): boolean {
  * or above one of these would hide the remote's own programs, libraries or kernel
  * interfaces (issue 6: Debian's /usr/bin/go once made GOROOT /usr, and every
  * program in the view then failed with "Exec format error" on a real arm64 host).
+ * /usr/share holds the remote's zoneinfo, certificates and terminfo; Debian's GOROOT
+ * links into it (issue 10), and only the links' own targets may be exported.
  */
 export const SYSTEM_DIRS = [
-  '/', '/usr', '/usr/bin', '/usr/lib', '/etc', '/lib', '/lib32', '/lib64', '/libx32',
+  '/', '/usr', '/usr/bin', '/usr/lib', '/usr/share', '/etc', '/lib', '/lib32', '/lib64', '/libx32',
   '/bin', '/sbin', '/proc', '/dev', '/sys', '/run', '/var', '/tmp',
 ];
 
@@ -90,10 +93,16 @@ const FIX_BY_SOURCE: Record<string, string> = {
   output: 'write test outputs into a directory of its own',
 };
 
+/** The system directory of the remote that exporting `path` would hide, if any. */
+export function hiddenSystemDir(path: string): string | undefined {
+  const p = resolve(path);
+  return SYSTEM_DIRS.find((d) => under(d, p));
+}
+
 /** Refuses an export that is, or contains, one of the remote's system directories. */
 export function checkExport(e: PlannedExport): void {
   const p = resolve(e.path);
-  const hidden = SYSTEM_DIRS.find((d) => under(d, p));
+  const hidden = hiddenSystemDir(p);
   if (hidden === undefined) return;
   throw new GocpuError('EXPORT_SYSTEM_DIR', `refusing to export ${p}${e.from ? ` (${e.from})` : ''}: it would hide the remote's own ${hidden}`, {
     hint: FIX_BY_SOURCE[(e.from ?? '').split(' ')[0]] ?? 'export a directory below it',
@@ -173,10 +182,26 @@ export function planRun(input: PlanInput): RunPlan {
   }
 
   const go = goPaths(env);
+  // GOROOT and where its links lead (Debian: src -> /usr/share/go-1.19/src), read-only
+  // like the installation. A link to a system directory stays unexported (and
+  // unreadable remotely) rather than failing every run.
+  const gorootDirs: string[] = [];
+  if (go.goroot && existsSync(go.goroot)) {
+    list.push({ path: go.goroot, writable: false, from: 'goroot' });
+    gorootDirs.push(resolve(go.goroot));
+    for (const target of gorootLinkTargets(go.goroot)) {
+      if (hiddenSystemDir(target) !== undefined) continue;
+      list.push({ path: target, writable: false, from: 'goroot link' });
+      gorootDirs.push(target);
+    }
+  }
   const src = sourceRoot(cwd, go.gopath, env);
-  list.push({ path: src.dir, writable: input.generic === true || config.writableModule === true, from: src.kind === 'none' ? 'cwd' : 'module' });
+  // A package in GOROOT (`go test strings`: go runs us in /usr/share/go-1.19/src/strings,
+  // below std's go.mod) is part of the installation: writableModule does not reach it.
+  const inGoroot = gorootDirs.some((d) => under(src.dir, d));
+  const srcWritable = input.generic === true || (config.writableModule === true && !inGoroot);
+  list.push({ path: src.dir, writable: srcWritable, from: src.kind === 'none' ? 'cwd' : 'module' });
   if (!under(cwd, src.dir)) list.push({ path: cwd, writable: input.generic === true, from: 'cwd' });
-  if (go.goroot && existsSync(go.goroot)) list.push({ path: go.goroot, writable: false, from: 'goroot' });
   if (go.gomodcache && existsSync(go.gomodcache)) list.push({ path: go.gomodcache, writable: false, from: 'gomodcache' });
   for (const e of config.exports ?? []) list.push({ path: e.path, writable: e.writable === true, from: 'config exports' });
   const { exports, viewExports } = normalizeExports(list);

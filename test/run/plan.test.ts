@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GocpuError } from '../../src/errors.js';
 import { normalizeExports, planRun, type PlanInput } from '../../src/run/plan.js';
+import { debianGoroot } from '../gotest/fake-goroot.js';
 
 test('exports: duplicates merge (writable wins), the view mounts only the outermost', () => {
   const { exports, viewExports } = normalizeExports([
@@ -25,7 +26,7 @@ test('exports: duplicates merge (writable wins), the view mounts only the outerm
 });
 
 test('no export may be, or contain, a system directory of the remote; below one is fine', () => {
-  const forbidden = ['/', '/usr', '/usr/', '/usr/bin', '/usr/lib', '/etc', '/lib', '/lib32', '/lib64', '/libx32', '/bin', '/sbin',
+  const forbidden = ['/', '/usr', '/usr/', '/usr/bin', '/usr/lib', '/usr/share', '/etc', '/lib', '/lib32', '/lib64', '/libx32', '/bin', '/sbin',
     '/proc', '/dev', '/sys', '/run', '/var', '/tmp', '//usr', '/usr/lib/..', '/tmp/x/../..'];
   for (const path of forbidden) {
     assert.throws(() => normalizeExports([{ path, writable: false, from: 'config exports' }]), (e: GocpuError) => {
@@ -34,7 +35,7 @@ test('no export may be, or contain, a system directory of the remote; below one 
       return true;
     }, path);
   }
-  for (const path of ['/usr/lib/go-1.19', '/tmp/x', '/etc/x', '/var/tmp/m', '/usr/local', '/home', '/opt', '/srv/x', '/libfoo', '/usrx']) {
+  for (const path of ['/usr/lib/go-1.19', '/usr/share/go-1.19/src', '/tmp/x', '/etc/x', '/var/tmp/m', '/usr/local', '/home', '/opt', '/srv/x', '/libfoo', '/usrx']) {
     assert.doesNotThrow(() => normalizeExports([{ path, writable: false }]), path);
   }
   assert.throws(() => normalizeExports([{ path: '/usr', writable: false, from: 'goroot' }]), (e: GocpuError) => /GOROOT/.test(e.hint ?? ''));
@@ -139,4 +140,36 @@ test('a newline in the cwd or an exported path is a GocpuError with a hint, rais
     assert.throws(() => planRun(i), (e: GocpuError) => e instanceof GocpuError && e.code === 'PATH_NEWLINE' && e.hint !== undefined
       && /newline/.test(e.oneLine()) && !e.oneLine().includes('\n'));
   }
+});
+
+test("Debian's GOROOT: the targets of its links are exported read-only, never a system dir; so is a link to the root", (t) => {
+  const l = layout();
+  const d = debianGoroot();
+  t.after(() => rmSync(d.root, { recursive: true, force: true }));
+  // A distribution could link into a system dir of the remote: that link stays unexported.
+  symlinkSync('/usr/share', join(d.goroot, 'share'));
+  symlinkSync('/usr/lib', join(d.goroot, 'pkg', 'lib'));
+  const share = ['api', 'misc', 'pkg/include', 'src', 'test'].map((x) => ({ path: join(d.share, x), writable: false }));
+  const plan = planRun(input(l, [], { env: { HOME: l.root, PATH: '/nonexistent', GOROOT: d.goroot } }));
+  assert.deepEqual(plan.exports.filter((e) => e.path.startsWith(d.root)), [{ path: d.goroot, writable: false }, ...share]);
+  assert.ok(!plan.exports.some((e) => e.path === '/usr/share' || e.path === '/usr/lib'), JSON.stringify(plan.exports));
+
+  const viaLink = planRun(input(l, [], { env: { HOME: l.root, PATH: '/nonexistent', GOROOT: d.link } }));
+  assert.deepEqual(viaLink.exports.filter((e) => e.path.startsWith(d.root)),
+    [{ path: d.link, writable: false }, { path: d.goroot, writable: false }, ...share]);
+});
+
+test('a package in GOROOT (go test strings runs us in its real dir, below std\'s go.mod) is exported read-only, writableModule or not', (t) => {
+  const d = debianGoroot();
+  t.after(() => rmSync(d.root, { recursive: true, force: true }));
+  const l = layout();
+  const pkg = join(d.share, 'src', 'strings');
+  for (const writableModule of [false, true]) {
+    const plan = planRun(input(l, [], { cwd: pkg, env: { HOME: l.root, PATH: '/nonexistent', GOROOT: d.goroot }, config: { writableModule } }));
+    assert.deepEqual(plan.exports.find((e) => e.path === join(d.share, 'src')), { path: join(d.share, 'src'), writable: false }, `writableModule ${writableModule}`);
+    assert.ok(!plan.exports.some((e) => e.writable && e.path.startsWith(d.root)), JSON.stringify(plan.exports));
+    assert.equal(plan.cwd, pkg);
+  }
+  // An ordinary module still follows writableModule.
+  assert.deepEqual(planRun(input(l, [], { config: { writableModule: true } })).exports.find((e) => e.path === l.mod), { path: l.mod, writable: true });
 });
