@@ -58,6 +58,8 @@ export function table(sections) {
   return lines.join('\n');
 }
 
+const busy = (load) => Number(String(load).split(' ')[0]) > os.cpus().length;
+
 export function resultsMarkdown({ machine: m, sections, failures, runs, loadAfter }) {
   const info = Object.entries(m).map(([k, v]) => `- ${k}: ${v}`);
   return `# gocpu bench results
@@ -68,7 +70,7 @@ faster than the pipeline; for a throughput, above 1 means faster). "the pipeline
 seed's, rebuilt from stock OpenSSH (bench/openssh-exec). gocpu's rows are today's gocpu: a
 new SSH connection, sshfs mount and namespace view on every call.
 
-## Machine
+${busy(m.load) ? `**The load average was above the core count: these numbers are mostly noise.**\n\n` : ''}## Machine
 
 ${info.join('\n')}
 - load average after: ${loadAfter}
