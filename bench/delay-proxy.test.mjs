@@ -48,7 +48,7 @@ test('adds the round trip it is told (half each way)', async () => {
   t.close();
 });
 
-test('delivers every byte in order, with backpressure over the high-water mark', async () => {
+test('delivers every byte in order, also past the per-direction high-water mark', async () => {
   const t = await target(echo);
   const p = await startDelayProxy({ targetPort: t.port, rttMs: 10 });
   const c = await connect(p.port);
