@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE_BIN := node_modules/.bin
 TESTHOST := hack/testhost
 
-.PHONY: all deps build demo test unit e2e lint testhost testhost-down install clean
+.PHONY: all deps build demo test unit e2e lint testhost testhost-down install clean bench
 
 all: build
 
@@ -19,7 +19,7 @@ build: node_modules
 
 lint:
 	shellcheck -s sh src/remote/*.sh
-	shellcheck hack/testhost hack/install-deps hack/testhost-check .ci/run test/e2e/*.sh
+	shellcheck hack/testhost hack/install-deps hack/testhost-check .ci/run test/e2e/*.sh bench/openssh-exec
 
 testhost: deps
 	$(TESTHOST) up
@@ -35,7 +35,7 @@ demo: deps build testhost
 
 # Only *.test.js: given a directory, node 20 would also run every helper module
 # under a test/ folder as a test file.
-TESTS = $(shell find dist/test -name '*.test.js' | sort)
+TESTS = $(shell find dist/test -name '*.test.js' | sort) bench/delay-proxy.test.mjs
 UNIT_TESTS = $(filter-out dist/test/e2e/% dist/test/hack/%,$(TESTS))
 
 test: deps build lint testhost
@@ -44,6 +44,11 @@ test: deps build lint testhost
 # No test host needed (the ssh tests start their own sshd).
 unit: build
 	node --test $(UNIT_TESTS)
+
+# gocpu against the seed's pipeline rebuilt from stock OpenSSH, with floors; prints the
+# table and writes bench/RESULTS.md (README: Benchmarks). BENCH_RUNS=N repeats (default 3).
+bench: deps build testhost
+	node bench/run-bench.mjs
 
 install: build
 	npm install -g .

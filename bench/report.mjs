@@ -1,0 +1,82 @@
+// The bench's table and bench/RESULTS.md.
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+
+const sh = (cmd, args) => {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  } catch (e) {
+    return `${e.stdout ?? ''}${e.stderr ?? ''}`.trim() || 'unknown';
+  }
+};
+
+/** What the numbers were measured on. remoteSsh: argv prefix that runs a command on the test host. */
+export function machine(repo, remoteSsh) {
+  const first = (s) => s.split('\n')[0];
+  return {
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown'}`,
+    memory: `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    kernel: `${os.type()} ${os.release()} ${os.arch()}`,
+    load: os.loadavg().map((l) => l.toFixed(2)).join(' '),
+    node: process.version,
+    go: sh('go', ['version']),
+    openssh: sh('sh', ['-c', 'ssh -V 2>&1']),
+    'remote sshfs': first(sh(remoteSsh[0], [...remoteSsh.slice(1), 'sshfs --version 2>&1 | grep -i "sshfs version"'])),
+    qemu: first(sh('qemu-aarch64-static', ['--version'])),
+    gocpu: `${JSON.parse(fs.readFileSync(`${repo}/package.json`, 'utf8')).version} (${sh('git', ['-C', repo, 'rev-parse', '--short', 'HEAD'])})`,
+  };
+}
+
+const fmtMs = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`);
+
+/** A cell: time medians in ms or s, throughputs in MB/s, memory in MB. */
+export function fmt(row) {
+  if (row.failed) return 'FAILED';
+  if (row.unit === 'ms') return fmtMs(row.value);
+  if (row.unit === 'MB/s') return `${row.value.toFixed(0)} MB/s`;
+  if (row.unit === 'MB') return `${row.value.toFixed(0)} MB`;
+  return String(row.value);
+}
+
+const ratio = (row, base) =>
+  !base || row.failed || base.failed || row === base || !(base.value > 0) ? '' : (row.value / base.value).toFixed(2);
+
+/**
+ * sections: [{ title, runs, rows: [{ label, value, unit, failed, note }], cm, fresh }]
+ * where cm and fresh are the rows (of that section) the ratios divide by.
+ */
+export function table(sections) {
+  const lines = ['| what | way | median | ÷ pipeline, ControlMaster | ÷ pipeline, new connection |', '|---|---|---|---|---|'];
+  for (const s of sections) {
+    for (const r of s.rows) {
+      const way = r.note ? `${r.label}, ${r.note}` : r.label;
+      lines.push(`| ${s.title} (${s.runs}×) | ${way} | ${fmt(r)} | ${ratio(r, s.cm)} | ${ratio(r, s.fresh)} |`);
+    }
+  }
+  return lines.join('\n');
+}
+
+const busy = (load) => Number(String(load).split(' ')[0]) > os.cpus().length;
+
+export function resultsMarkdown({ machine: m, sections, failures, runs, loadAfter }) {
+  const info = Object.entries(m).map(([k, v]) => `- ${k}: ${v}`);
+  return `# gocpu bench results
+
+Written by \`make bench\` (bench/run-bench.mjs, BENCH_RUNS=${runs}). Medians; a ratio is
+this row's median divided by the pipeline's in the same section (for a time, below 1 means
+faster than the pipeline; for a throughput, above 1 means faster). "the pipeline" is the
+seed's, rebuilt from stock OpenSSH (bench/openssh-exec). gocpu's rows are today's gocpu: a
+new SSH connection, sshfs mount and namespace view on every call.
+
+${busy(m.load) ? `**The load average was above the core count: these numbers are mostly noise.**\n\n` : ''}## Machine
+
+${info.join('\n')}
+- load average after: ${loadAfter}
+
+## Table
+
+${table(sections)}
+${failures.length ? `\n## Did not run\n\n${failures.map((f) => `- ${f.split('\n')[0]}`).join('\n')}\n` : ''}`;
+}

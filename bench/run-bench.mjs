@@ -1,0 +1,198 @@
+#!/usr/bin/env node
+// `make bench`: gocpu against the seed's pipeline rebuilt from stock OpenSSH
+// (bench/openssh-exec), on new connections and over a ControlMaster, with
+// local qemu-user and `node -e 0` as floors. Prints the table and writes
+// bench/RESULTS.md. A benchmark, not a test: no number fails it; only a run
+// that does not succeed does (after the table is written).
+//
+// Env: BENCH_RUNS (default 3; per-call rows run 3 × BENCH_RUNS times),
+//      GOCPU_TESTHOST_DIR as for hack/testhost.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { makeFixture, BIG_MB } from './fixtures.mjs';
+import { median, timedOk, RunFailed, rssSampler } from './measure.mjs';
+import { testhostEnv, writeSshConfig, startProxy, startControlMaster } from './ssh-setup.mjs';
+import { machine, table, resultsMarkdown, fmt } from './report.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '..');
+const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? 3) || 3);
+const gocpuExec = path.join(repo, 'bin/go_linux_arm64_exec');
+const opensshExec = path.join(here, 'openssh-exec');
+const QEMU = '/usr/bin/qemu-aarch64-static';
+const TIME = '/usr/bin/time';
+const log = (s) => process.stderr.write(`bench: ${s}\n`);
+
+const th = testhostEnv(repo);
+const fx = makeFixture();
+const failures = [];
+const cleanups = [() => fx.cleanup()];
+
+// gocpu and the pipeline, each towards one ssh Host entry of our ssh_config.
+let sshConfig;
+const base = { ...fx.goEnv() };
+for (const k of Object.keys(base)) if (k.startsWith('GOCPU_') || k.startsWith('OSSH_')) delete base[k];
+const ways = {
+  gocpu: (host) => ({ label: 'gocpu (new connection, mount and view per call)', cmd: gocpuExec, env: { ...base, GOCPU_SSH_CONFIG: sshConfig, GOCPU_HOST_LINUX_ARM64: host } }),
+  fresh: (host) => ({ label: 'pipeline, new connection', cmd: opensshExec, env: { ...base, GOCPU_SSH_CONFIG: sshConfig, OSSH_HOST: host } }),
+  cm: (host, master) => ({
+    label: 'pipeline over ControlMaster',
+    cmd: opensshExec,
+    env: { ...base, GOCPU_SSH_CONFIG: sshConfig, OSSH_HOST: host, OSSH_SSH_OPTS: master.opts.join(' ') },
+  }),
+  qemu: () => ({ label: 'local qemu-user, no remote', cmd: QEMU, env: base }),
+};
+
+/**
+ * Runs each way `n` times, interleaved (a b c a b c ...) so a load spike hits all
+ * of them alike; value(r) turns one run into the number kept. A way that fails
+ * once is marked failed and not run again.
+ */
+async function interleaved(n, list, value = (r) => r.ms) {
+  const rows = list.map((w) => ({ label: w.label, unit: w.unit ?? 'ms', samples: [], failed: false, way: w }));
+  for (let i = 0; i < n; i++) {
+    for (const row of rows) {
+      if (row.failed) continue;
+      try {
+        const r = await timedOk(row.label, row.way.cmd, row.way.args, { cwd: row.way.cwd, env: row.way.env });
+        row.samples.push(value(r));
+      } catch (e) {
+        if (!(e instanceof RunFailed)) throw e;
+        row.failed = true;
+        failures.push(e.message);
+        log(`FAILED ${e.message}`);
+      }
+    }
+  }
+  for (const row of rows) {
+    row.value = median(row.samples);
+    log(`  ${row.label}: ${fmt(row)}`);
+  }
+  return rows;
+}
+
+const section = (title, n, rows) => ({ title, runs: n, rows, cm: rows.find((r) => r.key === 'cm'), fresh: rows.find((r) => r.key === 'fresh') });
+const keyed = (key, w) => ({ ...w, key });
+const tag = (rows, list) => rows.map((r, i) => Object.assign(r, { key: list[i].key, note: list[i].note }));
+
+async function perCall(master) {
+  const n = 3 * runs;
+  log(`per-call wall, trivial arm64 test binary (${n}×)`);
+  const cwd = path.join(fx.mod, 'trivial');
+  const args = [fx.trivialBin, '-test.paniconexit0', '-test.timeout=10m0s'];
+  const list = [
+    keyed('gocpu', { ...ways.gocpu(th.GOCPU_HOST), note: "cold: today's only mode" }),
+    keyed('fresh', ways.fresh(th.GOCPU_HOST)),
+    keyed('cm', ways.cm(th.GOCPU_HOST, master)),
+    keyed('qemu', ways.qemu()),
+    keyed('node', { label: 'node -e 0', cmd: process.execPath, env: base, args: ['-e', '0'] }),
+    keyed('help', { label: 'gocpu --help (node and its imports)', cmd: path.join(repo, 'bin/gocpu'), env: base, args: ['--help'] }),
+    keyed('true', { label: 'ssh host true over ControlMaster', cmd: 'ssh', env: base, args: ['-F', sshConfig, ...master.opts, th.GOCPU_HOST, 'true'] }),
+  ].map((w) => ({ cwd, ...w, args: w.args ?? args }));
+  master.check();
+  const rows = tag(await interleaved(n, list), list);
+  master.check();
+  return section('trivial test binary, per call', n, rows);
+}
+
+/** `go test -p P -count=1 ./many/...` (20 packages) through each way's -exec. */
+function goTestWay(w, p) {
+  return { ...w, cmd: 'go', args: ['test', '-count=1', `-p=${p}`, `-exec=${w.cmd}`, './many/...'], cwd: fx.mod };
+}
+
+async function goTest(title, host, master, withFloor) {
+  log(`${title} (${runs}×)`);
+  const list = [keyed('gocpu', ways.gocpu(host)), keyed('fresh', ways.fresh(host)), keyed('cm', ways.cm(host, master))];
+  if (withFloor) list.push(keyed('qemu', ways.qemu()));
+  master.check();
+  const rows = tag(await interleaved(runs, list.map((w) => goTestWay(w, 4))), list);
+  master.check();
+  return section(title, runs, rows);
+}
+
+async function throughput() {
+  log(`read of a ${BIG_MB} MB testdata file inside a test (${runs}×)`);
+  const cwd = path.join(fx.mod, 'readbig');
+  const mbps = (r) => {
+    const m = /BENCH_READ (\d+) bytes ([\d.]+) s/.exec(r.output);
+    if (!m) throw new RunFailed(`no BENCH_READ line in:\n${r.output}`);
+    return Number(m[1]) / 1e6 / Number(m[2]);
+  };
+  const list = [
+    keyed('gocpu', { ...ways.gocpu(th.GOCPU_HOST), label: "gocpu's SFTP server" }),
+    keyed('fresh', { ...ways.fresh(th.GOCPU_HOST), label: "OpenSSH's sftp-server (pipeline)" }),
+    keyed('qemu', { ...ways.qemu(), label: 'local qemu-user, local file' }),
+  ].map((w) => ({ ...w, cwd, args: [fx.readBin], unit: 'MB/s' }));
+  const rows = tag(await interleaved(runs, list, mbps), list);
+  return section(`${BIG_MB} MB testdata read inside a test, behind the same remote sshfs`, runs, rows);
+}
+
+async function peakRss() {
+  log('peak RSS of the gocpu wrappers under go test -p 16 (1×)');
+  if (!fs.existsSync(TIME)) throw new RunFailed(`${TIME} is missing (hack/install-deps installs the time package)`);
+  const out = path.join(fx.root, 'rss.txt');
+  const w = ways.gocpu(th.GOCPU_HOST);
+  const sampler = rssSampler(gocpuExec);
+  const rows = [];
+  try {
+    await timedOk('go test -p 16 through gocpu', 'go', ['test', '-count=1', '-p=16', `-exec=${TIME} -a -o ${out} -f %M ${gocpuExec}`, './many/...'], {
+      cwd: fx.mod,
+      env: w.env,
+    });
+    const peak = sampler.stop();
+    const perProcess = fs.readFileSync(out, 'utf8').split('\n').filter((l) => /^\d+$/.test(l)).map(Number);
+    rows.push({ label: 'one wrapper process, max', unit: 'MB', value: Math.max(...perProcess) / 1024, note: `${perProcess.length} calls, /usr/bin/time` });
+    rows.push({ label: 'all wrapper processes at once, max sum', unit: 'MB', value: peak.peakSumKb / 1024, note: `up to ${peak.peakCount} at once, /proc every 50 ms` });
+  } catch (e) {
+    sampler.stop();
+    if (!(e instanceof RunFailed)) throw e;
+    failures.push(e.message);
+    rows.push({ label: 'wrappers', unit: 'MB', failed: true });
+  }
+  return section('gocpu peak RSS under go test -p 16', 1, rows);
+}
+
+async function main() {
+  const proxies = {};
+  for (const rtt of [10, 50]) {
+    proxies[rtt] = await startProxy(rtt, `127.0.0.1:${th.GOCPU_TESTHOST_PORT}`);
+    cleanups.push(() => proxies[rtt].stop());
+  }
+  const delayed = (rtt) => `gocpu-bench-rtt${rtt}`;
+  sshConfig = writeSshConfig(fx.root, th.GOCPU_SSH_CONFIG, th.GOCPU_HOST, [10, 50].map((rtt) => ({ name: delayed(rtt), port: proxies[rtt].port })));
+  const masters = {};
+  for (const [key, host] of [['0', th.GOCPU_HOST], ['10', delayed(10)], ['50', delayed(50)]]) {
+    masters[key] = startControlMaster(sshConfig, host, fx.root);
+    cleanups.push(() => masters[key].stop());
+  }
+  const remoteSsh = ['ssh', '-F', sshConfig, ...masters[0].opts, th.GOCPU_HOST];
+  const info = machine(repo, remoteSsh);
+  const sections = [];
+  sections.push(await perCall(masters[0]));
+  sections.push(await goTest('go test -p 4, 20 packages', th.GOCPU_HOST, masters[0], true));
+  sections.push(await goTest('go test -p 4, 20 packages, +10 ms round trip', delayed(10), masters[10], false));
+  sections.push(await goTest('go test -p 4, 20 packages, +50 ms round trip', delayed(50), masters[50], false));
+  sections.push(await throughput());
+  sections.push(await peakRss());
+
+  // The pipeline's bindmount script leaves the empty directories it created on the remote.
+  await timedOk('remote cleanup', remoteSsh[0], [...remoteSsh.slice(1),
+    "find /tmp -mindepth 1 -maxdepth 6 -depth -type d -empty -user \"$(id -u)\" \\( -path '/tmp/go-build*' -o -path '/tmp/gocpu-bench-*' \\) -delete"], { env: process.env });
+
+  const loadAfter = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  process.stdout.write(`\n${table(sections)}\n\nload average before: ${info.load}, after: ${loadAfter}\n`);
+  fs.writeFileSync(path.join(here, 'RESULTS.md'), resultsMarkdown({ machine: info, sections, failures, runs, loadAfter }));
+  log('wrote bench/RESULTS.md');
+}
+
+try {
+  await main();
+} finally {
+  for (const c of cleanups.reverse()) await c();
+}
+if (failures.length) {
+  log(`${failures.length} run(s) did not succeed:\n${failures.join('\n')}`);
+  process.exitCode = 1;
+}
