@@ -223,15 +223,7 @@ describe('connect to a real sshd', () => {
     // Freeze the per-connection sshd processes (children of the listener), not the listener.
     const pids = sshd.sessionPids();
     assert.ok(pids.length > 0);
-    const signal = (sig: NodeJS.Signals): void => {
-      for (const p of pids) {
-        try {
-          process.kill(p, sig);
-        } catch {
-          // gone already (e.g. an orphaned command from an earlier test)
-        }
-      }
-    };
+    const signal = (sig: NodeJS.Signals): void => void sshd.signalSessions(sig, pids);
     const closed = new Promise<void>((r) => client.once('close', () => r()));
     try {
       signal('SIGSTOP');
