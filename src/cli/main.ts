@@ -15,7 +15,7 @@ import { runRemote } from '../run/run.js';
 import { parseGocpuArgs } from './args.js';
 import { statusFor } from './exit.js';
 import { rawArgs, rawEnv } from './raw-argv.js';
-import { USAGE } from './usage.js';
+import { helpText, USAGE } from './usage.js';
 export { exitWith } from './exit.js';
 
 /** gocpu's own failures exit 125, as env(1) and docker do for theirs. */
@@ -77,7 +77,7 @@ export async function main(argv: string[]): Promise<number> {
     if (!target) {
       const parsed = parseGocpuArgs(args);
       if (parsed.verb === 'help') {
-        process.stdout.write(USAGE + '\n');
+        process.stdout.write(helpText(parsed.helpTopic) + '\n');
         return 0;
       }
       if (parsed.verb === 'version') {
