@@ -12,6 +12,7 @@ import { exitCodeFor } from '../gotest/exit-status.js';
 import { doctor } from '../doctor/doctor.js';
 import { planRun } from '../run/plan.js';
 import { runRemote } from '../run/run.js';
+import { trace } from '../util/trace.js';
 import { parseGocpuArgs } from './args.js';
 import { statusFor } from './exit.js';
 import { rawArgs, rawEnv } from './raw-argv.js';
@@ -110,6 +111,7 @@ export async function main(argv: string[]): Promise<number> {
       config,
       generic,
     });
+    trace(`run ${plan.nonce} on ${plan.host}`);
     for (const s of FORWARDED_SIGNALS) process.on(s, onSignal);
     const end = await runRemote(
       plan,
