@@ -16,7 +16,7 @@ import { trace } from '../util/trace.js';
 import { parseGocpuArgs } from './args.js';
 import { statusFor } from './exit.js';
 import { rawArgs, rawEnv } from './raw-argv.js';
-import { helpText, USAGE } from './usage.js';
+import { helpText } from './usage.js';
 export { exitWith } from './exit.js';
 
 /** gocpu's own failures exit 125, as env(1) and docker do for theirs. */
@@ -95,7 +95,7 @@ export async function main(argv: string[]): Promise<number> {
       host = parsed.host;
       generic = parsed.verb === 'generic';
       const program = args[commandIndex];
-      if (program === undefined) throw new GocpuError('USAGE', 'no program given', { hint: USAGE.split('\n')[1].trim() });
+      if (program === undefined) throw new GocpuError('USAGE', 'no program given', { hint: 'usage: gocpu [-host=H] COMMAND [ARGS...]; gocpu help lists every verb' });
       target = targetFor(parsed.target, program, env, host);
     }
     const command = rawArgs(args).slice(commandIndex);

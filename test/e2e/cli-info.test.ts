@@ -48,12 +48,15 @@ test('bin/gocpu version, --version, help and VERB --help exit 0 with the expecte
   }
 });
 
-test('bin/gocpu help with an unknown verb is a usage error (125) naming the verbs', { timeout: 30_000 }, async () => {
+test('bin/gocpu help with an unknown verb, or no command at all, is a usage error (125) pointing at the help', { timeout: 30_000 }, async () => {
   const t = tempDir();
   try {
     const r = await run(gocpu, ['help', 'frobnicate'], { cwd: t.dir, env: bareEnv(), timeoutMs: 20_000 });
     assert.equal(r.code, 125, r.output);
     assert.match(r.stderr, /^gocpu: local: no help for "frobnicate" \(gocpu help VERB, VERB one of: exec, doctor, command, version, help\)\n$/);
+    const bare = await run(gocpu, [], { cwd: t.dir, env: bareEnv(), timeoutMs: 20_000 });
+    assert.equal(bare.code, 125, bare.output);
+    assert.match(bare.stderr, /^gocpu: local: no program given \(.*gocpu help lists every verb\)\n$/);
   } finally {
     t.cleanup();
   }
