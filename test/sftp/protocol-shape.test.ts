@@ -62,7 +62,9 @@ describe("ssh2's private SFTP class, as protocol.ts uses it", () => {
   it('emits requests with the argument order server.ts listens for', () => {
     const { s } = ready();
     const got: unknown[][] = [];
-    for (const ev of ['OPEN', 'READ', 'WRITE', 'CLOSE', 'LSTAT', 'RENAME', 'SETSTAT', 'EXTENDED']) {
+    const events = ['OPEN', 'READ', 'WRITE', 'CLOSE', 'FSTAT', 'FSETSTAT', 'OPENDIR', 'READDIR', 'STAT', 'LSTAT', 'REALPATH', 'READLINK',
+      'SETSTAT', 'REMOVE', 'MKDIR', 'RMDIR', 'RENAME', 'EXTENDED'];
+    for (const ev of events) {
       s.on(ev, (...args: unknown[]) => got.push([ev, ...args.map(plain)]));
     }
     const h = Buffer.from([1, 2, 3]);
@@ -71,9 +73,19 @@ describe("ssh2's private SFTP class, as protocol.ts uses it", () => {
       packet(T.READ, u32(2), str(h), u64(4096), u32(100)),
       packet(T.WRITE, u32(3), str(h), u64(7), str('xyz')),
       packet(T.CLOSE, u32(4), str(h)),
+      packet(T.FSTAT, u32(20), str(h)),
+      packet(T.FSETSTAT, u32(21), str(h), attrs({ mode: 0o600 })),
+      packet(T.OPENDIR, u32(22), str('/dir')),
+      packet(T.READDIR, u32(23), str(h)),
+      packet(T.STAT, u32(24), str('/s')),
       packet(T.LSTAT, u32(5), str('/b')),
-      packet(T.RENAME, u32(6), str('/from'), str('/to')),
+      packet(T.REALPATH, u32(25), str('.')),
+      packet(T.READLINK, u32(26), str('/l')),
       packet(T.SETSTAT, u32(7), str('/c'), attrs({ uid: 1, gid: 2, atime: 3, mtime: 4, size: 5 })),
+      packet(T.REMOVE, u32(27), str('/r')),
+      packet(T.MKDIR, u32(28), str('/m'), attrs({ mode: 0o755 })),
+      packet(T.RMDIR, u32(29), str('/m')),
+      packet(T.RENAME, u32(6), str('/from'), str('/to')),
       packet(T.EXTENDED, u32(8), str('statvfs@openssh.com'), str('/d')),
     ]));
     assert.deepEqual(got, [
@@ -81,9 +93,19 @@ describe("ssh2's private SFTP class, as protocol.ts uses it", () => {
       ['READ', 2, h, 4096, 100],
       ['WRITE', 3, h, 7, Buffer.from('xyz')],
       ['CLOSE', 4, h],
+      ['FSTAT', 20, h],
+      ['FSETSTAT', 21, h, { mode: 0o600 }],
+      ['OPENDIR', 22, '/dir'],
+      ['READDIR', 23, h],
+      ['STAT', 24, '/s'],
       ['LSTAT', 5, '/b'],
-      ['RENAME', 6, '/from', '/to'],
+      ['REALPATH', 25, '.'],
+      ['READLINK', 26, '/l'],
       ['SETSTAT', 7, '/c', { size: 5, uid: 1, gid: 2, atime: 3, mtime: 4 }],
+      ['REMOVE', 27, '/r'],
+      ['MKDIR', 28, '/m', { mode: 0o755 }],
+      ['RMDIR', 29, '/m'],
+      ['RENAME', 6, '/from', '/to'],
       ['EXTENDED', 8, 'statvfs@openssh.com', str('/d')],
     ]);
   });
