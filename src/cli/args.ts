@@ -1,11 +1,13 @@
 /**
  * gocpu's own flags. Go style single-dash long flags (-host=rpi3, as in the seed)
  * are accepted too; everything from the first non-flag on is the command, kept
- * verbatim.
+ * verbatim. A verb (exec, doctor, version, help) counts only as the first word:
+ * `gocpu -host=H version` and `gocpu -- version` run a remote program "version".
  */
 import minimist from 'minimist';
 import { GocpuError } from '../errors.js';
 import { isGoArch, type Target } from '../config/target.js';
+import { HELP_TOPICS, isHelpTopic, type HelpTopic } from './usage.js';
 
 export interface Parsed {
   verb: 'exec' | 'generic' | 'doctor' | 'help' | 'version';
@@ -13,6 +15,8 @@ export interface Parsed {
   target?: Target;
   /** Index in the argument list where the command starts. */
   commandIndex: number;
+  /** verb 'help': the verb to explain; none means the overview. */
+  helpTopic?: HelpTopic;
 }
 
 const LONG = ['host', 'target', 'help', 'version'];
@@ -30,7 +34,22 @@ export function parseTarget(s: string): Target {
   return { goos: 'linux', goarch: m[1] };
 }
 
+/** `gocpu help [VERB]` and `gocpu version`, whose only flag is --help. */
+function parseInfoVerb(verb: 'help' | 'version', rest: readonly string[]): Parsed {
+  const words = rest.filter((a) => !/^(--?help|-h)$/.test(a));
+  if (words.length < rest.length) return { verb: 'help', helpTopic: verb, commandIndex: rest.length + 1 };
+  if (verb === 'version') {
+    if (words.length > 0) throw new GocpuError('USAGE', `gocpu version takes no arguments (got "${words[0]}")`, { hint: 'gocpu -- version runs a remote program named version' });
+    return { verb, commandIndex: 1 };
+  }
+  if (words.length > 1 || (words.length === 1 && !isHelpTopic(words[0]))) {
+    throw new GocpuError('USAGE', `no help for "${words.join(' ')}"`, { hint: `gocpu help VERB, VERB one of: ${HELP_TOPICS.join(', ')}` });
+  }
+  return { verb, helpTopic: words[0] as HelpTopic | undefined, commandIndex: rest.length + 1 };
+}
+
 export function parseGocpuArgs(args: readonly string[]): Parsed {
+  if (args[0] === 'help' || args[0] === 'version') return parseInfoVerb(args[0], args.slice(1));
   let verb: Parsed['verb'] = 'generic';
   let rest = args;
   let offset = 0;
@@ -51,15 +70,21 @@ export function parseGocpuArgs(args: readonly string[]): Parsed {
   if (args[commandIndex] === '--') commandIndex++;
   const unknown = Object.keys(argv).filter((k) => k !== '_' && !['host', 'target', 'help', 'version', 'h'].includes(k));
   if (unknown.length > 0) throw new GocpuError('USAGE', `unknown flag -${unknown[0]}`, { hint: 'see gocpu --help' });
+  // doctor has no command whose flags a --help could belong to: `gocpu doctor HOST --help` is help too.
+  if (verb === 'doctor' && args.slice(commandIndex).some((a) => /^(--?help|-h)$/.test(a))) return { verb: 'help', helpTopic: 'doctor', commandIndex: args.length };
   if (verb === 'doctor' && args[commandIndex] !== undefined) {
     // `gocpu doctor [flags] HOST`: the positional word is the host.
     if (argv.host || args.length > commandIndex + 1) throw new GocpuError('USAGE', 'usage: gocpu doctor [--target linux/ARCH] [HOST]');
     argv.host = args[commandIndex];
   }
-  if (argv.help) verb = 'help';
-  else if (argv.version) verb = 'version';
+  let helpTopic: HelpTopic | undefined;
+  if (argv.help) {
+    helpTopic = verb === 'generic' ? undefined : verb;
+    verb = 'help';
+  } else if (argv.version) verb = 'version';
   return {
     verb,
+    helpTopic,
     host: argv.host || undefined,
     target: argv.target ? parseTarget(argv.target) : undefined,
     commandIndex,

@@ -12,10 +12,11 @@ import { exitCodeFor } from '../gotest/exit-status.js';
 import { doctor } from '../doctor/doctor.js';
 import { planRun } from '../run/plan.js';
 import { runRemote } from '../run/run.js';
+import { trace } from '../util/trace.js';
 import { parseGocpuArgs } from './args.js';
 import { statusFor } from './exit.js';
 import { rawArgs, rawEnv } from './raw-argv.js';
-import { USAGE } from './usage.js';
+import { helpText } from './usage.js';
 export { exitWith } from './exit.js';
 
 /** gocpu's own failures exit 125, as env(1) and docker do for theirs. */
@@ -77,7 +78,7 @@ export async function main(argv: string[]): Promise<number> {
     if (!target) {
       const parsed = parseGocpuArgs(args);
       if (parsed.verb === 'help') {
-        process.stdout.write(USAGE + '\n');
+        process.stdout.write(helpText(parsed.helpTopic) + '\n');
         return 0;
       }
       if (parsed.verb === 'version') {
@@ -94,7 +95,7 @@ export async function main(argv: string[]): Promise<number> {
       host = parsed.host;
       generic = parsed.verb === 'generic';
       const program = args[commandIndex];
-      if (program === undefined) throw new GocpuError('USAGE', 'no program given', { hint: USAGE.split('\n')[1].trim() });
+      if (program === undefined) throw new GocpuError('USAGE', 'no program given', { hint: 'usage: gocpu [-host=H] COMMAND [ARGS...]; gocpu help lists every verb' });
       target = targetFor(parsed.target, program, env, host);
     }
     const command = rawArgs(args).slice(commandIndex);
@@ -110,6 +111,7 @@ export async function main(argv: string[]): Promise<number> {
       config,
       generic,
     });
+    trace(`run ${plan.nonce} on ${plan.host}`);
     for (const s of FORWARDED_SIGNALS) process.on(s, onSignal);
     const end = await runRemote(
       plan,

@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import { GocpuError } from '../errors.js';
 import { buildAuth } from './auth.js';
 import { describeTarget } from './destination.js';
-import { authFailure, channelOpenError, sshError, type SshErrorContext } from './errors.js';
+import { authFailure, channelOpenError, forwardOutError, sshError, type SshErrorContext } from './errors.js';
 import { verifyHostKey } from './host-key-policy.js';
 import { knownKeyTypes } from './known-hosts.js';
 import { startProxyCommand } from './proxy-command.js';
@@ -51,14 +51,9 @@ function hostKeyAlgorithms(cfg: HostConfig): string[] {
 function forwardOut(jump: ClientType, host: string, port: number, via: string): Promise<ClientChannel> {
   return new Promise((resolve, reject) => {
     try {
-      jump.forwardOut('127.0.0.1', 0, host, port, (err, ch) => {
-        if (!err) return resolve(ch);
-        reject(new GocpuError('SSH_CONNECT', `${via} could not reach ${host}:${port}: ${err.message.replace(/^\(SSH\) /, '')}`, {
-          cause: err, hint: 'check HostName / Port, and that the jump host may forward (AllowTcpForwarding in its sshd_config)',
-        }));
-      });
+      jump.forwardOut('127.0.0.1', 0, host, port, (err, ch) => (err ? reject(forwardOutError(err, via, host, port)) : resolve(ch)));
     } catch (e) {
-      reject(channelOpenError(e, via, 'a forwarding channel'));
+      reject(forwardOutError(e, via, host, port, true));
     }
   });
 }

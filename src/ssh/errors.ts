@@ -3,6 +3,7 @@
  * SSH_CONNECT, SSH_TIMEOUT, SSH_HANDSHAKE, SSH_AUTH, SSH_HOST_KEY_UNKNOWN / _CHANGED /
  * _REVOKED (made in host-key-policy.ts), SSH_KEEPALIVE, SSH_DISCONNECTED,
  * SSH_CHANNEL_OPEN, SSH_ABORTED, SSH_CONFIG / SSH_DESTINATION (config files).
+ * ProxyJump's forwarding channel fails as SSH_CONNECT (the target is not reached).
  *
  * Side: everything up to a ready connection (reaching the host, handshake, host key,
  * auth) is 'local': the fix is in the developer's network, config or keys. Once the
@@ -122,5 +123,20 @@ export function channelOpenError(err: unknown, target: string, what: string): Go
   return new GocpuError('SSH_CHANNEL_OPEN', `${target} refused to open ${what}: ${msg}`, {
     side: 'remote', cause: err,
     hint: 'sshd allows MaxSessions (default 10) channels per connection and may forbid forwarding (AllowTcpForwarding)',
+  });
+}
+
+/**
+ * A ProxyJump hop that could not open its forwarding channel to the next host.
+ * `thrown`: ssh2 threw instead of calling back (the jump connection is already
+ * gone), which is a channel error like any other. A refusal in the callback (sshd
+ * "Connection refused", "administratively prohibited") means the target was not
+ * reached: SSH_CONNECT, local side, like any other failure to reach a host.
+ */
+export function forwardOutError(err: unknown, via: string, host: string, port: number, thrown = false): GocpuError {
+  if (thrown) return channelOpenError(err, via, 'a forwarding channel');
+  const msg = err instanceof Error ? err.message.replace(/^\(SSH\) (Channel open failure: )?/, '') : String(err);
+  return new GocpuError('SSH_CONNECT', `${via} could not reach ${host}:${port}: ${msg}`, {
+    cause: err, hint: 'check HostName / Port, and that the jump host may forward (AllowTcpForwarding in its sshd_config)',
   });
 }

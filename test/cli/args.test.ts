@@ -34,3 +34,42 @@ test('unknown flags and targets are usage errors', () => {
   assert.throws(() => parseGocpuArgs(['--hots', 'x', 'cmd']), (e: unknown) => e instanceof GocpuError && e.code === 'USAGE');
   assert.throws(() => parseGocpuArgs(['exec', '--target', 'linux/vax', 'x']), /unknown target "linux\/vax"/);
 });
+
+test('gocpu version / --version / -version; version is a verb only as the first word', () => {
+  for (const a of [['version'], ['--version'], ['-version']]) assert.equal(parseGocpuArgs(a).verb, 'version', a.join(' '));
+  const remote = ['-host=pi', 'version'];
+  const p = parseGocpuArgs(remote);
+  assert.equal(p.verb, 'generic');
+  assert.deepEqual(remote.slice(p.commandIndex), ['version']);
+  const dashed = ['--', 'version'];
+  assert.deepEqual(dashed.slice(parseGocpuArgs(dashed).commandIndex), ['version']);
+  assert.throws(() => parseGocpuArgs(['version', 'x']), (e: unknown) => e instanceof GocpuError && e.code === 'USAGE' && /gocpu -- version/.test(e.hint ?? ''));
+});
+
+test('gocpu help [VERB] and VERB --help name the verb; --help alone is the overview', () => {
+  const topic = (a: string[]) => {
+    const p = parseGocpuArgs(a);
+    assert.equal(p.verb, 'help', a.join(' '));
+    return p.helpTopic;
+  };
+  assert.equal(topic(['help']), undefined);
+  assert.equal(topic(['--help']), undefined);
+  assert.equal(topic(['-h']), undefined);
+  assert.equal(topic(['-host=pi', '--help']), undefined);
+  for (const v of ['exec', 'doctor', 'command', 'version', 'help']) assert.equal(topic(['help', v]), v);
+  assert.equal(topic(['exec', '--help']), 'exec');
+  assert.equal(topic(['exec', '-help']), 'exec');
+  assert.equal(topic(['doctor', '--help']), 'doctor');
+  assert.equal(topic(['doctor', '--target', 'arm64', 'me@pi', '--help']), 'doctor');
+  assert.equal(topic(['version', '--help']), 'version');
+  assert.equal(topic(['help', '--help']), 'help');
+  assert.throws(() => parseGocpuArgs(['help', 'frobnicate']), /no help for "frobnicate"/);
+  assert.throws(() => parseGocpuArgs(['help', 'exec', 'doctor']), (e: unknown) => e instanceof GocpuError && e.code === 'USAGE');
+});
+
+test("--help after exec's program belongs to the program", () => {
+  const a = ['exec', './x.test', '--help'];
+  const p = parseGocpuArgs(a);
+  assert.equal(p.verb, 'exec');
+  assert.deepEqual(a.slice(p.commandIndex), ['./x.test', '--help']);
+});

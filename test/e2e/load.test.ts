@@ -5,8 +5,11 @@
  * remote: within 15 s of go test's end no run directory, sshfs process, FUSE mount
  * or namespace of those runs is left.
  *
- * The module is generated at test time. Our runs are told apart from other test
- * files' by a marker after -args (see proc-watch.ts).
+ * The module is generated at test time. Every wrapper go starts writes its run's
+ * nonce (its remote directory is /tmp/gocpu.NONCE) to GOCPU_TRACE_FILE before it
+ * connects, so each run is tied to its directory without racing it; the process
+ * watch, which finds our runs by a marker after -args (see proc-watch.ts), adds the
+ * namespace processes it happened to see.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -71,10 +74,14 @@ test(`go test -p ${PARALLEL} over ${PACKAGES} packages: all ok, no channel error
   fs.mkdirSync(dir);
   generate(dir);
   const mark = `gocpu-e2e-load-${randomToken()}`;
+  const traceFile = path.join(tmp.dir, 'trace.log');
   const watch = await RemoteProcWatch.start({ mark }, Math.ceil(LIMIT_MS / 1000) + 30);
   let r;
   try {
-    r = await goTest({ args: ['-p', String(PARALLEL), '-count=1', './...', '-args', mark], cwd: dir, goarch: 'arm64', timeoutMs: LIMIT_MS });
+    r = await goTest({
+      args: ['-p', String(PARALLEL), '-count=1', './...', '-args', mark], cwd: dir, goarch: 'arm64', timeoutMs: LIMIT_MS,
+      env: { GOCPU_TRACE_FILE: traceFile, GOCPU_TRACE: undefined },
+    });
   } finally {
     await watch.stop();
   }
@@ -88,15 +95,15 @@ test(`go test -p ${PARALLEL} over ${PACKAGES} packages: all ok, no channel error
   if (notOk.length > 0) problems.push(`packages not ok: ${notOk.join(' ')}`);
   if (r.code !== 0) problems.push(`go test exited ${r.code ?? r.signal}`);
 
-  // The watch sees a run from its nsenter on. A run that failed before that is
-  // known only if its error names its directory; one that failed to connect has
-  // nothing on the remote.
-  const lines = r.output.split('\n');
-  const failed = lines.map((l) => /^gocpu: .*?\/gocpu\.([0-9a-f]{24})\//.exec(l)?.[1]).filter((n) => n !== undefined) as string[];
-  const nonces = [...new Set([...watch.nonces('mark'), ...failed])];
-  const unconnected = lines.filter((l) => /^gocpu: local: ssh /.test(l)).length;
-  const unknown = PACKAGES - nonces.length - unconnected;
-  if (unknown > 0) problems.push(`${unknown} of ${PACKAGES} runs could not be tied to their remote directory, so their cleanup is unchecked`);
+  // One `run NONCE on HOST` line per wrapper, written before it connects (src/cli/main.ts).
+  const traced = runsOf(fs.existsSync(traceFile) ? fs.readFileSync(traceFile, 'utf8') : '');
+  const nonces = [...new Set(traced)];
+  if (traced.length !== PACKAGES || nonces.length !== PACKAGES) {
+    problems.push(`GOCPU_TRACE_FILE names ${nonces.length} distinct run directories in ${traced.length} lines for ${PACKAGES} packages, so some cleanup is unchecked`);
+  }
+  // The watch reads nonces from the remote's command lines: each must be one of ours.
+  const strays = watch.nonces('mark').filter((n) => !nonces.includes(n));
+  if (strays.length > 0) problems.push(`the process watch saw runs the trace file does not name: ${strays.join(' ')}`);
   const pid1s = watch.hitsFor('mark').flatMap((h) => [h.holder, h.pid1]).filter((p) => p !== undefined) as { pid: number; start: string }[];
   let left: string[] = [];
   do {
@@ -107,3 +114,8 @@ test(`go test -p ${PARALLEL} over ${PACKAGES} packages: all ok, no channel error
   if (left.length > 0) problems.push(`still on the remote ${Math.round((Date.now() - ended) / 1000)} s after go test ended: ${left.join(' / ')}`);
   assert.deepEqual(problems, [], describeRun(r));
 });
+
+/** The nonces of GOCPU_TRACE_FILE's `PID MS ms run NONCE on HOST` lines, one per wrapper. */
+function runsOf(text: string): string[] {
+  return [...text.matchAll(/^\d+ [\d.]+ ms run ([0-9a-f]{24}) on /gm)].map((m) => m[1]);
+}

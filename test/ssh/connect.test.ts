@@ -140,6 +140,13 @@ describe('connect to a real sshd', () => {
     assert.match(sshd.logs(), /direct-tcpip|Connection from 127\.0\.0\.1/);
   });
 
+  it('ProxyJump to a port nobody listens on: SSH_CONNECT naming the jump host (errors.ts forwardOutError)', async () => {
+    const dead = await freePort();
+    const file = setup({ head: `Host deadend\n  ProxyJump jump\n  Port ${dead}` });
+    await rejects(connect(resolveHostConfig('deadend', { configFile: file }), quiet), 'SSH_CONNECT',
+      new RegExp(`^jump host ${me}@127\\.0\\.0\\.1:${sshd.port} could not reach 127\\.0\\.0\\.1:${dead}: Connection refused .*AllowTcpForwarding`));
+  });
+
   it('ProxyCommand: OpenSSH\'s own `ssh -W` carries the connection; a failing one is SSH_CONNECT', async () => {
     const file = join(dir, `config${n}`); // the name setup() is about to use
     assert.equal(setup({ head: `Host viacmd\n  ProxyCommand ssh -F ${file} -o BatchMode=yes -W %h:%p jump\nHost broken\n  ProxyCommand sh -c 'exit 3'` }), file);
@@ -223,15 +230,7 @@ describe('connect to a real sshd', () => {
     // Freeze the per-connection sshd processes (children of the listener), not the listener.
     const pids = sshd.sessionPids();
     assert.ok(pids.length > 0);
-    const signal = (sig: NodeJS.Signals): void => {
-      for (const p of pids) {
-        try {
-          process.kill(p, sig);
-        } catch {
-          // gone already (e.g. an orphaned command from an earlier test)
-        }
-      }
-    };
+    const signal = (sig: NodeJS.Signals): void => void sshd.signalSessions(sig, pids);
     const closed = new Promise<void>((r) => client.once('close', () => r()));
     try {
       signal('SIGSTOP');

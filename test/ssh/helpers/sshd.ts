@@ -48,6 +48,13 @@ export interface Sshd {
   authorizedKeysFile: string;
   /** Per-connection sshd processes: every descendant of the listener. */
   sessionPids(): number[];
+  /**
+   * Sends `sig` to every per-connection sshd process; returns how many got it. One
+   * that exits between the /proc scan and its signal (a session sshd forwards SIGTERM
+   * to its child, which may end before we get to it) is the expected state, not an
+   * error: ESRCH is ignored, any other failure throws.
+   */
+  signalSessions(sig: NodeJS.Signals, pids?: number[]): number;
   logs(): string;
   stop(): Promise<void>;
 }
@@ -102,13 +109,7 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
   const stop = (): Promise<void> => new Promise((resolve) => {
     // Per-connection sshd processes outlive the listener: end them too (a test may have stopped them).
     for (const pid of descendants(child.pid!)) {
-      for (const sig of ['SIGCONT', 'SIGTERM'] as const) {
-        try {
-          process.kill(pid, sig);
-        } catch {
-          // already gone
-        }
-      }
+      for (const sig of ['SIGCONT', 'SIGTERM'] as const) signalIfAlive(pid, sig);
     }
     if (child.exitCode !== null || child.signalCode !== null) {
       rmSync(dir, { recursive: true, force: true });
@@ -123,10 +124,22 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
   });
   const [type, b64] = hostKey.pubLine.split(' ');
   const sessionPids = (): number[] => descendants(child.pid!);
+  const signalSessions = (sig: NodeJS.Signals, pids = sessionPids()): number => pids.filter((pid) => signalIfAlive(pid, sig)).length;
   return {
     port, dir, pid: child.pid!, hostKey, hostKeys, knownHostsLine: `[127.0.0.1]:${port} ${type} ${b64}`,
-    authorizedKeysFile, sessionPids, logs: () => log, stop,
+    authorizedKeysFile, sessionPids, signalSessions, logs: () => log, stop,
   };
+}
+
+/** process.kill, false when the process is already gone (ESRCH). */
+export function signalIfAlive(pid: number, sig: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, sig);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw e;
+  }
 }
 
 /** Descendants of a process, from /proc (ppid is field 4 of /proc/PID/stat, after the "(comm)"). */
