@@ -35,14 +35,13 @@ if (how === 'relay') {
   setInterval(() => {}, 1000);
 }
 if (how === 'usr1') {
-  process.on('SIGUSR1', async () => {
+  // No listener of our own (it would be a guard itself): startUnderLauncher's must do.
+  process.kill(process.pid, 'SIGUSR1');
+  setTimeout(async () => {
     const inspector = await import('node:inspector');
-    await new Promise((r) => setTimeout(r, 500));
     console.log('usr1 inspector=' + (inspector.url() ?? 'none'));
     process.exit(0);
-  });
-  setInterval(() => {}, 1000); // signal listeners alone do not keep node running
-  process.kill(process.pid, 'SIGUSR1');
+  }, 1000);
 }
 if (how === 'sleep') { console.log('ready ' + process.pid); setInterval(() => {}, 1000); }
 `);
