@@ -18,7 +18,7 @@ build: node_modules
 	$(NODE_BIN)/tsc -p tsconfig.json
 
 lint:
-	shellcheck -s sh src/remote/*.sh
+	shellcheck -s sh src/remote/*.sh bin/gocpu
 	shellcheck hack/testhost hack/install-deps hack/testhost-check .ci/run test/e2e/*.sh bench/openssh-exec
 
 testhost: deps

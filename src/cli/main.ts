@@ -8,21 +8,19 @@ import { loadConfig } from '../config/config-file.js';
 import { resolveTargetHost } from '../config/host.js';
 import { type Target, targetFromElf, targetFromProgramName, isGoArch } from '../config/target.js';
 import { GocpuError, isGocpuError } from '../errors.js';
-import { exitCodeFor } from '../gotest/exit-status.js';
 import { doctor } from '../doctor/doctor.js';
 import { planRun } from '../run/plan.js';
 import { runRemote } from '../run/run.js';
 import { trace } from '../util/trace.js';
 import { parseGocpuArgs } from './args.js';
-import { statusFor } from './exit.js';
+import { exitNowBy, statusFor } from './exit.js';
+import { onForwardedSignal } from './launcher.js';
 import { rawArgs, rawEnv } from './raw-argv.js';
 import { helpText } from './usage.js';
 export { exitWith } from './exit.js';
 
 /** gocpu's own failures exit 125, as env(1) and docker do for theirs. */
 export const EXIT_GOCPU_FAILURE = 125;
-
-const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
 
 function version(): string {
   const pkg = new URL('../../../package.json', import.meta.url);
@@ -68,8 +66,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     // Before the test started, or a second time: stop now. The remote side
     // cleans up when the connection drops (sshfs sees EOF and unmounts).
-    process.exit(exitCodeFor({ signal: sig }));
+    exitNowBy(sig);
   };
+  // From the start: under the launcher node begins with INT and QUIT ignored (a
+  // shell's background job), so a signal relayed before we listen would be lost.
+  const stopListening = onForwardedSignal(onSignal);
   try {
     let target: Target | undefined = targetFromProgramName(name);
     let host: string | undefined;
@@ -112,7 +113,6 @@ export async function main(argv: string[]): Promise<number> {
       generic,
     });
     trace(`run ${plan.nonce} on ${plan.host}`);
-    for (const s of FORWARDED_SIGNALS) process.on(s, onSignal);
     const end = await runRemote(
       plan,
       { stdin: process.stdin.isTTY ? null : process.stdin, stdout: process.stdout, stderr: process.stderr },
@@ -123,6 +123,6 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     return report(e);
   } finally {
-    for (const s of FORWARDED_SIGNALS) process.off(s, onSignal);
+    stopListening();
   }
 }

@@ -10,6 +10,7 @@
  * descendants, and the sshd session processes above them (its connection).
  */
 import { execFile, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot, testHost } from './harness.js';
@@ -226,13 +227,23 @@ function shQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The local port of the one SSH connection that process `pid` has to the test host. */
+/**
+ * The local port of the one SSH connection that process `pid` (or its child: the
+ * wrapper is bin/gocpu, a sh launcher whose node child connects) has to the test host.
+ */
 export async function connectionPort(pid: number): Promise<number> {
   const port = testHost().env.GOCPU_TESTHOST_PORT ?? '2222';
   const r = await promisify(execFile)('ss', ['-tnpH', 'state', 'established', `( dport = :${port} )`]);
+  let children: string[] = [];
+  try {
+    children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean);
+  } catch {
+    /* gone: no children */
+  }
+  const pids = [String(pid), ...children];
   const ports = r.stdout
     .split('\n')
-    .filter((l) => l.includes(`pid=${pid},`))
+    .filter((l) => pids.some((p) => l.includes(`pid=${p},`)))
     .map((l) => Number(/:(\d+)\s+\S+:\d+\s/.exec(l)?.[1]));
   if (ports.length !== 1 || !ports[0]) throw new Error(`want one connection of pid ${pid} to port ${port}, ss shows:\n${r.stdout}`);
   return ports[0];
