@@ -1,0 +1,76 @@
+/**
+ * The export roots of one session, opened once when it starts. A root is found by its local
+ * path then (gocpu chose it; a root that is a local symlink, like Debian's /usr/lib/go ->
+ * go-1.19, is followed that once) and from then on only through its descriptor: a root that
+ * does not exist at that moment is refused for the whole session, never resolved later
+ * through whatever the remote has put at its path (issue 7, class 5).
+ *
+ * Roots are also known by device and inode: a directory reached by any path is in the
+ * export whose root it is or lies below, so renaming an ancestor of a read-only export
+ * inside a writable one leaves its files read-only (issue 7, class 1).
+ */
+import * as fs from 'node:fs';
+import { promisify } from 'node:util';
+import type { Export, ExportTable } from '../exports.js';
+import { DIR_FLAGS, type DirRef } from './fd-path.js';
+
+const open = promisify(fs.open);
+const close = promisify(fs.close);
+const fstat = promisify(fs.fstat);
+
+export interface Root extends DirRef {
+  export: Export;
+  /** `${dev}:${ino}` of the root directory. */
+  id: string;
+}
+
+export const idOf = (st: { dev: bigint | number; ino: bigint | number }): string => `${st.dev}:${st.ino}`;
+
+export class Roots {
+  private constructor(
+    private readonly byPath: Map<string, Root>,
+    private readonly byIdMap: Map<string, Root>,
+  ) {}
+
+  static async open(table: ExportTable, log: (line: string) => void): Promise<Roots> {
+    const byPath = new Map<string, Root>();
+    const byId = new Map<string, Root>();
+    for (const e of table.exports) {
+      let fd: number | undefined;
+      try {
+        const local = await fs.promises.realpath(e.path);
+        fd = await open(local, DIR_FLAGS);
+        const st = await fstat(fd, { bigint: true });
+        const root: Root = { export: e, fd, local, id: idOf(st) };
+        byPath.set(e.path, root);
+        // The same directory exported twice (a module dir that is also a symlinked root):
+        // read-only wins, as a path prefix check would have had it.
+        const prev = byId.get(root.id);
+        if (!prev || (prev.export.writable && !e.writable)) byId.set(root.id, root);
+      } catch (err) {
+        if (fd !== undefined) await close(fd).catch(() => undefined);
+        log(`sftp: export ${e.path} is refused for this session: ${(err as { code?: string }).code ?? String(err)}`);
+      }
+    }
+    return new Roots(byPath, byId);
+  }
+
+  /** The open root of an export, undefined when it was missing at the start. */
+  root(e: Export): Root | undefined {
+    return this.byPath.get(e.path);
+  }
+
+  /** The export whose root directory has this identity, if any. */
+  byId(id: string): Root | undefined {
+    return this.byIdMap.get(id);
+  }
+
+  get all(): Root[] {
+    return [...this.byPath.values()];
+  }
+
+  async close(): Promise<void> {
+    for (const r of this.byPath.values()) await close(r.fd).catch(() => undefined);
+    this.byPath.clear();
+  }
+}
