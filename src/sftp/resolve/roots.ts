@@ -10,13 +10,8 @@
  * inside a writable one leaves its files read-only (issue 7, class 1).
  */
 import * as fs from 'node:fs';
-import { promisify } from 'node:util';
 import type { Export, ExportTable } from '../exports.js';
 import { DIR_FLAGS, type DirRef } from './fd-path.js';
-
-const open = promisify(fs.open);
-const close = promisify(fs.close);
-const fstat = promisify(fs.fstat);
 
 export interface Root extends DirRef {
   export: Export;
@@ -32,15 +27,19 @@ export class Roots {
     private readonly byIdMap: Map<string, Root>,
   ) {}
 
+  /**
+   * Synchronous on purpose: a handful of local calls per export, once per session, and a
+   * fuzz run starts thousands of sessions.
+   */
   static async open(table: ExportTable, log: (line: string) => void): Promise<Roots> {
     const byPath = new Map<string, Root>();
     const byId = new Map<string, Root>();
     for (const e of table.exports) {
       let fd: number | undefined;
       try {
-        const local = await fs.promises.realpath(e.path);
-        fd = await open(local, DIR_FLAGS);
-        const st = await fstat(fd, { bigint: true });
+        const local = fs.realpathSync(e.path);
+        fd = fs.openSync(local, DIR_FLAGS);
+        const st = fs.fstatSync(fd, { bigint: true });
         const root: Root = { export: e, fd, local, id: idOf(st) };
         byPath.set(e.path, root);
         // The same directory exported twice (a module dir that is also a symlinked root):
@@ -48,7 +47,7 @@ export class Roots {
         const prev = byId.get(root.id);
         if (!prev || (prev.export.writable && !e.writable)) byId.set(root.id, root);
       } catch (err) {
-        if (fd !== undefined) await close(fd).catch(() => undefined);
+        if (fd !== undefined) fs.closeSync(fd);
         log(`sftp: export ${e.path} is refused for this session: ${(err as { code?: string }).code ?? String(err)}`);
       }
     }
@@ -70,7 +69,13 @@ export class Roots {
   }
 
   async close(): Promise<void> {
-    for (const r of this.byPath.values()) await close(r.fd).catch(() => undefined);
+    for (const r of this.byPath.values()) {
+      try {
+        fs.closeSync(r.fd);
+      } catch {
+        // already gone: nothing to give back
+      }
+    }
     this.byPath.clear();
   }
 }
