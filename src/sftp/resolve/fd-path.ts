@@ -16,6 +16,7 @@ const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW } = fs.constants;
 /** Linux's O_PATH (the same on x86 and arm64); Node's fs.constants does not export it. */
 const LINUX_O_PATH = 0o10000000;
 
+/** GOCPU_SFTP_NO_FD_PATHS=1 forces the weaker fallback on Linux too: for testing it only. */
 function probe(): boolean {
   if (process.platform !== 'linux' || process.env.GOCPU_SFTP_NO_FD_PATHS === '1') return false;
   let fd: number | undefined;
