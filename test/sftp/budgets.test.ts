@@ -145,3 +145,30 @@ test('replies: 3000 READDIRs in one write queue no more than the output budget',
     await server.done;
   }
 });
+
+test('replies: a stalled session fills the process cap, another session still gets its replies', async () => {
+  const pool = new ProcessBudget({ descriptors: 100, replyBytes: 64 * 1024 });
+  const toClient = new PassThrough();
+  const stream = new StalledStream(toClient);
+  const a = startSftpServer(stream, table, { outputBudget: 256 * 1024, processBudget: pool });
+  const ac = new RawClient(new Writable({ write: (chunk, _e, cb) => (stream.push(chunk), cb()) }), toClient);
+  const b = await startSession(table, { processBudget: pool });
+  try {
+    await ac.init();
+    const h = await ac.handleOf(ac.opendir(big));
+    stream.stall();
+    ac.raw(Buffer.concat(Array.from({ length: 40 }, (_, i) => packet(T.READDIR, u32(200000 + i), str(h)))));
+    // Wait until a's queue alone has used up the process cap.
+    while (pool.replyBytes < 64 * 1024) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal((await b.client.list(big)).size, ENTRIES + 2, 'b lists a whole directory meanwhile');
+    assert.ok(stream.peak <= 256 * 1024 + 64 * 1024, `a queued ${stream.peak} bytes, within its own quota`);
+    stream.release();
+    assert.equal((await ac.stat(big)).type, 'attrs', 'a goes on once its reader does');
+  } finally {
+    await b.stop();
+    ac.out.end();
+    stream.push(null);
+    await a.done;
+  }
+  assert.equal(pool.replyBytes, 0);
+});
