@@ -88,10 +88,10 @@ test('an export root that is a symlink (Debian /usr/lib/go -> go-1.19) shows as 
   }
 });
 
-test('a symlinked export root inside another export lists as a directory there too', async () => {
+test('a symlinked export root inside a read-only export lists as a directory there too', async () => {
   await fs.symlink(fx.ro, `${fx.rw}/golink`);
   const table = new ExportTable([
-    { path: fx.rw, writable: true },
+    { path: fx.rw, writable: false },
     { path: `${fx.rw}/golink`, writable: false },
   ]);
   const s = await startSession(table);
@@ -105,4 +105,22 @@ test('a symlinked export root inside another export lists as a directory there t
     await s.stop();
     await fs.unlink(`${fx.rw}/golink`);
   }
+});
+
+test('a root below a writable export is never reached through a symlink, even one planted before the session', async () => {
+  await fs.symlink(fx.ro, `${fx.rw}/planted`);
+  const table = new ExportTable([
+    { path: fx.rw, writable: true },
+    { path: `${fx.rw}/planted`, writable: true },
+  ]);
+  const s = await startSession(table);
+  try {
+    assert.equal(await code(s.client.stat(`${fx.rw}/planted/hello.txt`)), FX.NO_SUCH_FILE);
+    assert.equal(await code(s.client.open(`${fx.rw}/planted/new`, PF.WRITE | PF.CREAT)), FX.NO_SUCH_FILE);
+    assert.ok(s.logs.some((l) => l.includes(`export ${fx.rw}/planted is refused`)), s.logs.join('; '));
+  } finally {
+    await s.stop();
+    await fs.unlink(`${fx.rw}/planted`);
+  }
+  await assert.rejects(fs.stat(`${fx.ro}/new`), { code: 'ENOENT' });
 });

@@ -10,8 +10,8 @@
  * inside a writable one leaves its files read-only (issue 7, class 1).
  */
 import * as fs from 'node:fs';
-import type { Export, ExportTable } from '../exports.js';
-import { DIR_FLAGS, type DirRef } from './fd-path.js';
+import { isAtOrBelow, type Export, type ExportTable } from '../exports.js';
+import { at, DIR_FLAGS, type DirRef } from './fd-path.js';
 
 export interface Root extends DirRef {
   export: Export;
@@ -34,11 +34,16 @@ export class Roots {
   static async open(table: ExportTable, log: (line: string) => void): Promise<Roots> {
     const byPath = new Map<string, Root>();
     const byId = new Map<string, Root>();
-    for (const e of table.exports) {
+    // Outer roots first: an inner one below a writable export is opened from the outer's descriptor.
+    const outerFirst = [...table.exports].sort((a, b) => a.path.length - b.path.length);
+    for (const e of outerFirst) {
       let fd: number | undefined;
       try {
-        const local = fs.realpathSync(e.path);
-        fd = fs.openSync(local, DIR_FLAGS);
+        const outer = table.exports.filter((x) => x !== e && isAtOrBelow(e.path, x.path));
+        const parent = outer.some((x) => x.writable) ? byPath.get(outer[0].path) : undefined;
+        if (outer.some((x) => x.writable) && !parent) throw Object.assign(new Error('outer export missing'), { code: 'ENOENT' });
+        const local = parent ? `${parent.local}/${e.path.slice(parent.export.path.length + 1)}` : fs.realpathSync(e.path);
+        fd = parent ? openBelow(parent, e.path.slice(parent.export.path.length + 1).split('/')) : fs.openSync(local, DIR_FLAGS);
         const st = fs.fstatSync(fd, { bigint: true });
         const root: Root = { export: e, fd, local, id: idOf(st) };
         byPath.set(e.path, root);
@@ -77,5 +82,25 @@ export class Roots {
       }
     }
     this.byPath.clear();
+  }
+}
+
+/**
+ * A root below a writable export is reached from that export's descriptor, component by
+ * component, following no symlink: the remote could have planted one there in an earlier
+ * run. (Roots elsewhere are local configuration: a symlink among them is followed.)
+ */
+function openBelow(parent: Root, parts: string[]): number {
+  let dir: DirRef = parent;
+  try {
+    for (const name of parts) {
+      const fd = fs.openSync(at(dir, name), DIR_FLAGS);
+      if (dir !== parent) fs.closeSync(dir.fd);
+      dir = { fd, local: `${dir.local}/${name}` };
+    }
+    return dir.fd;
+  } catch (e) {
+    if (dir !== parent) fs.closeSync(dir.fd);
+    throw e;
   }
 }
