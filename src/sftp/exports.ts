@@ -1,6 +1,6 @@
 /**
  * The table of exported local paths and the virtual namespace the remote sees. Pure: no
- * filesystem access (symlinks are confine.ts's job). A local path is exported at its own
+ * filesystem access (symlinks are resolve/walk.ts's job). A local path is exported at its own
  * absolute path, so the virtual path of a file inside an export equals its local path.
  */
 import { GocpuError } from '../errors.js';

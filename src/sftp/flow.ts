@@ -1,20 +1,27 @@
 /**
  * Backpressure for one session, both ways. Requests: stop reading the stream while too many
- * are unanswered or while too many reply bytes wait in the stream. Replies: READs wait for
- * room before allocating theirs, because pausing the input alone leaves every READ of the
- * chunk already parsed (an ssh2 chunk of 32 KiB holds ~1000) free to queue 255 KiB each.
+ * are unanswered or while too many reply bytes wait in the stream. Replies: every request
+ * waits for room before it runs (and so before it allocates its reply), because pausing
+ * the input alone leaves every request of the chunk already parsed free to queue its reply
+ * (an ssh2 chunk of 32 KiB holds ~1000 READs of 255 KiB each, or ~3000 READDIRs of 32 KiB).
+ * Queued bytes are counted from write() until the stream's callback says they left, so
+ * the bound is the budget plus the replies of the requests running at that moment (one,
+ * or up to the scheduler's shared READs).
  *
  * The budget is ours, not the stream's highWaterMark: that is 16 KiB, less than one 64 KiB
  * reply, so waiting for each 'drain' would leave sshfs's pipeline of READs mostly empty.
+ * It is a quota under the process-wide cap of budget.ts; a session with nothing queued may
+ * always send one reply, so others filling the cap slow it down but cannot starve it.
  */
 import type { Duplex } from 'node:stream';
+import type { ProcessBudget } from './budget.js';
 
 export interface FlowLimits {
   /** Pause the input at this many unanswered requests... */
   high: number;
   /** ...and resume at this many. */
   low: number;
-  /** Reply bytes allowed to wait in the stream before READs and the input wait. */
+  /** Reply bytes allowed to wait in the stream before requests and the input wait. */
   outputBudget: number;
 }
 
@@ -24,28 +31,51 @@ export class FlowControl {
   private paused = false;
   private closed = false;
   private waiters: (() => void)[] = [];
+  /** Reply bytes written and not yet flushed by the stream. */
+  queued = 0;
+  /** The most ever queued at once (tests check the bound). */
+  peak = 0;
+  private readonly unsubscribe: () => void;
 
   constructor(
     private readonly stream: Duplex,
     /** Requests accepted and not answered yet. */
     private readonly pending: () => number,
+    private readonly pool: ProcessBudget,
     private readonly limits: FlowLimits = DEFAULT_LIMITS,
   ) {
-    // 'drain' comes once the buffer empties after a write returned false, which every
-    // write past the budget did (the budget is above the highWaterMark).
-    stream.on('drain', () => {
-      this.wake();
-      this.update();
-    });
+    this.unsubscribe = pool.onReplyRoom(() => this.room());
   }
 
   private full(): boolean {
-    return this.stream.writableLength >= this.limits.outputBudget;
+    return this.queued >= this.limits.outputBudget || (this.queued > 0 && this.pool.replyFull);
   }
 
   write(buf: Buffer): void {
-    this.stream.write(buf);
+    if (this.closed) {
+      this.stream.write(buf);
+      return;
+    }
+    const n = buf.length;
+    this.queued += n;
+    this.peak = Math.max(this.peak, this.queued);
+    this.pool.addReply(n);
+    let settled = false;
+    // Called once the bytes have left (or with an error once the stream is destroyed).
+    this.stream.write(buf, () => {
+      if (settled || this.closed) return;
+      settled = true;
+      this.queued -= n;
+      this.pool.releaseReply(n);
+      this.room();
+    });
     if (this.full()) this.update();
+  }
+
+  private room(): void {
+    if (this.full()) return;
+    this.wake();
+    this.update();
   }
 
   /** Pauses or resumes the input; call whenever `pending` may have changed. */
@@ -62,14 +92,18 @@ export class FlowControl {
   }
 
   /** Resolves when a reply can be queued without going over the budget. */
-  roomToWrite(): Promise<void> | undefined {
-    if (this.closed || !this.full()) return undefined;
-    return new Promise((resolve) => this.waiters.push(resolve));
+  async roomToWrite(): Promise<void> {
+    while (!this.closed && this.full()) await new Promise<void>((resolve) => this.waiters.push(resolve));
   }
 
   /** The session is over: nobody waits for room any more. */
   close(): void {
+    if (this.closed) return;
     this.closed = true;
+    this.unsubscribe();
+    // What is still queued no longer counts against the process once the session is over.
+    this.pool.releaseReply(this.queued);
+    this.queued = 0;
     this.wake();
   }
 

@@ -1,9 +1,13 @@
 /**
  * Open handles of one SFTP session. A handle on the wire is 4 opaque bytes (a counter);
  * anything the client sends that is not a live handle of the right kind is refused with
- * FAILURE, never trusted.
+ * FAILURE, never trusted. Every handle holds descriptors from the session's quota
+ * (budget.ts): taken before the open, given back on close.
  */
+import type { Dir as FsDir } from 'node:fs';
+import type { DescriptorQuota } from './budget.js';
 import type { Attrs } from './protocol.js';
+import type { Root } from './resolve/roots.js';
 import { failure } from './status.js';
 
 export interface FileHandle {
@@ -13,23 +17,30 @@ export interface FileHandle {
   path: string;
   /** Opened with a write flag (WRITE needs it). */
   canWrite: boolean;
-  /** The file lies in a writable export, virtually and really (FSETSTAT needs it). */
+  /** The file's directory is in a writable export (FSETSTAT needs it). */
   writableExport: boolean;
+  cost: number;
 }
 
 export interface DirEntry {
   name: string;
-  /** Attributes known up front (virtual dirs); otherwise lstat'ed when the batch is sent. */
-  attrs?: Attrs;
+  attrs: Attrs;
 }
 
 export interface DirHandle {
   kind: 'dir';
+  /** Virtual path as resolved (nested export roots below it are recognized by it). */
   path: string;
-  /** Real directory whose entries are lstat'ed; undefined for a virtual dir. */
-  real?: string;
-  entries: DirEntry[];
-  pos: number;
+  /** The directory itself: FSTAT and the lstat of each entry are relative to it. */
+  fd?: number;
+  local?: string;
+  root?: Root;
+  /** Names are read from here batch by batch, never copied whole; undefined for a virtual dir. */
+  stream?: FsDir;
+  /** Entries with attributes known up front ('.', '..', a virtual dir's children). */
+  head: DirEntry[];
+  eof: boolean;
+  cost: number;
 }
 
 export type Handle = FileHandle | DirHandle;
@@ -39,19 +50,25 @@ export const DEFAULT_MAX_HANDLES = 4096;
 export class HandleTable {
   private readonly map = new Map<number, Handle>();
   private next = 1;
-  readonly max: number;
 
-  constructor(max = DEFAULT_MAX_HANDLES) {
-    this.max = max;
-  }
+  constructor(readonly quota: DescriptorQuota) {}
 
   get size(): number {
     return this.map.size;
   }
 
-  /** Throws FAILURE when the table is full (the caller closes what it opened). */
+  /** Takes `cost` descriptors from the quota before they are opened; FAILURE when over it. */
+  reserve(cost: number): void {
+    if (!this.quota.take(cost)) throw failure('Too many open handles');
+  }
+
+  /** Gives back a reservation that did not become a handle. */
+  unreserve(cost: number): void {
+    this.quota.give(cost);
+  }
+
+  /** Registers a handle whose `cost` was reserved. */
   add(h: Handle): Buffer {
-    if (this.map.size >= this.max) throw failure('Too many open handles');
     let id = this.next;
     while (this.map.has(id)) id = (id % 0xffffffff) + 1;
     this.next = (id % 0xffffffff) + 1;
@@ -82,6 +99,7 @@ export class HandleTable {
     return h;
   }
 
+  /** Unregisters the handle; the caller closes its descriptors, then calls `unreserve(h.cost)`. */
   remove(handle: Buffer): Handle {
     const k = this.key(handle);
     const h = k === undefined ? undefined : this.map.get(k);

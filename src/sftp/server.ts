@@ -9,10 +9,12 @@
  */
 import type { Duplex } from 'node:stream';
 import type { ExportTable } from './exports.js';
-import { Confiner } from './confine.js';
-import { HandleTable } from './handles.js';
+import { DEFAULT_MAX_HANDLES, HandleTable } from './handles.js';
 import { Scheduler } from './scheduler.js';
-import { FlowControl } from './flow.js';
+import { DEFAULT_LIMITS, FlowControl } from './flow.js';
+import { DescriptorQuota, processBudget, type ProcessBudget } from './budget.js';
+import { Roots } from './resolve/roots.js';
+import { OutsideError } from './resolve/walk.js';
 import { newServerSession, PayloadReader, SSH2_VERSION_PACKET, versionPacket, type Attrs } from './protocol.js';
 import { STATUS, StatusError, toStatus } from './status.js';
 import type { Context, Reply } from './handlers/context.js';
@@ -23,8 +25,23 @@ import { handleHardlink, handleMkdir, handleRemove, handleRename, handleRmdir, h
 
 export interface SftpServerOptions {
   log?: (line: string) => void;
-  /** Open file and directory handles allowed at once (default 4096). */
+  /**
+   * Descriptors this session's handles may hold at once (default 4096; a file handle holds
+   * one, a directory handle two), under `processBudget`'s cap.
+   */
   maxHandles?: number;
+  /** Reply bytes this session may queue before its requests wait (default 4 MiB). */
+  outputBudget?: number;
+  /** The per-process caps; default: the one budget shared by every server of the process. */
+  processBudget?: ProcessBudget;
+}
+
+export interface SftpServerStats {
+  /** Reply bytes queued now, and the most ever queued at once. */
+  queued: number;
+  peakQueued: number;
+  /** Descriptors held by this session's handles. */
+  descriptors: number;
 }
 
 export interface SftpServer {
@@ -32,6 +49,7 @@ export interface SftpServer {
   done: Promise<void>;
   /** Ends our side; sshfs unmounts itself on stdin EOF. */
   close(): void;
+  stats(): SftpServerStats;
 }
 
 /** Advertised in VERSION; sshfs uses each only when it sees it (sshfs.c, sftp_init_reply_ok). */
@@ -44,12 +62,18 @@ const EXTENSIONS: [string, string][] = [
 
 export function startSftpServer(stream: Duplex, table: ExportTable, opts: SftpServerOptions = {}): SftpServer {
   const log = opts.log ?? (() => undefined);
-  const ctx: Context = { table, confine: new Confiner(table), handles: new HandleTable(opts.maxHandles), log };
+  const pool = opts.processBudget ?? processBudget;
+  const quota = new DescriptorQuota(opts.maxHandles ?? DEFAULT_MAX_HANDLES, pool);
+  const roots = Roots.open(table, log);
+  const ctx: Context = { table, roots, handles: new HandleTable(quota), log };
   let ended = false; // our side
   let finished = false; // their side
   let firstPacket = true;
   const scheduler = new Scheduler((e) => log(`sftp: internal error: ${String(e)}`));
-  const flow = new FlowControl(stream, () => scheduler.size);
+  const flow = new FlowControl(stream, () => scheduler.size, pool, {
+    ...DEFAULT_LIMITS,
+    outputBudget: opts.outputBudget ?? DEFAULT_LIMITS.outputBudget,
+  });
 
   const send = (buf: Buffer): void => {
     if (ended) return;
@@ -92,10 +116,13 @@ export function startSftpServer(stream: Duplex, table: ExportTable, opts: SftpSe
     const task = async (): Promise<void> => {
       let r: Reply;
       try {
+        // Before the request allocates its reply (see flow.ts).
+        await flow.roomToWrite();
         r = await fn();
       } catch (e) {
         const s = toStatus(e);
-        if (s.code === STATUS.PERMISSION_DENIED || s.code === STATUS.FAILURE) log(`sftp: ${what}: ${s.message}`);
+        if (e instanceof OutsideError) log(`sftp: ${what}: ${e.logLine}`);
+        else if (s.code === STATUS.PERMISSION_DENIED || s.code === STATUS.FAILURE) log(`sftp: ${what}: ${s.message}`);
         r = { kind: 'status', code: s.code, message: s.message };
       }
       try {
@@ -116,10 +143,7 @@ export function startSftpServer(stream: Duplex, table: ExportTable, opts: SftpSe
     serve('exclusive', `OPEN ${path(p)}`, id, () => handleOpen(ctx, p, flags, attrs)),
   );
   sftp.on('READ', (id: number, h: Buffer, offset: number, len: number) =>
-    serve('shared', 'READ', id, async () => {
-      await flow.roomToWrite();
-      return handleRead(ctx, id, h, offset, len);
-    }),
+    serve('shared', 'READ', id, () => handleRead(ctx, id, h, offset, len)),
   );
   sftp.on('WRITE', (id: number, h: Buffer, offset: number, data: Buffer) =>
     serve('exclusive', 'WRITE', id, () => handleWrite(ctx, h, offset, data)),
@@ -201,6 +225,7 @@ export function startSftpServer(stream: Duplex, table: ExportTable, opts: SftpSe
     void (async () => {
       await scheduler.idle();
       await closeAll(ctx);
+      await (await roots).close();
       endOurSide();
       resolveDone();
     })();
@@ -212,5 +237,9 @@ export function startSftpServer(stream: Duplex, table: ExportTable, opts: SftpSe
     finish();
   });
 
-  return { done, close: endOurSide };
+  return {
+    done,
+    close: endOurSide,
+    stats: () => ({ queued: flow.queued, peakQueued: flow.peak, descriptors: quota.used }),
+  };
 }

@@ -115,32 +115,43 @@ interface Totals {
 type Input = Pick<SessionSpec, 'chunks' | 'probe' | 'opts'> & { socket?: boolean };
 
 /**
- * Runs `count` sessions one after another (concurrent ones would only hit the documented
- * races), session i on the input `make` draws from its own stream of (seed, kind, i).
+ * Runs `count` rounds one after another; a round is `width` sessions at once on the same
+ * exports (two sessions racing each other is what a shared agent will see), session j of
+ * round i on the input `make` draws from its own stream of (seed, kind, i) (width 1) or
+ * (seed, kind, i * width + j).
  */
-async function fuzz(kind: string, count: number, make: (rng: Rng, i: number) => Input): Promise<Totals> {
+async function fuzz(kind: string, count: number, make: (rng: Rng, i: number) => Input, width = 1): Promise<Totals> {
   const totals: Totals = { sessions: 0, packets: 0, bytes: 0, answered: 0, closed: 0, served: new Map() };
   for (let i = 0; i < count; i++) {
-    const input = make(new Rng(mixSeed(SEED, hashName(kind), i)), i);
+    const inputs = Array.from({ length: width }, (_, j) => make(new Rng(mixSeed(SEED, hashName(kind), width === 1 ? i : i * width + j)), i));
     try {
       await fx.resetWritable();
-      const pair = input.socket ? await sockets.pair() : undefined;
-      const r = await runSession({ ...oracles(), pair, ...input });
-      totals.sessions++;
-      totals.packets += r.framing.ids.length + 1;
-      totals.bytes += input.chunks.reduce((n, c) => n + c.length, 0);
-      totals[r.outcome]++;
-      for (const [k, n] of r.served) totals.served.set(k, (totals.served.get(k) ?? 0) + n);
+      const results = await Promise.all(
+        inputs.map(async (input) => {
+          const pair = input.socket ? await sockets.pair() : undefined;
+          return runSession({ ...oracles(), pair, ...input });
+        }),
+      );
+      results.forEach((r, j) => {
+        totals.sessions++;
+        totals.packets += r.framing.ids.length + 1;
+        totals.bytes += inputs[j].chunks.reduce((n, c) => n + c.length, 0);
+        totals[r.outcome]++;
+        for (const [k, n] of r.served) totals.served.set(k, (totals.served.get(k) ?? 0) + n);
+      });
       if (crashes.length) throw new Error(`uncaught in the process: ${crashes[0]}`);
       const diff = diffSnapshots(statBaseline, await fx.snapshot(false));
       if (diff.length) throw new Error(`changed outside the writable exports:\n  ${diff.slice(0, 8).join('\n  ')}`);
       if (i % FRESH_PROBE_EVERY === FRESH_PROBE_EVERY - 1) await freshSessionWorks();
     } catch (e) {
-      const file = path.join(os.tmpdir(), `gocpu-fuzz-${kind}-seed${SEED}-${i}.bin`);
-      fs.writeFileSync(file, Buffer.concat(input.chunks));
+      const files = inputs.map((input, j) => {
+        const file = path.join(os.tmpdir(), `gocpu-fuzz-${kind}-seed${SEED}-${i}${width > 1 ? `-${j}` : ''}.bin`);
+        fs.writeFileSync(file, Buffer.concat(input.chunks));
+        return `input (${input.chunks.length} chunks) saved to ${file}`;
+      });
       throw new Error(
-        `SFTP fuzz failure: GOCPU_FUZZ_SEED=${SEED} generator=${kind} session=${i}\n` +
-          `  input (${input.chunks.length} chunks) saved to ${file}\n  ${(e as Error).message}`,
+        `SFTP fuzz failure: GOCPU_FUZZ_SEED=${SEED} generator=${kind} session=${i}${width > 1 ? ` (${width} at once)` : ''}\n` +
+          `  ${files.join('\n  ')}\n  ${(e as Error).message}`,
         { cause: e },
       );
     }
@@ -260,6 +271,17 @@ test('(b) and (c) over a real Unix socket pair', async (t) => {
     chunks: chunked(rng, rng.chance(0.5) ? structured(rng, fx) : mutateRecorded(rng, recorded, fx)),
     socket: true,
   }));
+  report(t, x, started);
+});
+
+test('(d) two concurrent sessions sharing the writable exports', async (t) => {
+  const started = Date.now();
+  const x = await fuzz(
+    'concurrent',
+    Math.ceil(ITERATIONS / 6),
+    (rng) => ({ chunks: chunked(rng, rng.chance(0.5) ? structured(rng, fx) : mutateRecorded(rng, recorded, fx)) }),
+    2,
+  );
   report(t, x, started);
 });
 

@@ -106,8 +106,12 @@ export class RawClient {
   private nextId = 1;
   private waiting = new Map<number, (r: Resp) => void>();
   private versionWaiter?: (v: { version: number; extensions: Map<string, string> }) => void;
-  /** Every byte the server sent, to check that a secret never went out. */
-  received = Buffer.alloc(0);
+  private chunks: Buffer[] = [];
+  /** Every byte the server sent, to check that a secret never went out (joined on demand: a copy per chunk is quadratic). */
+  get received(): Buffer {
+    if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks)];
+    return this.chunks[0] ?? Buffer.alloc(0);
+  }
   /** Resolves when the server ends its side. */
   readonly ended: Promise<void>;
 
@@ -120,7 +124,7 @@ export class RawClient {
   }
 
   private onData(d: Buffer): void {
-    this.received = Buffer.concat([this.received, d]);
+    this.chunks.push(d);
     this.buf = Buffer.concat([this.buf, d]);
     while (this.buf.length >= 4) {
       const len = this.buf.readUInt32BE(0);

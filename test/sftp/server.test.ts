@@ -114,12 +114,12 @@ test('symlinks inside the exports are followed, relative, with .., absolute, acr
   assert.equal(rp.type === 'name' && rp.names[0].filename, `${fx.rw}/data.txt`);
 });
 
-test('symlinks out of the exports are refused by everything that follows them', async () => {
+test('symlinks out of the exports lead nowhere: the same answer as a missing path (issue 7, class 4)', async () => {
   for (const l of ['abs-bad', 'rel-bad']) {
     const p = `${fx.ro}/${l}`;
-    assert.equal(await code(s.client.open(p, PF.READ)), FX.PERMISSION_DENIED, `OPEN ${l}`);
-    assert.equal(await code(s.client.stat(p)), FX.PERMISSION_DENIED, `STAT ${l}`);
-    assert.equal(await code(s.client.realpath(p)), FX.PERMISSION_DENIED, `REALPATH ${l}`);
+    assert.equal(await code(s.client.open(p, PF.READ)), FX.NO_SUCH_FILE, `OPEN ${l}`);
+    assert.equal(await code(s.client.stat(p)), FX.NO_SUCH_FILE, `STAT ${l}`);
+    assert.equal(await code(s.client.realpath(p)), FX.NO_SUCH_FILE, `REALPATH ${l}`);
     // The link itself is in the export: LSTAT and READLINK describe it without following.
     const lst = await s.client.lstat(p);
     assert.equal(lst.type === 'attrs' && lst.attrs.mode! & constants.S_IFMT, constants.S_IFLNK);
@@ -127,11 +127,11 @@ test('symlinks out of the exports are refused by everything that follows them', 
   const rl = await s.client.readlink(`${fx.ro}/abs-bad`);
   assert.equal(rl.type === 'name' && rl.names[0].filename, '/etc/passwd');
   // A directory symlink out of the export, then a path through it.
-  assert.equal(await code(s.client.opendir(`${fx.ro}/dir-bad`)), FX.PERMISSION_DENIED);
-  assert.equal(await code(s.client.open(`${fx.ro}/dir-bad/secret.txt`, PF.READ)), FX.PERMISSION_DENIED);
-  assert.equal(await code(s.client.stat(`${fx.ro}/dir-bad/secret.txt`)), FX.PERMISSION_DENIED);
-  assert.equal(await code(s.client.lstat(`${fx.ro}/dir-bad/secret.txt`)), FX.PERMISSION_DENIED);
-  assert.equal(await code(s.client.readlink(`${fx.ro}/dir-bad/secret.txt`)), FX.PERMISSION_DENIED);
+  assert.equal(await code(s.client.opendir(`${fx.ro}/dir-bad`)), FX.NO_SUCH_FILE);
+  assert.equal(await code(s.client.open(`${fx.ro}/dir-bad/secret.txt`, PF.READ)), FX.NO_SUCH_FILE);
+  assert.equal(await code(s.client.stat(`${fx.ro}/dir-bad/secret.txt`)), FX.NO_SUCH_FILE);
+  assert.equal(await code(s.client.lstat(`${fx.ro}/dir-bad/secret.txt`)), FX.NO_SUCH_FILE);
+  assert.equal(await code(s.client.readlink(`${fx.ro}/dir-bad/secret.txt`)), FX.NO_SUCH_FILE);
   assert.ok(s.logs.some((l) => l.includes('outside the exports')), 'refusals are logged');
 });
 
@@ -143,7 +143,7 @@ test('statvfs answers with an EXTENDED_REPLY of eleven uint64s', async () => {
   assert.ok(ro.type === 'extended');
   assert.equal(ro.data.readBigUInt64BE(8 * 9) & 1n, 1n, 'ST_RDONLY on a read-only export');
   assert.ok(ro.data.readBigUInt64BE(0) > 0n, 'f_bsize');
-  assert.equal(await code(s.client.extended('statvfs@openssh.com', str(`${fx.ro}/abs-bad`))), FX.PERMISSION_DENIED);
+  assert.equal(await code(s.client.extended('statvfs@openssh.com', str(`${fx.ro}/abs-bad`))), FX.NO_SUCH_FILE);
 });
 
 test('unknown extensions get OP_UNSUPPORTED and the session goes on', async () => {

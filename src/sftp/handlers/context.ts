@@ -3,15 +3,21 @@
  * they return exactly one Reply or throw (StatusError or a Node error), and the server turns
  * that into exactly one packet, so no path can leave a request unanswered.
  */
-import type { Confiner } from '../confine.js';
-import type { ExportTable, Lookup } from '../exports.js';
-import type { HandleTable } from '../handles.js';
+import * as fs from 'node:fs';
+import { promisify } from 'node:util';
+import type { ExportTable } from '../exports.js';
+import type { Handle, HandleTable } from '../handles.js';
 import type { Attrs, NameEntry } from '../protocol.js';
-import { denied, noSuchFile, STATUS, type StatusCode } from '../status.js';
+import type { Roots } from '../resolve/roots.js';
+import { release, walk, type Resolved, type WalkOptions } from '../resolve/walk.js';
+import { STATUS, type StatusCode } from '../status.js';
+
+const close = promisify(fs.close);
 
 export interface Context {
   table: ExportTable;
-  confine: Confiner;
+  /** Opened once when the session starts (resolve/roots.ts). */
+  roots: Promise<Roots>;
   handles: HandleTable;
   log: (line: string) => void;
 }
@@ -27,25 +33,27 @@ export type Reply =
 export const OK: Reply = { kind: 'status', code: STATUS.OK };
 export const EOF: Reply = { kind: 'status', code: STATUS.EOF, message: 'End of file' };
 
-/**
- * Looks a client path up; a path outside the namespace does not exist for a reader and
- * cannot be created by a writer.
- */
-export function lookup(ctx: Context, path: unknown, forWrite = false): Lookup {
-  const l = typeof path === 'string' ? ctx.table.lookup(path) : null;
-  if (!l) throw forWrite ? denied('Outside the exports') : noSuchFile();
-  return l;
+export type Entry = Extract<Resolved, { kind: 'entry' }>;
+
+/** Resolves a client path (resolve/walk.ts) and runs `fn` on it, releasing what the walk opened. */
+export async function withPath<X>(ctx: Context, p: unknown, opts: WalkOptions, fn: (r: Resolved) => Promise<X>): Promise<X> {
+  const r = await walk(ctx.table, await ctx.roots, p, opts);
+  try {
+    return await fn(r);
+  } finally {
+    await release(r);
+  }
 }
 
-export type ExportLookup = Extract<Lookup, { kind: 'export' }>;
-
-/** A path in a writable export (virtual dirs and read-only exports are refused). */
-export function writableLookup(ctx: Context, path: unknown): ExportLookup {
-  const l = lookup(ctx, path, true);
-  if (l.kind !== 'export' || !l.writable) throw denied('Read-only');
-  return l;
-}
-
-export function isExportRoot(l: ExportLookup): boolean {
-  return l.path === l.export.path;
+/** Closes a handle's descriptors and gives them back to the quota. */
+export async function closeHandle(ctx: Context, h: Handle): Promise<void> {
+  try {
+    if (h.kind === 'file') await close(h.fd);
+    else {
+      await h.stream?.close().catch(() => undefined);
+      if (h.fd !== undefined) await close(h.fd);
+    }
+  } finally {
+    ctx.handles.unreserve(h.cost);
+  }
 }

@@ -1,92 +1,124 @@
-/** OPENDIR and READDIR, for real directories and for the virtual ones leading to exports. */
+/**
+ * OPENDIR and READDIR, for real directories and for the virtual ones leading to exports.
+ * A directory handle keeps the directory's descriptor and reads its names lazily, one batch
+ * per READDIR, from a stream opened on that descriptor: no copy of all the names per handle
+ * (issue 7, class 7), and each name is lstat'ed inside the open directory, never through
+ * the handle's path, which the remote may have pointed elsewhere since (class 3).
+ */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { nameEntry, statsToAttrs, virtualDirAttrs } from '../attrs.js';
 import type { DirEntry } from '../handles.js';
-import type { Attrs, NameEntry } from '../protocol.js';
-import { EOF, lookup, type Context, type Reply } from './context.js';
+import type { NameEntry } from '../protocol.js';
+import { at, reopenFlags, self } from '../resolve/fd-path.js';
+import { STATUS, StatusError } from '../status.js';
+import { attrsOfPath } from './attrs-of.js';
+import { EOF, withPath, type Context, type Reply } from './context.js';
 
 const fsp = fs.promises;
+const open = promisify(fs.open);
+const close = promisify(fs.close);
+const fstat = promisify(fs.fstat);
+const lstat = promisify(fs.lstat);
 
 /** Entries per NAME reply, as OpenSSH's sftp-server sends. */
 const BATCH = 100;
 /** sshfs drops replies over 128 KiB; stay far below whatever the names are. */
 const BATCH_BYTES = 32 * 1024;
+/** Names the stream reads ahead per system call. */
+const STREAM_BUFFER = 64;
 
-async function attrsOf(ctx: Context, virtualPath: string): Promise<Attrs | undefined> {
-  const l = ctx.table.lookup(virtualPath);
-  if (!l) return undefined;
-  if (l.kind === 'virtual-dir') return virtualDirAttrs();
-  try {
-    // Export roots show what they lead to; so does any dir, as STAT shows it.
-    return statsToAttrs(await fsp.stat(await ctx.confine.follow(l.localPath, { write: false })));
-  } catch {
-    return undefined;
-  }
-}
+const join = (dir: string, name: string): string => path.posix.join(dir, name);
 
-/**
- * A snapshot of the names, taken now (sshfs reads a directory to the end right away);
- * attributes are lstat'ed batch by batch as READDIR asks.
- */
+/** A virtual dir handle holds no descriptor, but counts as one so the table stays bounded. */
+const VIRTUAL_COST = 1;
+/** The handle's own descriptor plus the stream's. */
+const REAL_COST = 2;
+
 export async function handleOpendir(ctx: Context, p: unknown): Promise<Reply> {
-  const l = lookup(ctx, p);
-  if (l.kind === 'virtual-dir') {
-    const self = virtualDirAttrs();
-    const entries: DirEntry[] = [
-      { name: '.', attrs: self },
-      { name: '..', attrs: self },
-    ];
-    for (const child of l.children) {
-      // An export root that does not exist (yet) is left out rather than shown broken.
-      const attrs = await attrsOf(ctx, path.posix.join(l.path, child));
-      if (attrs) entries.push({ name: child, attrs });
+  return withPath(ctx, p, { follow: true }, async (r) => {
+    if (r.kind === 'virtual') {
+      const me = virtualDirAttrs();
+      const head: DirEntry[] = [
+        { name: '.', attrs: me },
+        { name: '..', attrs: me },
+      ];
+      for (const child of r.children) {
+        // An export root that is missing is left out rather than shown broken.
+        const attrs = await attrsOfPath(ctx, join(r.path, child), true).catch(() => undefined);
+        if (attrs) head.push({ name: child, attrs });
+      }
+      ctx.handles.reserve(VIRTUAL_COST);
+      return { kind: 'handle', handle: ctx.handles.add({ kind: 'dir', path: r.path, head, eof: true, cost: VIRTUAL_COST }) };
     }
-    return { kind: 'handle', handle: ctx.handles.add({ kind: 'dir', path: l.path, entries, pos: 0 }) };
-  }
-  const real = await ctx.confine.follow(l.localPath, { write: false });
-  const names = await fsp.readdir(real);
-  const self = statsToAttrs(await fsp.stat(real));
-  // A link to an export root (sub/up -> ..) leads to a dir whose real parent is outside the
-  // exports: show the parent the client named instead of stat'ing that one.
-  const realParent = path.dirname(real);
-  const parent =
-    l.path === l.export.path || !(await ctx.confine.ownerOf(realParent))
-      ? ((await attrsOf(ctx, path.posix.dirname(l.path))) ?? self)
-      : statsToAttrs(await fsp.stat(realParent));
-  const entries: DirEntry[] = [
-    { name: '.', attrs: self },
-    { name: '..', attrs: parent },
-    ...names.map((name) => ({ name })),
-  ];
-  return { kind: 'handle', handle: ctx.handles.add({ kind: 'dir', path: l.path, real, entries, pos: 0 }) };
+    if (r.name !== null) throw new StatusError(STATUS.NO_SUCH_FILE, 'No such file'); // missing, or not a directory
+    ctx.handles.reserve(REAL_COST);
+    let fd: number | undefined;
+    let stream: fs.Dir | undefined;
+    try {
+      fd = await open(self(r.dir), reopenFlags());
+      const ref = { fd, local: r.dir.local };
+      stream = await fsp.opendir(self(ref), { bufferSize: STREAM_BUFFER });
+      const me = statsToAttrs(await fstat(fd));
+      const parent = (await attrsOfPath(ctx, path.posix.dirname(r.vpath), true).catch(() => undefined)) ?? me;
+      const head: DirEntry[] = [
+        { name: '.', attrs: me },
+        { name: '..', attrs: parent },
+      ];
+      const h = { kind: 'dir' as const, path: r.vpath, fd, local: r.dir.local, root: r.dir.root, stream, head, eof: false, cost: REAL_COST };
+      return { kind: 'handle', handle: ctx.handles.add(h) };
+    } catch (e) {
+      await stream?.close().catch(() => undefined);
+      if (fd !== undefined) await close(fd).catch(() => undefined);
+      ctx.handles.unreserve(REAL_COST);
+      throw e;
+    }
+  });
 }
 
 export async function handleReaddir(ctx: Context, handle: Buffer): Promise<Reply> {
   const h = ctx.handles.dir(handle);
-  while (h.pos < h.entries.length) {
-    const batch: DirEntry[] = [];
-    let bytes = 0;
-    while (h.pos < h.entries.length && batch.length < BATCH && bytes < BATCH_BYTES) {
-      const e = h.entries[h.pos++];
-      batch.push(e);
-      bytes += 2 * Buffer.byteLength(e.name) + 128;
+  const out: NameEntry[] = [];
+  let bytes = 0;
+  const cost = (name: string): number => 2 * Buffer.byteLength(name) + 128;
+  while (h.head.length > 0 && out.length < BATCH) {
+    const e = h.head.shift()!;
+    out.push(nameEntry(e.name, e.attrs));
+    bytes += cost(e.name);
+  }
+  // One batch of lstats per READDIR, or more while every name read has vanished since.
+  while (h.stream && out.length < BATCH && bytes < BATCH_BYTES) {
+    const names: string[] = [];
+    let planned = bytes;
+    while (names.length + out.length < BATCH && planned < BATCH_BYTES) {
+      const d = await h.stream.read();
+      if (d === null) {
+        await h.stream.close().catch(() => undefined);
+        h.stream = undefined;
+        break;
+      }
+      names.push(d.name);
+      planned += cost(d.name);
     }
-    const real = h.real;
+    const ref = { fd: h.fd!, local: h.local! };
     const named = await Promise.all(
-      batch.map(async (e): Promise<NameEntry | undefined> => {
-        if (e.attrs) return nameEntry(e.name, e.attrs);
-        if (real === undefined) return undefined;
-        const child = path.posix.join(h.path, e.name);
+      names.map(async (name): Promise<NameEntry | undefined> => {
+        const child = join(h.path, name);
         // A nested export root shows what it leads to, as LSTAT shows it.
         const attrs = ctx.table.isExportRoot(child)
-          ? await attrsOf(ctx, child)
-          : await fsp.lstat(path.join(real, e.name)).then(statsToAttrs, () => undefined); // gone since OPENDIR
-        return attrs && nameEntry(e.name, attrs);
+          ? await attrsOfPath(ctx, child, true).catch(() => undefined)
+          : await lstat(at(ref, name)).then(statsToAttrs, () => undefined); // gone since
+        return attrs && nameEntry(name, attrs);
       }),
     );
-    const names = named.filter((n): n is NameEntry => n !== undefined);
-    if (names.length > 0) return { kind: 'name', names };
+    for (const n of named) {
+      if (!n) continue;
+      out.push(n);
+      bytes += cost(n.filename);
+    }
+    if (out.length > 0) break;
   }
-  return EOF;
+  if (!h.stream) h.eof = true;
+  return out.length > 0 ? { kind: 'name', names: out } : EOF;
 }

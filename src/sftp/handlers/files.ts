@@ -3,8 +3,9 @@ import * as fs from 'node:fs';
 import { promisify } from 'node:util';
 import { statsToAttrs, virtualDirAttrs } from '../attrs.js';
 import { allocDataPacket, DATA_HEADER, finishDataPacket, OPEN_MODE, type Attrs } from '../protocol.js';
+import { at } from '../resolve/fd-path.js';
 import { denied, failure } from '../status.js';
-import { EOF, lookup, OK, type Context, type Reply } from './context.js';
+import { closeHandle, EOF, OK, withPath, type Context, type Reply } from './context.js';
 
 const open = promisify(fs.open);
 const close = promisify(fs.close);
@@ -28,49 +29,49 @@ const WRITE_FLAGS = OPEN_MODE.WRITE | OPEN_MODE.APPEND | OPEN_MODE.CREAT | OPEN_
  */
 export const MAX_READ = 255 * 1024;
 
-/**
- * Opens the already-confined real path `real`. O_NOFOLLOW: realpath resolved every link,
- * so a link here means someone swapped it in since. O_NONBLOCK: a FIFO must not hang a
- * libuv thread (it is refused as not a regular file right after).
- */
-export async function openConfined(ctx: Context, real: string, flags: number, mode: number, forWrite: boolean): Promise<number> {
-  const fd = await open(real, flags | O_NOFOLLOW | O_NONBLOCK, mode);
-  try {
-    await ctx.confine.verifyFd(fd, forWrite);
-    return fd;
-  } catch (e) {
-    await close(fd).catch(() => undefined);
-    throw e;
-  }
-}
-
-export async function handleOpen(ctx: Context, path: unknown, pflags: number, attrs: Attrs): Promise<Reply> {
-  const forWrite = (pflags & WRITE_FLAGS) !== 0;
-  const l = lookup(ctx, path, forWrite);
-  if (l.kind === 'virtual-dir') throw forWrite ? denied('Read-only') : failure('Is a directory');
-  if (forWrite && !l.writable) throw denied('Read-only export');
-  const creat = (pflags & OPEN_MODE.CREAT) !== 0;
-  const real = await ctx.confine.follow(l.localPath, { write: forWrite, mayNotExist: creat });
-
+function openFlags(pflags: number): number {
   const rw = pflags & (OPEN_MODE.READ | OPEN_MODE.WRITE);
   let flags = rw === (OPEN_MODE.READ | OPEN_MODE.WRITE) ? O_RDWR : rw === OPEN_MODE.WRITE ? O_WRONLY : O_RDONLY;
   if (pflags & OPEN_MODE.APPEND) flags |= O_APPEND;
-  if (creat) flags |= O_CREAT;
+  if (pflags & OPEN_MODE.CREAT) flags |= O_CREAT;
   if (pflags & OPEN_MODE.EXCL) flags |= O_EXCL;
-  // TRUNC is applied after the descriptor is verified, never by open(2) itself.
-  const mode = typeof attrs?.mode === 'number' ? attrs.mode & 0o7777 : 0o666;
+  return flags;
+}
 
-  const fd = await openConfined(ctx, real, flags, mode, forWrite);
-  try {
-    if (!(await fstat(fd)).isFile()) throw failure('Not a regular file');
-    if (pflags & OPEN_MODE.TRUNC) await ftruncate(fd, 0);
-    const writableExport = l.writable && (await ctx.confine.ownerOf(real))?.writable === true;
-    const handle = ctx.handles.add({ kind: 'file', fd, path: l.path, canWrite: forWrite, writableExport });
-    return { kind: 'handle', handle };
-  } catch (e) {
-    await close(fd).catch(() => undefined);
-    throw e;
-  }
+/**
+ * The last component is opened relative to its resolved directory with O_NOFOLLOW: a link
+ * there was resolved by the walk, so one seen now was swapped in since and is refused.
+ * O_CREAT|O_EXCL never follows a link (as open(2)); plain O_CREAT follows one to an
+ * existing file but never creates through it (a dangling link fails as missing).
+ * O_NONBLOCK: a FIFO must not hang a libuv thread (refused right after as not a regular file).
+ */
+export async function handleOpen(ctx: Context, path: unknown, pflags: number, attrs: Attrs): Promise<Reply> {
+  const forWrite = (pflags & WRITE_FLAGS) !== 0;
+  const creat = (pflags & OPEN_MODE.CREAT) !== 0;
+  const excl = creat && (pflags & OPEN_MODE.EXCL) !== 0;
+  const mode = typeof attrs?.mode === 'number' ? attrs.mode & 0o7777 : 0o666;
+  return withPath(ctx, path, { follow: !excl, forWrite }, async (r) => {
+    if (r.kind === 'virtual') throw forWrite ? denied('Read-only') : failure('Is a directory');
+    const writable = r.dir.root.export.writable;
+    if (forWrite && !writable) throw denied('Read-only export');
+    if (r.name === null) throw failure('Not a regular file');
+    let flags = openFlags(pflags);
+    if (r.viaLastLink) flags &= ~O_CREAT;
+    ctx.handles.reserve(1);
+    let fd: number | undefined;
+    try {
+      // TRUNC is applied once the descriptor is known to be a regular file.
+      fd = await open(at(r.dir, r.name), flags | O_NOFOLLOW | O_NONBLOCK, mode);
+      if (!(await fstat(fd)).isFile()) throw failure('Not a regular file');
+      if (pflags & OPEN_MODE.TRUNC) await ftruncate(fd, 0);
+      const handle = ctx.handles.add({ kind: 'file', fd, path: r.vpath, canWrite: forWrite, writableExport: writable, cost: 1 });
+      return { kind: 'handle', handle };
+    } catch (e) {
+      if (fd !== undefined) await close(fd).catch(() => undefined);
+      ctx.handles.unreserve(1);
+      throw e;
+    }
+  });
 }
 
 function checkOffset(offset: unknown): number {
@@ -104,16 +105,16 @@ export async function handleWrite(ctx: Context, handle: Buffer, offset: number, 
 }
 
 export async function handleClose(ctx: Context, handle: Buffer): Promise<Reply> {
-  const h = ctx.handles.remove(handle);
-  if (h.kind === 'file') await close(h.fd);
+  await closeHandle(ctx, ctx.handles.remove(handle));
   return OK;
 }
 
+/** Every handle stats its own descriptor, never a path (class 2). */
 export async function handleFstat(ctx: Context, handle: Buffer): Promise<Reply> {
   const h = ctx.handles.get(handle);
   if (!h) throw failure('Invalid handle');
-  if (h.kind === 'file') return { kind: 'attrs', attrs: statsToAttrs(await fstat(h.fd)) };
-  return { kind: 'attrs', attrs: h.real ? statsToAttrs(await fs.promises.stat(h.real)) : virtualDirAttrs() };
+  if (h.kind === 'dir' && h.fd === undefined) return { kind: 'attrs', attrs: virtualDirAttrs() };
+  return { kind: 'attrs', attrs: statsToAttrs(await fstat(h.fd!)) };
 }
 
 /** Applies SETSTAT/FSETSTAT attributes to an open descriptor, size first like OpenSSH. */
@@ -127,7 +128,7 @@ export async function applyAttrs(fd: number, a: Attrs): Promise<void> {
 export async function handleFsetstat(ctx: Context, handle: Buffer, attrs: Attrs): Promise<Reply> {
   const h = ctx.handles.file(handle);
   if (!h.writableExport) throw denied('Read-only export');
-  await applyAttrs(h.fd, attrs);
+  await applyAttrs(h.fd, attrs ?? {});
   return OK;
 }
 
@@ -139,7 +140,5 @@ export async function handleFsync(ctx: Context, handle: Buffer | undefined): Pro
 
 /** Closes every descriptor still open when the session ends. */
 export async function closeAll(ctx: Context): Promise<void> {
-  for (const h of ctx.handles.drain()) {
-    if (h.kind === 'file') await close(h.fd).catch(() => undefined);
-  }
+  for (const h of ctx.handles.drain()) await closeHandle(ctx, h).catch(() => undefined);
 }
