@@ -12,6 +12,7 @@ import { GocpuError } from '../errors.js';
 import { goPaths } from '../gotest/go-paths.js';
 import { sourceRoot } from '../gotest/module-root.js';
 import { testLogFile, writableDirs } from '../gotest/test-flags.js';
+import { sshfsChoice } from './sshfs-choice.js';
 
 export interface PlannedExport { path: string; writable: boolean }
 
@@ -46,10 +47,6 @@ export interface PlanInput {
   /** `gocpu -host=H cmd`: any command, working tree writable (the seed's shape). */
   generic?: boolean;
 }
-
-// Attribute caching is safe: every run gets a fresh mount, and during a run only
-// the remote side writes, through this same mount.
-const SSHFS_OPTIONS = 'max_read=65536,kernel_cache,entry_timeout=60,attr_timeout=60,negative_timeout=20';
 
 function under(path: string, dir: string): boolean {
   return path === dir || dir === '/' || path.startsWith(dir + sep);
@@ -129,8 +126,7 @@ export function planRun(input: PlanInput): RunPlan {
     viewExports,
     env: filterEnv(input.rawEnv, config.env),
     merge: sameOutput(),
-    sshfs: env.GOCPU_REMOTE_SSHFS || config.remoteSshfs || 'sshfs',
-    sshfsOptions: config.sshfsOptions ? `${SSHFS_OPTIONS},${config.sshfsOptions}` : SSHFS_OPTIONS,
+    ...sshfsChoice(env, config),
     nonce: randomBytes(12).toString('hex'),
   };
 }
