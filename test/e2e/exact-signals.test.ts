@@ -9,11 +9,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { describeRun, goEnv, requireWrapper, run, testHost } from './harness.js';
 import { fixtureBinaries } from './fixture-binaries.js';
-import { planRun } from '../../src/run/plan.js';
-import { runRemote } from '../../src/run/run.js';
+import { runOnTestHost } from './run-remote.js';
 
 const fx = fixtureBinaries('selfsignal');
 const args = ['-test.paniconexit0', '-test.timeout=10m0s', '-test.v=true', '-test.run=^TestDie$'];
@@ -43,25 +41,8 @@ for (const name of NODE_CAN_DIE_BY) {
 }
 
 async function remoteEnd(name: string): Promise<{ end: unknown; out: string; err: string }> {
-  const th = testHost();
-  const env = goEnv({ goarch: 'arm64', env: { FX_SIGNAL: name } });
-  const plan = planRun({
-    target: { goos: 'linux', goarch: 'arm64' },
-    host: th.host,
-    command: [fx.remote(), ...args].map((a) => Buffer.from(a)),
-    cwd: fx.cwd,
-    env,
-    rawEnv: Object.entries(env).map(([k, v]) => Buffer.from(`${k}=${v}`)),
-    config: {},
-  });
-  const out = new PassThrough();
-  const err = new PassThrough();
-  const o: Buffer[] = [];
-  const e: Buffer[] = [];
-  out.on('data', (b: Buffer) => o.push(b));
-  err.on('data', (b: Buffer) => e.push(b));
-  const end = await runRemote(plan, { stdin: null, stdout: out, stderr: err }, env);
-  return { end, out: Buffer.concat(o).toString(), err: Buffer.concat(e).toString() };
+  const r = await runOnTestHost({ command: [fx.remote(), ...args], cwd: fx.cwd, forward: { FX_SIGNAL: name } });
+  return { end: r.end, out: r.stdout, err: r.stderr };
 }
 
 for (const name of [...OTHER, 'USR1', 'PIPE', 'USR2', 'TERM', 'SEGV', 'ABRT', 'KILL']) {
@@ -75,19 +56,8 @@ for (const name of [...OTHER, 'USR1', 'PIPE', 'USR2', 'TERM', 'SEGV', 'ABRT', 'K
 for (const code of [0, 1, 2, 125, 126, 127, 128, 129, 135, 138, 141, 159, 255]) {
   test(`runRemote: exit status ${code} (the shell's 128+N included) stays a status`, async () => {
     // exit(128+N) and death by N are told apart: exit statuses are never signals.
-    const th = testHost();
-    const env = goEnv({ goarch: 'arm64' });
-    const plan = planRun({
-      target: { goos: 'linux', goarch: 'arm64' },
-      host: th.host,
-      command: ['/bin/sh', '-c', `exit ${code}`].map((a) => Buffer.from(a)),
-      cwd: fx.cwd,
-      env,
-      rawEnv: [],
-      config: {},
-      generic: true,
-    });
-    const sink = new PassThrough().resume();
-    assert.deepEqual(await runRemote(plan, { stdin: null, stdout: sink, stderr: sink }, env), { code });
+    // `sh`, not /bin/sh: a program path is a local file, whose directory is exported.
+    const r = await runOnTestHost({ command: ['sh', '-c', `exit ${code}`], cwd: fx.cwd, forward: {} });
+    assert.deepEqual(r.end, { code });
   });
 }
