@@ -85,7 +85,7 @@ export function evaluate(r: Map<string, string>, host: string, goarch?: GoArch, 
     ? { check: 'tools', verdict: 'ok', detail: 'unshare, nsenter, setsid, mount, fusermount3, coreutils' }
     : { check: 'tools', verdict: 'fail', detail: `missing: ${missing.join(', ')}`, fix: `apt install ${packagesFor(missing).join(' ')} on ${host}` });
   if (!missing.includes('setsid') && get('setsid_fork') !== 'yes') {
-    rows.push({ check: 'exact signals', verdict: 'warn', detail: 'setsid has no --fork/--wait (util-linux < 2.33): a test killed by a signal outside RFC 4254\'s 13 (BUS, SYS, XCPU, ...) ends with status 255',
+    rows.push({ check: 'exact signals', verdict: 'warn', detail: 'setsid has no --fork/--wait (an old util-linux; 2.36 and later have it): a test killed by a signal outside RFC 4254\'s 13 (BUS, SYS, XCPU, ...) ends with status 255',
       fix: `upgrade util-linux on ${host}` });
   }
   const free = Number(get('tmp_free_kb'));

@@ -103,7 +103,7 @@ export const END_SIGNAL = 'signal';
 export const END_NONE = 'none';
 /** sshd (OpenSSH 9.2) names only RFC 4254's 13 signals; any other arrives as this. */
 export const SSHD_OTHER_SIGNAL = 'SIG@openssh.com';
-/** setsid -w (util-linux 2.33+) says this when its child died by a signal. */
+/** setsid -w (checked: util-linux 2.38) says this when its child died by a signal. */
 export const SETSID_SIGNALED = 'did not exit normally';
 
 export interface RemoteTool {
@@ -202,7 +202,7 @@ export function renderPrelude(): string {
   L.push('gocpu_say() {');
   L.push(`  printf '${CONTROL_PREFIX}%s %s\\n' "$gocpu_nonce" "$*" >&2`);
   L.push('}');
-  L.push('# gocpu_setsid_fork: setsid has --fork and --wait (util-linux 2.33+), which the');
+  L.push('# gocpu_setsid_fork: setsid has --fork and --wait (util-linux 2.36+ at least), which the');
   L.push('# exact end of a test needs; its help text is parsed, hence LC_ALL=C.');
   L.push('gocpu_setsid_fork() {');
   L.push('  case "$(LC_ALL=C setsid --help 2>&1)" in *--fork*--wait* | *--wait*--fork*) return 0 ;; esac');

@@ -40,7 +40,7 @@ gocpu_at_host() {
 gocpu_say() {
   printf 'gocpu-%s %s\n' "$gocpu_nonce" "$*" >&2
 }
-# gocpu_setsid_fork: setsid has --fork and --wait (util-linux 2.33+), which the
+# gocpu_setsid_fork: setsid has --fork and --wait (util-linux 2.36+ at least), which the
 # exact end of a test needs; its help text is parsed, hence LC_ALL=C.
 gocpu_setsid_fork() {
   case "$(LC_ALL=C setsid --help 2>&1)" in *--fork*--wait* | *--wait*--fork*) return 0 ;; esac

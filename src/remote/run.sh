@@ -16,7 +16,7 @@ gocpu_hdrlen=$2
 shift 2
 gocpu_fail() { gocpu_say error "$@"; exit 125; }
 # GOCPU_TRACE on the local side: step times, in ms of the remote's clock.
-gocpu_trace() { [ "$gocpu_trace" != 1 ] || gocpu_say trace "$1 $(($(date +%s%N) / 1000000))"; }
+gocpu_step() { [ "$gocpu_trace" != 1 ] || gocpu_say trace "$1 $(($(date +%s%N) / 1000000))"; }
 # What the test would see of the locale without us: we set LC_ALL=C for the tools
 # whose messages we parse, and exec.sh puts this back.
 gocpu_lc_all_set=${LC_ALL+1} gocpu_lc_all=${LC_ALL-}
@@ -27,7 +27,7 @@ gocpu_hdr=$(dd bs="$gocpu_hdrlen" count=1 iflag=fullblock status=none) || gocpu_
 gocpu_arch='' gocpu_binfmt='' gocpu_trace=0 gocpu_cwd='' gocpu_exports='' gocpu_view_sh='' gocpu_exec_sh='' gocpu_env='' gocpu_merge=0
 eval "$gocpu_hdr"
 unset gocpu_hdr
-gocpu_trace header-read
+gocpu_step header-read
 
 # A binary this machine cannot run fails in the shell's exec with a message that
 # names no cause; say it here. Emulation through binfmt_misc counts as running.
@@ -58,7 +58,7 @@ while ! mountpoint -q "$gocpu_dir/$gocpu_d_mnt" 2>/dev/null; do
   gocpu_i=$((gocpu_i + 1))
 done
 
-gocpu_trace mounted
+gocpu_step mounted
 mkfifo -m 600 "$gocpu_dir/$gocpu_f_ready" || gocpu_fail mkfifo "cannot create $gocpu_dir/$gocpu_f_ready"
 # setsid: the holder must not share our process group, or a signal meant for
 # the test (sshd signals the session's group) would kill the whole namespace.
@@ -78,7 +78,7 @@ if [ "$gocpu_ready" != ready ]; then
   gocpu_fail view "could not build the namespace (unshare exit $gocpu_rc)"
 fi
 
-gocpu_trace view-ready
+gocpu_step view-ready
 # pid 1 of the new pid namespace is the holder's only child.
 gocpu_p1=$(cat "/proc/$gocpu_holder/task/$gocpu_holder/children" 2>/dev/null) || gocpu_p1=
 gocpu_p1=${gocpu_p1%% *}
@@ -93,7 +93,7 @@ gocpu_say pid "$$"
 echo "$$" >"$gocpu_dir/$gocpu_f_run_pid"
 exec 3>&2
 if ! gocpu_setsid_fork; then
-  # util-linux before 2.33: nsenter re-raises the test's signal on itself, and sshd
+  # An old util-linux without setsid --fork: nsenter re-raises the test's signal on itself, and sshd
   # names it exactly if it is one of RFC 4254's 13; others arrive as SIG@openssh.com.
   exec nsenter --target "$gocpu_p1" --user --mount --pid --root --wd --preserve-credentials \
     sh -c "$gocpu_exec_sh" gocpu-exec "$gocpu_nonce" "$gocpu_merge" "$@"

@@ -201,7 +201,7 @@ test('setsid without --fork/--wait: a warning about inexact signal ends, not a f
   assert.deepEqual(failed(rs), []);
   const r = row(rs, 'exact signals');
   assert.equal(r.verdict, 'warn');
-  assert.match(r.detail, /util-linux < 2\.33/);
+  assert.match(r.detail, /old util-linux/);
 });
 
 test('the sshfs row names the configured program and the options a run passes', () => {
