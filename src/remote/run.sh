@@ -95,6 +95,9 @@ exec 3>&2
 if ! gocpu_setsid_fork; then
   # An old util-linux without setsid --fork: nsenter re-raises the test's signal on itself, and sshd
   # names it exactly if it is one of RFC 4254's 13; others arrive as SIG@openssh.com.
+  # LC_ALL=C for nsenter's own messages; exec.sh puts the test's back.
+  LC_ALL=C
+  export LC_ALL
   exec nsenter --target "$gocpu_p1" --user --mount --pid --root --wd --preserve-credentials \
     sh -c "$gocpu_exec_sh" gocpu-exec "$gocpu_nonce" "$gocpu_merge" "$@"
 fi

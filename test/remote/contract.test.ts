@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { ERROR_CODES, HEARTBEAT, renderPrelude, reservedEnvName, REMOTE_TOOLS, RUN_FILES } from '../../src/remote/contract.js';
@@ -70,4 +71,20 @@ test('reserved environment names: the shell\'s special ones and our prefix', () 
     assert.ok(reservedEnvName(n), n);
   }
   for (const n of ['nonce', 'merge', 'GOFLAGS_X', 'LC_ALL', 'LANG', 'GOCPU_X', 'BASHFUL', 'uid']) assert.ok(!reservedEnvName(n), n);
+});
+
+test('gocpu_setsid_fork: true for a setsid with --fork and --wait, false for an old one (run.sh then execs nsenter)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gocpu-setsid-'));
+  try {
+    const probe = `${renderPrelude()}\nif gocpu_setsid_fork; then echo yes; else echo no; fi\n`;
+    assert.equal(spawnSync('sh', ['-c', probe]).stdout.toString(), 'yes\n', 'this machine\'s util-linux');
+    // util-linux 2.2x's help: --ctty and --wait, no --fork.
+    writeFileSync(join(dir, 'setsid'), '#!/bin/sh\nprintf \'%s\\n\' "Usage:" " setsid [options] <program> [arguments ...]" " -c, --ctty     set the controlling terminal to the current one" " -w, --wait     wait program to exit, and use the same return"\n', { mode: 0o755 });
+    const old = spawnSync('sh', ['-c', `PATH=${dir}:$PATH\n${probe}`]);
+    assert.equal(old.stdout.toString(), 'no\n');
+    const none = spawnSync('sh', ['-c', `PATH=/nonexistent\n${probe}`]);
+    assert.equal(none.stdout.toString(), 'no\n');
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
 });
