@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE_BIN := node_modules/.bin
 TESTHOST := hack/testhost
 
-.PHONY: all deps build demo test unit e2e lint testhost testhost-down install clean bench
+.PHONY: all deps build demo test unit e2e lint prelude testhost testhost-down install clean bench
 
 all: build
 
@@ -17,9 +17,14 @@ node_modules: package.json package-lock.json
 build: node_modules
 	$(NODE_BIN)/tsc -p tsconfig.json
 
+# -x: each remote script is checked with the prelude it sources (src/remote/prelude.sh).
 lint:
-	shellcheck -s sh src/remote/*.sh bin/gocpu
-	shellcheck hack/testhost hack/install-deps hack/testhost-check .ci/run test/e2e/*.sh bench/openssh-exec
+	shellcheck -x -s sh src/remote/*.sh
+	shellcheck bin/gocpu hack/testhost hack/install-deps hack/testhost-check .ci/run test/e2e/*.sh bench/openssh-exec
+
+# Rewrites src/remote/prelude.sh from src/remote/contract.ts (a unit test checks they agree).
+prelude: build
+	node -e "import('./dist/src/remote/contract.js').then((m) => process.stdout.write(m.renderPrelude()))" >src/remote/prelude.sh
 
 testhost: deps
 	$(TESTHOST) up

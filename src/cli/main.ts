@@ -87,10 +87,12 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       }
       if (parsed.verb === 'doctor') {
-        const t = parsed.target;
-        const h = parsed.host ?? (t ? resolveTargetHost(t, env, loadConfig(env)) : env.GOCPU_HOST);
+        // The host a run would use: the same resolution, config and environment.
+        const config = loadConfig(env);
+        const t = parsed.target ?? (env.GOARCH && isGoArch(env.GOARCH) ? { goos: 'linux' as const, goarch: env.GOARCH } : undefined);
+        const h = parsed.host ?? (t ? resolveTargetHost(t, env, config) : env.GOCPU_HOST);
         if (!h) throw new GocpuError('USAGE', 'which host?', { hint: 'gocpu doctor [--target linux/ARCH] HOST' });
-        return await doctor(h, t?.goarch, env, process.stdout);
+        return await doctor(h, t?.goarch, env, config, process.stdout);
       }
       commandIndex = parsed.commandIndex;
       host = parsed.host;

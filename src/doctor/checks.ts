@@ -3,6 +3,7 @@
  * check, each failure with one line saying how to fix it. Pure, unit tested.
  */
 import { type GoArch, QEMU_BINFMT as QEMU, UNAME_MACHINES } from '../config/target.js';
+import { packagesFor, REMOTE_TOOLS } from '../remote/contract.js';
 
 export type Verdict = 'ok' | 'warn' | 'fail';
 export interface Row { check: string; verdict: Verdict; detail: string; fix?: string }
@@ -25,7 +26,24 @@ function versionAtLeast(v: string, min: number[]): boolean {
   return true;
 }
 
-export function evaluate(r: Map<string, string>, host: string, goarch?: GoArch): Row[] {
+/** The contract's tools doctor.sh reported missing (a group needs only one member). */
+export function missingTools(r: Map<string, string>): string[] {
+  const missing: string[] = [];
+  const groups = new Map<string, boolean>();
+  for (const t of REMOTE_TOOLS) {
+    const absent = (r.get(`tool_${t.name}`) ?? 'missing') === 'missing';
+    if (t.group === undefined) {
+      if (absent) missing.push(t.name);
+    } else if (!groups.has(t.group)) {
+      const members = REMOTE_TOOLS.filter((m) => m.group === t.group);
+      groups.set(t.group, true);
+      if (members.every((m) => (r.get(`tool_${m.name}`) ?? 'missing') === 'missing')) missing.push(members[0].name);
+    }
+  }
+  return missing;
+}
+
+export function evaluate(r: Map<string, string>, host: string, goarch?: GoArch, sshfsName = 'sshfs'): Row[] {
   const rows: Row[] = [];
   const get = (k: string) => r.get(k) ?? '';
   const machine = get('uname_m');
@@ -42,11 +60,11 @@ export function evaluate(r: Map<string, string>, host: string, goarch?: GoArch):
   }
   const sshfs = get('sshfs');
   if (sshfs === 'missing' || sshfs === '') {
-    rows.push({ check: 'sshfs', verdict: 'fail', detail: 'not found', fix: `apt install sshfs on ${host}` });
+    rows.push({ check: 'sshfs', verdict: 'fail', detail: `${sshfsName} not found`, fix: `apt install sshfs on ${host}${sshfsName === 'sshfs' ? '' : `, or fix remoteSshfs / GOCPU_REMOTE_SSHFS ("${sshfsName}")`}` });
   } else {
     const v = get('sshfs_version');
     const passive = versionAtLeast(v, [3, 7, 1]);
-    rows.push({ check: 'sshfs', verdict: 'ok', detail: `${sshfs} ${v}${passive ? '' : ' (old: uses -o slave)'}` });
+    rows.push({ check: 'sshfs', verdict: 'ok', detail: `${sshfs} ${v}${passive ? '' : ' (old: uses -o slave)'}, -o ${get('sshfs_options')}` });
   }
   const fuse = get('fuse');
   rows.push(fuse === 'ok'
@@ -62,12 +80,14 @@ export function evaluate(r: Map<string, string>, host: string, goarch?: GoArch):
     else if (get('sysctl_max_user_namespaces') !== '0') fix = `check ${host}'s kernel and security modules: ${userns}`;
     rows.push({ check: 'user namespaces', verdict: 'fail', detail: userns || 'unknown', fix });
   }
-  const tools = ['unshare', 'nsenter', 'mount', 'mountpoint', 'setsid', 'chroot', 'dd', 'mkfifo', 'timeout'];
-  const missing = tools.filter((t) => get(`tool_${t}`) === 'missing');
-  if (get('tool_fusermount3') === 'missing' && get('tool_fusermount') === 'missing') missing.push('fusermount3');
+  const missing = missingTools(r);
   rows.push(missing.length === 0
-    ? { check: 'tools', verdict: 'ok', detail: 'unshare, nsenter, mount, fusermount3, coreutils' }
-    : { check: 'tools', verdict: 'fail', detail: `missing: ${missing.join(', ')}`, fix: `apt install util-linux coreutils fuse3 on ${host}` });
+    ? { check: 'tools', verdict: 'ok', detail: 'unshare, nsenter, setsid, mount, fusermount3, coreutils' }
+    : { check: 'tools', verdict: 'fail', detail: `missing: ${missing.join(', ')}`, fix: `apt install ${packagesFor(missing).join(' ')} on ${host}` });
+  if (!missing.includes('setsid') && get('setsid_fork') !== 'yes') {
+    rows.push({ check: 'exact signals', verdict: 'warn', detail: 'setsid has no --fork/--wait (an old util-linux; 2.36 and later have it): a test killed by a signal outside RFC 4254\'s 13 (BUS, SYS, XCPU, ...) ends with status 255',
+      fix: `upgrade util-linux on ${host}` });
+  }
   const free = Number(get('tmp_free_kb'));
   const tmp = get('tmpdir');
   if (get('tmp_writable') !== 'yes') rows.push({ check: 'temp dir', verdict: 'fail', detail: `${tmp} is not writable`, fix: `set TMPDIR for the login user on ${host}` });

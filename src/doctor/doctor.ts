@@ -2,17 +2,23 @@
  * `gocpu doctor [--target linux/ARCH] HOST`: a preflight over one connection.
  * Connection, auth and host key are checked by connecting; the rest by
  * doctor.sh. Prints a table; exit status 0 only when nothing failed.
+ * It checks what a run would use: the same host (src/cli/main.ts resolves it as
+ * for a run), the same connect with retry, the same sshfs and options
+ * (sshfs-choice.ts) and the contract's tool list.
  */
+import type { GocpuConfig } from '../config/config-file.js';
 import type { GoArch } from '../config/target.js';
 import { isGocpuError } from '../errors.js';
 import { remoteScript } from '../remote/scripts.js';
-import { closeClient, connect, exec } from '../ssh/connect.js';
+import { sshfsChoice } from '../run/sshfs-choice.js';
+import { closeClient, exec } from '../ssh/connect.js';
+import { connectWithRetry } from '../ssh/retry.js';
 import { resolveHostConfig } from '../ssh/ssh-config.js';
 import { shellJoin } from '../util/shell-quote.js';
 import { evaluate, formatTable, parseReport, type Row } from './checks.js';
 
-export async function probe(client: import('ssh2').Client, sshfs: string): Promise<string> {
-  const ch = await exec(client, shellJoin(['sh', '-c', remoteScript('doctor'), 'gocpu-doctor', sshfs]));
+export async function probe(client: import('ssh2').Client, sshfs: string, sshfsOptions: string): Promise<string> {
+  const ch = await exec(client, shellJoin(['sh', '-c', remoteScript('doctor'), 'gocpu-doctor', sshfs, sshfsOptions]));
   let out = '';
   ch.on('data', (d: Buffer) => (out += d.toString()));
   ch.stderr.resume();
@@ -20,15 +26,16 @@ export async function probe(client: import('ssh2').Client, sshfs: string): Promi
   return out;
 }
 
-export async function doctor(host: string, goarch: GoArch | undefined, env: NodeJS.ProcessEnv, out: NodeJS.WritableStream): Promise<number> {
+export async function doctor(host: string, goarch: GoArch | undefined, env: NodeJS.ProcessEnv, config: GocpuConfig, out: NodeJS.WritableStream): Promise<number> {
   const rows: Row[] = [];
   let client;
   try {
     const cfg = resolveHostConfig(host, { configFile: env.GOCPU_SSH_CONFIG || undefined, env });
-    client = await connect(cfg, { prompter: null });
+    client = await connectWithRetry(cfg);
     rows.push({ check: 'ssh', verdict: 'ok', detail: `connected to ${cfg.user}@${cfg.hostName}:${cfg.port}, host key verified` });
-    const report = parseReport(await probe(client, env.GOCPU_REMOTE_SSHFS || 'sshfs'));
-    rows.push(...evaluate(report, host, goarch));
+    const { sshfs, sshfsOptions } = sshfsChoice(env, config);
+    const report = parseReport(await probe(client, sshfs, sshfsOptions));
+    rows.push(...evaluate(report, host, goarch, sshfs));
   } catch (e) {
     if (!isGocpuError(e)) throw e;
     rows.push({ check: 'ssh', verdict: 'fail', detail: e.message, fix: e.hint });

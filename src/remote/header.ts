@@ -6,6 +6,7 @@
  * and where the login shell would get a say in the quoting.
  */
 import { quoteBytes, shellQuote } from '../util/shell-quote.js';
+import { reservedEnvName } from './contract.js';
 import { remoteScript } from './scripts.js';
 
 export interface RunHeader {
@@ -24,11 +25,21 @@ export interface RunHeader {
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/**
+ * Names the remote shell cannot take from us: the shell's special and readonly
+ * variables and the scripts' own prefix (contract.ts). Not forwarded; the caller
+ * says so in one warning line.
+ */
+export function droppedEnvNames(env: [Buffer, Buffer][]): string[] {
+  return env.map(([k]) => k.toString('latin1')).filter((n) => NAME.test(n) && reservedEnvName(n));
+}
+
 export function envBlock(env: [Buffer, Buffer][]): Buffer {
   const lines: Buffer[] = [];
   for (const [k, v] of env) {
     const name = k.toString('latin1');
     if (!NAME.test(name)) continue; // sh cannot export it; the caller filters and warns
+    if (reservedEnvName(name)) continue; // see droppedEnvNames
     lines.push(Buffer.from(`export ${name}=`), quoteBytes(v), Buffer.from('\n'));
   }
   return Buffer.concat(lines);

@@ -2,86 +2,132 @@
 # gocpu run half (remote side, channel B). Reads the run's header from stdin
 # (shell assignments made by the local side, every value single-quoted; they carry
 # the forwarded environment, so they never appear on a command line), waits for the
-# mount half's sshfs, starts the namespace holder (view.sh) and then becomes the
-# test process through nsenter, whose exit status (or death by signal) sshd reports.
+# mount half's sshfs, starts the namespace holder (view.sh), runs the test in it
+# through nsenter and ends exactly as the test ended (status, or death by signal),
+# which sshd reports.
 #
 # Usage: sh -c "$(cat run.sh)" gocpu-run NONCE HEADER_BYTES
 # Reads exactly HEADER_BYTES from stdin; the rest of stdin is the test's stdin.
+# shellcheck source=src/remote/prelude.sh
+. ./prelude.sh
 set -u
-nonce=$1 hdrlen=$2
-say() { printf 'gocpu-%s %s\n' "$nonce" "$*" >&2; }
-fail() { say error "$@"; exit 125; }
+gocpu_at_run "$1"
+gocpu_hdrlen=$2
+shift 2
+gocpu_fail() { gocpu_say error "$@"; exit 125; }
 # GOCPU_TRACE on the local side: step times, in ms of the remote's clock.
-trace() { [ "$gocpu_trace" != 1 ] || say trace "$1 $(($(date +%s%N) / 1000000))"; }
+gocpu_step() { [ "$gocpu_trace" != 1 ] || gocpu_say trace "$1 $(($(date +%s%N) / 1000000))"; }
+# What the test would see of the locale without us: we set LC_ALL=C for the tools
+# whose messages we parse, and exec.sh puts this back.
+gocpu_lc_all_set=${LC_ALL+1} gocpu_lc_all=${LC_ALL-}
 
 # dd with iflag=fullblock reads exactly hdrlen bytes and no more: head -c would
 # read ahead and swallow the test's stdin.
-hdr=$(dd bs="$hdrlen" count=1 iflag=fullblock status=none) || fail header "cannot read the run header"
+gocpu_hdr=$(dd bs="$gocpu_hdrlen" count=1 iflag=fullblock status=none) || gocpu_fail header "cannot read the run header"
 gocpu_arch='' gocpu_binfmt='' gocpu_trace=0 gocpu_cwd='' gocpu_exports='' gocpu_view_sh='' gocpu_exec_sh='' gocpu_env='' gocpu_merge=0
-eval "$hdr"
-unset hdr
-trace header-read
-d=${TMPDIR:-/tmp}/gocpu.$nonce
+eval "$gocpu_hdr"
+unset gocpu_hdr
+gocpu_step header-read
 
 # A binary this machine cannot run fails in the shell's exec with a message that
 # names no cause; say it here. Emulation through binfmt_misc counts as running.
 if [ -n "$gocpu_arch" ]; then
-  m=$(uname -m)
+  gocpu_m=$(uname -m)
   case " $gocpu_arch " in
-    *" $m "*) ;;
+    *" $gocpu_m "*) ;;
     *)
       if [ -e /proc/sys/fs/binfmt_misc/status ] &&
         ! grep -qs '^enabled' "/proc/sys/fs/binfmt_misc/$gocpu_binfmt"; then
-        fail arch "$m"
+        gocpu_fail arch "$gocpu_m"
       fi
       ;;
   esac
 fi
-GOCPU_PATH=$PATH
+gocpu_path=$PATH
 PATH=$PATH:/usr/sbin:/sbin
 
-# The mount half creates $d and mounts sshfs on $d/mnt; wait for either.
-i=0 seen=0
-while ! mountpoint -q "$d/mnt" 2>/dev/null; do
-  [ -e "$d/failed" ] && fail mount "sshfs ended before the mount was ready"
-  if [ -d "$d" ]; then seen=1
-  elif [ "$seen" = 1 ] || [ "$i" -gt 200 ]; then fail mount "the mount half did not start"
+# The mount half creates the run dir and mounts sshfs on mnt/ in it; wait for either.
+gocpu_i=0 gocpu_seen=0
+while ! mountpoint -q "$gocpu_dir/$gocpu_d_mnt" 2>/dev/null; do
+  [ -e "$gocpu_dir/$gocpu_f_failed" ] && gocpu_fail mount "sshfs ended before the mount was ready"
+  if [ -d "$gocpu_dir" ]; then gocpu_seen=1
+  elif [ "$gocpu_seen" = 1 ] || [ "$gocpu_i" -gt 200 ]; then gocpu_fail mount "the mount half did not start"
   fi
-  [ "$i" -gt 3000 ] && fail mount-timeout "sshfs did not mount within 30 s"
+  [ "$gocpu_i" -gt 3000 ] && gocpu_fail mount-timeout "sshfs did not mount within 30 s"
   sleep 0.01
-  i=$((i + 1))
+  gocpu_i=$((gocpu_i + 1))
 done
 
-trace mounted
-mkfifo -m 600 "$d/ready" || fail mkfifo "cannot create $d/ready"
+gocpu_step mounted
+mkfifo -m 600 "$gocpu_dir/$gocpu_f_ready" || gocpu_fail mkfifo "cannot create $gocpu_dir/$gocpu_f_ready"
 # setsid: the holder must not share our process group, or a signal meant for
 # the test (sshd signals the session's group) would kill the whole namespace.
-GOCPU_DIR=$d GOCPU_CWD=$gocpu_cwd GOCPU_EXPORTS=$gocpu_exports \
+# LC_ALL=C: the local side matches unshare's and mount's messages.
+gocpu_cwd=$gocpu_cwd gocpu_exports=$gocpu_exports LC_ALL=C \
   setsid unshare --user --map-root-user --mount-proc --pid --fork --kill-child \
-  sh -c "$gocpu_view_sh" gocpu-view 3>"$d/ready" </dev/null >/dev/null 2>"$d/view.err" &
+  sh -c "$gocpu_view_sh" gocpu-view "$gocpu_nonce" 3>"$gocpu_dir/$gocpu_f_ready" </dev/null >/dev/null 2>"$gocpu_dir/$gocpu_f_view_err" &
 # The holder outlives us: it must not hold our stdout/stderr, or sshd would keep
 # the channel open until the mount half kills it.
-holder=$!
-echo "$holder" >"$d/holder.pid"
-read -r ready <"$d/ready" || ready=
-if [ "$ready" != ready ]; then
-  wait "$holder"
-  rc=$?
-  cat "$d/view.err" >&2
-  fail view "could not build the namespace (unshare exit $rc)"
+gocpu_holder=$!
+echo "$gocpu_holder" >"$gocpu_dir/$gocpu_f_holder_pid"
+read -r gocpu_ready <"$gocpu_dir/$gocpu_f_ready" || gocpu_ready=
+if [ "$gocpu_ready" != ready ]; then
+  wait "$gocpu_holder"
+  gocpu_rc=$?
+  cat "$gocpu_dir/$gocpu_f_view_err" >&2
+  gocpu_fail view "could not build the namespace (unshare exit $gocpu_rc)"
 fi
 
-trace view-ready
+gocpu_step view-ready
 # pid 1 of the new pid namespace is the holder's only child.
-p1=$(cat "/proc/$holder/task/$holder/children" 2>/dev/null) || p1=
-p1=${p1%% *}
-[ -n "$p1" ] || fail view "cannot find the namespace's pid 1"
+gocpu_p1=$(cat "/proc/$gocpu_holder/task/$gocpu_holder/children" 2>/dev/null) || gocpu_p1=
+gocpu_p1=${gocpu_p1%% *}
+[ -n "$gocpu_p1" ] || gocpu_fail view "cannot find the namespace's pid 1"
 
-# exec, not a child: a death by signal must reach sshd as the exit signal. A
-# shell waiting for nsenter would only see 128+N, indistinguishable from exit(128+N).
-export GOCPU_ENV="$gocpu_env" GOCPU_PATH
-# Our pid survives the exec: the local side signals our child (the test) through it.
-say pid "$$"
-echo "$$" >"$d/run.pid"
-exec nsenter --target "$p1" --user --mount --pid --root --wd --preserve-credentials \
-  sh -c "$gocpu_exec_sh" gocpu-exec "$nonce" "$gocpu_merge" "$@"
+# exec.sh gets what it must restore or apply through its environment, and our
+# stderr (the test's) as fd 3: fd 2 of setsid and nsenter is a file, so that
+# their own words never reach the test's output.
+export gocpu_env gocpu_path gocpu_lc_all_set gocpu_lc_all
+# The local side signals the test through our pid (src/remote/kill.sh).
+gocpu_say pid "$$"
+echo "$$" >"$gocpu_dir/$gocpu_f_run_pid"
+exec 3>&2
+if ! gocpu_setsid_fork; then
+  # An old util-linux without setsid --fork: nsenter re-raises the test's signal on itself, and sshd
+  # names it exactly if it is one of RFC 4254's 13; others arrive as SIG@openssh.com.
+  # LC_ALL=C for nsenter's own messages; exec.sh puts the test's back.
+  LC_ALL=C
+  export LC_ALL
+  exec nsenter --target "$gocpu_p1" --user --mount --pid --root --wd --preserve-credentials \
+    sh -c "$gocpu_exec_sh" gocpu-exec "$gocpu_nonce" "$gocpu_merge" "$@"
+fi
+
+# A shell that waits for the test sees only 128+N for a death by signal N, the
+# same as exit(128+N); setsid -w tells them apart: it says "did not exit normally"
+# (its stderr, parsed: LC_ALL=C) and exits with the raw status's low byte. setsid -f
+# also makes the test a session leader (setsid -c would give it a pty later).
+LC_ALL=C setsid -f -w nsenter --target "$gocpu_p1" --user --mount --pid --root --wd --preserve-credentials \
+  sh -c "$gocpu_exec_sh" gocpu-exec "$gocpu_nonce" "$gocpu_merge" "$@" 2>"$gocpu_dir/$gocpu_f_end_err"
+gocpu_rc=$?
+exec 3>&-
+gocpu_sig=
+while IFS= read -r gocpu_l; do
+  case $gocpu_l in
+    "setsid: child "*" $gocpu_setsid_signaled"*) gocpu_sig=$((gocpu_rc & 127)) ;;
+    *) printf '%s\n' "$gocpu_l" >&2 ;; # nsenter's own failure, before the test started
+  esac
+done <"$gocpu_dir/$gocpu_f_end_err"
+if [ -z "$gocpu_sig" ]; then
+  echo "$gocpu_end_code $gocpu_rc" >"$gocpu_dir/$gocpu_f_end"
+  exit "$gocpu_rc"
+fi
+# Die by the same signal, so that sshd reports its name (RFC 4254's 13); the local
+# side asks the watch half for this file for any other (SIG@openssh.com).
+gocpu_name=$(kill -l "$gocpu_sig")
+echo "$gocpu_end_signal $gocpu_sig $gocpu_name" >"$gocpu_dir/$gocpu_f_end"
+# shellcheck disable=SC3045 # dash, bash and busybox sh have ulimit -c
+ulimit -c 0 2>/dev/null
+trap - "$gocpu_name" 2>/dev/null
+kill -s "$gocpu_name" "$$"
+# A signal we cannot die by (ignored since the shell started): the shell convention.
+exit $((128 + gocpu_sig))

@@ -17,17 +17,22 @@
 # a small board: the view is planned with shell builtins only, then made with one
 # mkdir, one cp and one `mount -a` over a generated fstab.
 #
-# Env: GOCPU_DIR (the run's private dir), GOCPU_CWD, GOCPU_EXPORTS (absolute
-# paths, one per line, none below another). fd 3: gets "ready" when the view is up.
+# Usage: sh -c "$(cat view.sh)" gocpu-view NONCE
+# Env: gocpu_cwd, gocpu_exports (absolute paths, one per line, none below
+# another). fd 3: gets "ready" when the view is up. No forwarded variable ever
+# reaches this script (only exec.sh applies them), so its own names are short.
 # `local` is not POSIX, but dash, bash, busybox sh and zsh all have it.
 # shellcheck disable=SC3043
+# shellcheck source=src/remote/prelude.sh
+. ./prelude.sh
 set -eu
-d=$GOCPU_DIR
-root=$d/root
-mnt=$d/mnt
-cwd=$GOCPU_CWD
-exports=$GOCPU_EXPORTS
-unset GOCPU_DIR GOCPU_CWD GOCPU_EXPORTS
+gocpu_at_run "$1"
+d=$gocpu_dir
+root=$d/$gocpu_d_root
+mnt=$d/$gocpu_d_mnt
+# shellcheck disable=SC2154 # set by run.sh in our environment
+cwd=$gocpu_cwd exports=$gocpu_exports
+unset gocpu_cwd gocpu_exports
 nl='
 '
 dirs='' links='' files='' fstab='' e=''
@@ -98,13 +103,15 @@ replicate() {
 }
 
 # place C: one entry of a shadowed directory.
+# shellcheck disable=SC2254 # the contract's globs are unquoted on purpose
 place() {
   case $1 in
     *"$nl"*) return ;; # a name no fstab line can carry stays hidden
     "$d") ;;
     # Other runs' private dirs hold their mounts of other developers' trees (same
     # remote user): a test must not reach them, and they come and go under us.
-    "${d%/*}"/gocpu.*) return ;;
+    # The host dir is gocpu's own state, not the test's either.
+    "${d%/*}"/$gocpu_run_glob | "${d%/*}"/$gocpu_host_glob) return ;;
   esac
   if [ "$1" = "$d" ] || is_export "$1"; then
     dirs=$dirs$root$1$nl # an empty stand-in; exports are mounted on theirs below
@@ -156,9 +163,9 @@ for l in $links; do cp -P -- "$l" "$root$l"; done
 IFS=' 	'
 set +f
 # libmount cannot parse an fstab from a pipe: it goes through a file.
-printf '%s' "$fstab" >"$d/fstab"
-mount -a -T "$d/fstab"
-rm -f "$d/fstab"
+printf '%s' "$fstab" >"$d/$gocpu_f_fstab"
+mount -a -T "$d/$gocpu_f_fstab"
+rm -f "$d/$gocpu_f_fstab"
 
 # shellcheck disable=SC2016 # expanded by the inner shell
 exec chroot "$root" /bin/sh -c 'cd "$1" || exit 1; echo ready >&3; exec sleep infinity 3>&-' gocpu-hold "$cwd"

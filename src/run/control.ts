@@ -1,11 +1,13 @@
 /**
- * The remote scripts talk to us on stderr, in lines "gocpu-NONCE WORD DETAIL",
- * until exec.sh says "gocpu-NONCE exec": from that byte on, stderr is the test's
- * own and passes through untouched. The nonce keeps a test's output from being
- * mistaken for ours. Any other line before the marker is a remote tool's error
+ * The remote scripts talk to us on stderr, in lines "gocpu-NONCE WORD DETAIL"
+ * (src/remote/contract.ts), until exec.sh says "gocpu-NONCE exec": from that byte
+ * on, stderr is the test's own and passes through untouched (to `sink`; a stream
+ * without a sink, like the watch channel's, is control lines only). The nonce
+ * keeps a test's output from being mistaken for ours. Any other line before the marker is a remote tool's error
  * message (unshare, mount, nsenter) and is kept to explain a failure.
  */
 import { Writable } from 'node:stream';
+import { controlPrefix, WORDS } from '../remote/contract.js';
 
 export interface ControlLine { word: string; detail: string }
 
@@ -18,11 +20,11 @@ export class ControlStream extends Writable {
 
   constructor(
     nonce: string,
-    private readonly sink: NodeJS.WritableStream,
+    private readonly sink: NodeJS.WritableStream | null,
     private readonly onLine: (l: ControlLine) => void = () => {},
   ) {
     super();
-    this.prefix = `gocpu-${nonce} `;
+    this.prefix = controlPrefix(nonce);
   }
 
   get started(): boolean {
@@ -42,7 +44,7 @@ export class ControlStream extends Writable {
         const rest = line.slice(this.prefix.length);
         const sp = rest.indexOf(' ');
         const l = { word: sp === -1 ? rest : rest.slice(0, sp), detail: sp === -1 ? '' : rest.slice(sp + 1) };
-        if (l.word === 'exec') {
+        if (l.word === WORDS.exec && this.sink) {
           this.passthrough = true;
           this.pending = Buffer.alloc(0);
           if (buf.length > 0) this.forward(buf, done);
@@ -65,11 +67,12 @@ export class ControlStream extends Writable {
   }
 
   private forward(chunk: Buffer, done: (e?: Error | null) => void): void {
-    if (this.sink.write(chunk)) done();
-    else this.sink.once('drain', () => done());
+    const sink = this.sink!;
+    if (sink.write(chunk)) done();
+    else sink.once('drain', () => done());
   }
 
   errors(): ControlLine[] {
-    return this.lines.filter((l) => l.word === 'error');
+    return this.lines.filter((l) => l.word === WORDS.error);
   }
 }

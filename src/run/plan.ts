@@ -14,6 +14,7 @@ import { gorootLinkTargets } from '../gotest/goroot-links.js';
 import { sourceRoot } from '../gotest/module-root.js';
 import { type OutputMove, redirectCoverDir, redirectOutputs } from '../gotest/output-flags.js';
 import { testLogFile } from '../gotest/test-flags.js';
+import { sshfsChoice } from './sshfs-choice.js';
 
 export interface PlannedExport {
   path: string;
@@ -62,9 +63,6 @@ export interface PlanInput {
   generic?: boolean;
 }
 
-// Attribute caching is safe: every run gets a fresh mount, and during a run only
-// the remote side writes, through this same mount.
-const SSHFS_OPTIONS = 'max_read=65536,kernel_cache,entry_timeout=60,attr_timeout=60,negative_timeout=20';
 
 function under(path: string, dir: string): boolean {
   return path === dir || dir === '/' || path.startsWith(dir + sep);
@@ -226,8 +224,7 @@ export function planRun(input: PlanInput): RunPlan {
     viewExports,
     env: forwarded,
     merge: sameOutput(),
-    sshfs: env.GOCPU_REMOTE_SSHFS || config.remoteSshfs || 'sshfs',
-    sshfsOptions: config.sshfsOptions ? `${SSHFS_OPTIONS},${config.sshfsOptions}` : SSHFS_OPTIONS,
+    ...sshfsChoice(env, config),
     nonce: randomBytes(12).toString('hex'),
     outputs: outputs && outputs.moves.length > 0 ? outputs : undefined,
   };

@@ -1,14 +1,16 @@
 /**
  * The run half: one exec channel runs run.sh, which reads the run header from
- * stdin, waits for the mount, builds the view and becomes the test. Its stdout is
- * the test's stdout byte for byte; its stderr is ours until the exec marker, the
- * test's after it; its exit status or signal is the test's.
+ * stdin, waits for the mount, builds the view, runs the test and ends as it did.
+ * Its stdout is the test's stdout byte for byte; its stderr is ours until the exec
+ * marker, the test's after it; its exit status or signal is the test's (a signal
+ * sshd cannot name comes back through the watch half: exact-end.ts).
  */
 import type { Client, ClientChannel } from 'ssh2';
 import { QEMU_BINFMT, UNAME_MACHINES } from '../config/target.js';
 import { GocpuError } from '../errors.js';
 import { exec } from '../ssh/connect.js';
-import { encodeHeader } from '../remote/header.js';
+import { WORDS } from '../remote/contract.js';
+import { droppedEnvNames, encodeHeader } from '../remote/header.js';
 import { remoteScript } from '../remote/scripts.js';
 import { shellJoin } from '../util/shell-quote.js';
 import { trace, tracing } from '../util/trace.js';
@@ -27,7 +29,7 @@ export interface ProgramIo {
 export interface Program {
   /** The test's end, or a GocpuError if it never started. */
   end: Promise<RemoteEnd>;
-  /** The remote pid of run.sh (then nsenter), once known: the test is its child. */
+  /** The remote pid of run.sh, once known: the test is below it (src/remote/kill.sh). */
   pid(): number | undefined;
   channel: ClientChannel;
 }
@@ -44,12 +46,16 @@ export async function startProgram(client: Client, plan: RunPlan, io: ProgramIo,
   const header = encodeHeader({ cwd: plan.cwd, exports: plan.viewExports, merge: plan.merge, trace: tracing(), env: plan.env, argv: plan.argv,
     arch: plan.binaryTarget ? { machines: UNAME_MACHINES[plan.binaryTarget.goarch], binfmt: QEMU_BINFMT[plan.binaryTarget.goarch] } : undefined,
   });
+  const dropped = droppedEnvNames(plan.env);
+  if (dropped.length > 0) {
+    io.stderr.write(`gocpu: local: warning: not forwarding ${dropped.join(', ')} (names the remote shell or gocpu's scripts reserve)\n`);
+  }
   const command = shellJoin(['sh', '-c', remoteScript('run'), 'gocpu-run', plan.nonce, String(header.length)]);
   const channel = await exec(client, command);
   let remotePid: number | undefined;
   const control = new ControlStream(plan.nonce, io.stderr, (l) => {
-    if (l.word === 'pid') remotePid = Number(l.detail);
-    if (l.word === 'trace') trace(`remote: ${l.detail}`);
+    if (l.word === WORDS.pid) remotePid = Number(l.detail);
+    if (l.word === WORDS.trace) trace(`remote: ${l.detail}`);
   });
   channel.stderr.pipe(control);
   channel.pipe(io.stdout as NodeJS.WritableStream, { end: false });

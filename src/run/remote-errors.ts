@@ -5,6 +5,7 @@
  */
 import { type Target, targetName } from '../config/target.js';
 import { GocpuError } from '../errors.js';
+import { type ErrorCode, packagesFor, REMOTE_TOOLS } from '../remote/contract.js';
 import type { ControlLine } from './control.js';
 
 export interface RemoteFailure {
@@ -22,12 +23,18 @@ function code(l: ControlLine): [string, string] {
   return sp === -1 ? [l.detail, ''] : [l.detail.slice(0, sp), l.detail.slice(sp + 1)];
 }
 
+// Longest names first, so that fusermount3 is not read as fusermount.
+const TOOL_NAMES = REMOTE_TOOLS.map((t) => t.name).sort((a, b) => b.length - a.length).join('|');
+const TOOL_EXEC_FAILED = new RegExp(`failed to execute (${TOOL_NAMES})\\b`);
+// dash: "sh: 1: mkfifo: not found"; bash: "...: mkfifo: command not found".
+const TOOL_NOT_FOUND = new RegExp(`(?:^|\\s)(${TOOL_NAMES}): (?:command )?not found`);
+
 export function explainRemoteFailure(f: RemoteFailure): GocpuError {
   const { host } = f;
   const text = f.other.join(' | ');
   const remote = (c: string, msg: string, hint: string) => new GocpuError(c, msg, { side: 'remote', hint });
   const first = f.errors.map(code);
-  const has = (c: string) => first.find(([k]) => k === c);
+  const has = (c: ErrorCode) => first.find(([k]) => k === c);
 
   const arch = has('arch');
   if (arch) {
@@ -42,9 +49,11 @@ export function explainRemoteFailure(f: RemoteFailure): GocpuError {
     return remote('REMOTE_NO_USERNS', `${host} does not allow unprivileged user namespaces (${text})`,
       `on ${host}: sysctl -w kernel.unprivileged_userns_clone=1 user.max_user_namespaces=10000, or on Ubuntu 24.04+ kernel.apparmor_restrict_unprivileged_userns=0`);
   }
-  const notFound = /failed to execute (unshare|nsenter|chroot)/.exec(text)
-    ?? /(?:^|\s)(unshare|nsenter|mountpoint|mkfifo|dd|chroot|setsid|fusermount3?)[^|]*(?:not found|No such file)/.exec(text);
-  if (notFound) return remote('REMOTE_MISSING_TOOL', `${host} lacks ${notFound[1]}`, `apt install util-linux coreutils fuse3 on ${host}`);
+  const notFound = TOOL_EXEC_FAILED.exec(text) ?? TOOL_NOT_FOUND.exec(text);
+  if (notFound) {
+    const tool = notFound[1];
+    return remote('REMOTE_MISSING_TOOL', `${host} lacks ${tool}`, `apt install ${packagesFor([tool]).join(' ')} on ${host}`);
+  }
   if (/fusermount3?: .*(Permission denied|Operation not permitted)|fuse: device not found|failed to open \/dev\/fuse/.test(text)) {
     return remote('REMOTE_FUSE_DENIED', `sshfs cannot mount on ${host}: ${text}`, `make /dev/fuse usable for the login user on ${host} (mode 0666)`);
   }

@@ -17,6 +17,7 @@ import type { RemoteEnd } from '../gotest/exit-status.js';
 import { GocpuError } from '../errors.js';
 import { Cleanup } from '../util/cleanup.js';
 import { trace } from '../util/trace.js';
+import { exactEnd } from './exact-end.js';
 import { startMount } from './mount.js';
 import { collectOutputs, prepareOutputs } from './outputs.js';
 import type { RunPlan } from './plan.js';
@@ -61,7 +62,8 @@ export async function runRemote(plan: RunPlan, io: ProgramIo, env: NodeJS.Proces
       const end = await Promise.race([program.end, watchdog.dead]);
       const torn = watchdog.tornDown();
       if (torn) throw torn;
-      return end;
+      // Before the mount half goes: it removes the run dir with the end record.
+      return await exactEnd(end, (ms) => watchdog.askEnd(ms));
     } catch (e) {
       // A dead link makes every graceful step wait for its timeout; the remote
       // cleans up by itself (watch.sh), so drop the connection at once.

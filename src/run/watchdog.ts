@@ -5,13 +5,17 @@
  *    down by itself within REMOTE_LIMIT_S seconds;
  *  - if we stop hearing the remote for SILENCE_MS, the run fails here with a
  *    clear message instead of hanging until go's 10 minute timeout.
- * "q" says goodbye when the run ends normally.
+ * "q" says goodbye when the run ends normally; "e" asks how the test ended, as
+ * run.sh recorded it (answered by an `end` control line on the channel's stderr).
+ * The bytes and words are src/remote/contract.ts's.
  */
 import type { Client, ClientChannel } from 'ssh2';
 import { GocpuError } from '../errors.js';
 import { exec } from '../ssh/connect.js';
+import { HEARTBEAT, WORDS } from '../remote/contract.js';
 import { remoteScript } from '../remote/scripts.js';
 import { shellJoin } from '../util/shell-quote.js';
+import { ControlStream } from './control.js';
 
 // The remote gives up after REMOTE_LIMIT_S without a beat and is clean about a
 // second later: within the 10 s the issue allows after a cut. A beat every second
@@ -27,6 +31,8 @@ export interface Watchdog {
   reap(): void;
   /** Set when the remote tore the run down because it stopped hearing us. */
   tornDown(): GocpuError | undefined;
+  /** The run dir's end record (`code C` / `signal N NAME` / `none`), if it answers within ms. */
+  askEnd(ms: number): Promise<string | undefined>;
   stop(): Promise<void>;
 }
 
@@ -36,14 +42,17 @@ export async function startWatchdog(client: Client, host: string, nonce: string)
   let torn: GocpuError | undefined;
   channel.on('data', (d: Buffer) => {
     lastHeard = Date.now();
-    if (d.includes(0x54 /* T */)) {
+    if (d.includes(HEARTBEAT.torn)) {
       torn = new GocpuError('REMOTE_WATCHDOG', `${host} heard no heartbeat from gocpu for ${REMOTE_LIMIT_S} s and stopped the test`, {
         side: 'remote',
         hint: 'the link stalled or this machine was too busy to answer; run again',
       });
     }
   });
-  channel.stderr.resume();
+  const ends: ((detail: string) => void)[] = [];
+  channel.stderr.pipe(new ControlStream(nonce, null, (l) => {
+    if (l.word === WORDS.end) ends.shift()?.(l.detail);
+  }));
   let fail: (e: GocpuError) => void = () => {};
   const dead = new Promise<never>((_, reject) => {
     fail = reject;
@@ -58,7 +67,7 @@ export async function startWatchdog(client: Client, host: string, nonce: string)
       }));
       return;
     }
-    channel.write('.');
+    channel.write(HEARTBEAT.beat);
   }, HEARTBEAT_MS);
   timer.unref();
   const closed = new Promise<void>((r) => channel.on('close', () => r()));
@@ -66,11 +75,21 @@ export async function startWatchdog(client: Client, host: string, nonce: string)
     dead,
     tornDown: () => torn,
     reap: () => {
-      channel.write('k');
+      channel.write(HEARTBEAT.reap);
+    },
+    askEnd(ms: number) {
+      return new Promise<string | undefined>((resolve) => {
+        const t = setTimeout(() => resolve(undefined), ms);
+        ends.push((d) => {
+          clearTimeout(t);
+          resolve(d);
+        });
+        channel.write(HEARTBEAT.askEnd);
+      });
     },
     async stop() {
       clearInterval(timer);
-      channel.end('q');
+      channel.end(HEARTBEAT.quit);
       let t: NodeJS.Timeout | undefined;
       await Promise.race([closed, new Promise<void>((r) => (t = setTimeout(r, 2000)))]);
       clearTimeout(t);

@@ -16,10 +16,14 @@ tool_chroot=/usr/sbin/chroot
 tool_dd=/usr/bin/dd
 tool_mkfifo=/usr/bin/mkfifo
 tool_timeout=/usr/bin/timeout
+tool_head=/usr/bin/head
+tool_sleep=/usr/bin/sleep
 tool_fusermount3=/usr/bin/fusermount3
 tool_fusermount=/usr/bin/fusermount
+setsid_fork=yes
 sshfs=/usr/bin/sshfs
 sshfs_version=3.7.3
+sshfs_options=passive,max_read=65536,no_contain_symlinks
 fuse=ok
 sysctl_unprivileged_userns_clone=absent
 sysctl_max_user_namespaces=96364
@@ -113,7 +117,7 @@ test('tools missing: fail, listing each; fusermount counts only when both versio
   const r = row(rows({ tool_nsenter: 'missing', tool_mkfifo: 'missing' }), 'tools');
   assert.equal(r.verdict, 'fail');
   assert.equal(r.detail, 'missing: nsenter, mkfifo');
-  assert.match(r.fix!, /apt install util-linux coreutils fuse3/);
+  assert.match(r.fix!, /^apt install util-linux coreutils on /);
   assert.equal(row(rows({ tool_fusermount3: 'missing' }), 'tools').verdict, 'ok');
   assert.equal(row(rows({ tool_fusermount3: 'missing', tool_fusermount: 'missing' }), 'tools').detail, 'missing: fusermount3');
 });
@@ -177,4 +181,32 @@ test('every failing row has a fix', () => {
   }, 'riscv64');
   assert.deepEqual(failed(broken).sort(), ['/dev/fuse', 'architecture', 'login shell', 'sshfs', 'temp dir', 'tools', 'user namespaces'].sort());
   for (const r of broken.filter((x) => x.verdict === 'fail')) assert.ok(r.fix && r.fix.length > 0, r.check);
+});
+
+test('every tool of the contract list is required; each missing one names its package', () => {
+  for (const [tool, pkg] of [['setsid', 'util-linux'], ['head', 'coreutils'], ['mount', 'mount'], ['timeout', 'coreutils']]) {
+    const r = row(rows({ [`tool_${tool}`]: 'missing' }), 'tools');
+    assert.equal(r.verdict, 'fail', tool);
+    assert.equal(r.detail, `missing: ${tool}`);
+    assert.equal(r.fix, `apt install ${pkg} on ${H}`);
+  }
+  // A report without a tool's line (an older doctor.sh) counts it as missing, not as present.
+  const r = parseReport(HEALTHY);
+  r.delete('tool_sleep');
+  assert.equal(row(evaluate(r, H, 'amd64'), 'tools').detail, 'missing: sleep');
+});
+
+test('setsid without --fork/--wait: a warning about inexact signal ends, not a failure', () => {
+  const rs = rows({ setsid_fork: 'no' });
+  assert.deepEqual(failed(rs), []);
+  const r = row(rs, 'exact signals');
+  assert.equal(r.verdict, 'warn');
+  assert.match(r.detail, /old util-linux/);
+});
+
+test('the sshfs row names the configured program and the options a run passes', () => {
+  assert.match(row(rows(), 'sshfs').detail, /-o passive,max_read=65536,no_contain_symlinks$/);
+  const r = row(evaluate(new Map([...parseReport(HEALTHY), ['sshfs', 'missing']]), H, 'amd64', '/opt/sshfs'), 'sshfs');
+  assert.equal(r.detail, '/opt/sshfs not found');
+  assert.match(r.fix!, /remoteSshfs \/ GOCPU_REMOTE_SSHFS \("\/opt\/sshfs"\)/);
 });

@@ -16,7 +16,7 @@ while [ ! -e "$d/stop" ] && [ "$(date +%s)" -lt "$end" ]; do
       pid=${f#/proc/} pid=${pid%/cmdline}
       case $seen in *" $name:$pid "*) continue ;; esac
       seen="$seen$name:$pid "
-      # run.sh execs: nsenter ... sh -c EXEC_SH gocpu-exec NONCE MERGE PROGRAM ARGS...
+      # run.sh runs: setsid -f -w nsenter ... sh -c EXEC_SH gocpu-exec NONCE MERGE PROGRAM ARGS...
       nonce=$(tr '\0' '\n' <"$f" 2>/dev/null | grep -A1 -x gocpu-exec | sed -n 2p)
       envs=
       for q in "$d"/p.*; do

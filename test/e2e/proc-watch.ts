@@ -4,8 +4,8 @@
  * the test host's processes too, as they live in a child pid namespace).
  *
  * Other test files use the same test host at the same time: a run of ours is found
- * by a marker we put in its argv. run.sh execs nsenter with the test's argv after
- * `gocpu-exec NONCE`, so the process whose command line holds the marker also names
+ * by a marker we put in its argv. run.sh runs setsid and nsenter with the test's argv
+ * after `gocpu-exec NONCE`, so the process whose command line holds the marker also names
  * the run's nonce, and with it its private directory /tmp/gocpu.NONCE.
  */
 import { spawn, type ChildProcess } from 'node:child_process';

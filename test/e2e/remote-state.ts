@@ -170,9 +170,9 @@ export async function waitRemoteClean(run: RemoteRun, deadline: number): Promise
   }
 }
 
-/** The test binary's own process (not nsenter or exec.sh, whose arguments end the same way). */
+/** The test binary's own process (not setsid, nsenter or exec.sh, whose arguments end the same way). */
 export function testProcessPattern(marker: string): RegExp {
-  return new RegExp(`^(?!nsenter |sh -c ).* ${marker}$`);
+  return new RegExp(`^(?!nsenter |setsid |sh -c ).* ${marker}$`);
 }
 
 /** Fails unless the snapshot holds a process matching each pattern, so that "nothing left" means something. */

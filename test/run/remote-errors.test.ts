@@ -25,3 +25,21 @@ test('each known remote failure names its cause and fix, side remote', () => {
     assert.equal(e.oneLine().includes('\n'), false);
   }
 });
+
+test('a missing tool is named with the Debian package of the contract list', () => {
+  const cases: [string, RegExp][] = [
+    ['sh: 1: mkfifo: not found', /lacks mkfifo \(apt install coreutils on pi\)/],
+    ['bash: line 1: timeout: command not found', /lacks timeout \(apt install coreutils on pi\)/],
+    ['sh: 1: mountpoint: not found', /lacks mountpoint \(apt install util-linux on pi\)/],
+    ['sh: 1: fusermount3: not found', /lacks fusermount3 \(apt install fuse3 on pi\)/],
+    ['setsid: failed to execute nsenter: No such file or directory', /lacks nsenter \(apt install util-linux on pi\)/],
+  ];
+  for (const [line, re] of cases) {
+    const e = explainRemoteFailure({ ...base, other: [line] });
+    assert.equal(e.code, 'REMOTE_MISSING_TOOL', line);
+    assert.match(e.oneLine(), re);
+  }
+  // A mount that fails for a missing path is not a missing `mount`.
+  const e = explainRemoteFailure({ ...base, errors: [err('view could not build the namespace')], other: ['mount: /x: special device /y does not exist'] });
+  assert.equal(e.code, 'REMOTE_VIEW');
+});

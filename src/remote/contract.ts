@@ -1,0 +1,227 @@
+/**
+ * The local<->remote contract, in one place: every name, path, word and byte that
+ * gocpu's TypeScript and the remote POSIX shell halves must agree on. The shell side
+ * gets it as src/remote/prelude.sh, rendered from this module by renderPrelude()
+ * (`make prelude` rewrites it; test/remote/contract.test.ts fails when the checked-in
+ * file differs), and scripts.ts puts that text in place of each script's
+ * `. ./prelude.sh` line when it ships the script.
+ *
+ * Layout on the remote, for one remote user:
+ *   ${TMPDIR:-/tmp}/gocpu.NONCE/      one run (mode 0700): RUN_FILES, mnt/, root/
+ *   ${TMPDIR:-/tmp}/gocpu-host.UID/   host-level state beside the runs (a per-host
+ *                                     agent to come); never matched by the stale-run
+ *                                     sweep (`gocpu.*`), hidden from tests like runs are
+ *   ${XDG_CACHE_HOME:-$HOME/.cache}/gocpu/   a content-addressed cache (copy mode to come)
+ */
+
+/** The directory every run dir (and the host dir) lives in; a shell word. */
+export const BASE_DIR_SH = '${TMPDIR:-/tmp}';
+/** A run dir is BASE/RUN_DIR_PREFIX+NONCE; NONCE is 24 hex digits (96 random bits). */
+export const RUN_DIR_PREFIX = 'gocpu.';
+/** The host dir is BASE/HOST_DIR_PREFIX+UID (the remote user's numeric id). */
+export const HOST_DIR_PREFIX = 'gocpu-host.';
+/** Where a remote content-addressed cache lives (not in BASE: it survives reboots). */
+export const CACHE_DIR_SH = '${XDG_CACHE_HOME:-${HOME:-}/.cache}/gocpu';
+
+/**
+ * Files in a run dir. Shell: `$gocpu_dir/$gocpu_f_<key in snake_case>`.
+ * Whoever removes a run dir removes exactly these names and the two subdirectories,
+ * never recursively (a live mount below would be emptied through).
+ */
+export const RUN_FILES = {
+  /** mount.sh's pid: the run is alive while it is (the stale sweep's test). */
+  mountPid: 'mount.pid',
+  sshfsPid: 'sshfs.pid',
+  /** run.sh's pid: the test is below it (kill.sh walks down from it). */
+  runPid: 'run.pid',
+  /** The namespace holder (unshare --kill-child): killing it ends the namespace. */
+  holderPid: 'holder.pid',
+  /** A fifo: view.sh writes "ready" when the view is up. */
+  ready: 'ready',
+  /** Exists once the mount half gave up (or ended). */
+  failed: 'failed',
+  viewErr: 'view.err',
+  fstab: 'fstab',
+  /** The test's exact end, written by run.sh: END_CODE or END_SIGNAL. */
+  end: 'end',
+  /** stderr of setsid/nsenter (the test's own stderr stays on the channel). */
+  endErr: 'end.err',
+} as const;
+export const RUN_SUBDIRS = { mnt: 'mnt', root: 'root' } as const;
+
+/**
+ * Control lines: `gocpu-NONCE WORD DETAIL\n`. The nonce keeps a test's own output
+ * from being taken for ours.
+ */
+export const CONTROL_PREFIX = 'gocpu-';
+export function controlPrefix(nonce: string): string {
+  return `${CONTROL_PREFIX}${nonce} `;
+}
+export const WORDS = {
+  /** DETAIL = CODE TEXT, CODE one of ERROR_CODES. */
+  error: 'error',
+  /** DETAIL = run.sh's pid (the kill channel's starting point). */
+  pid: 'pid',
+  /** DETAIL = STEP MILLISECONDS (GOCPU_TRACE). */
+  trace: 'trace',
+  /** No DETAIL; everything after it on the run channel's stderr is the test's. */
+  exec: 'exec',
+  /** On the watch channel, answer to HEARTBEAT.askEnd: DETAIL = the end file's line or END_NONE. */
+  end: 'end',
+} as const;
+export type Word = (typeof WORDS)[keyof typeof WORDS];
+
+/** CODEs of `error` lines, by the script that sends them. */
+export const ERROR_CODES = {
+  run: ['header', 'arch', 'mount', 'mount-timeout', 'mkfifo', 'view'],
+  mount: ['mkdir', 'no-sshfs', 'no-fuse', 'sshfs-exit'],
+} as const;
+export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES][number];
+
+/**
+ * Which channel carries control lines. Today the run channel has no pty, so they go
+ * on its stderr before the exec marker. A pty (issue 9) echoes and rewrites what
+ * passes through it, so with a pty they travel on the watch channel instead, which
+ * already answers heartbeats and END queries: never on the test's stdio.
+ */
+export const CONTROL_CHANNEL = { plain: 'run-stderr', pty: 'watch' } as const;
+
+/**
+ * Heartbeat bytes on the watch channel's stdin/stdout: one watch channel, one
+ * heartbeat, per run (an agent serving many runs keeps one per nonce; a run whose
+ * heartbeat stops is torn down alone). Local -> remote: beat (echoed back), reap
+ * (the test exited: end its namespace), quit (normal end), askEnd (answered with an
+ * `end` control line on the watch channel's stderr). Remote -> local on stdout: the
+ * echo, and torn (the remote stopped hearing us and tore the run down).
+ */
+export const HEARTBEAT = { beat: '.', reap: 'k', quit: 'q', askEnd: 'e', torn: 'T' } as const;
+
+/** The end file: `code C`, or `signal N NAME` (NAME as the remote's `kill -l N`). */
+export const END_CODE = 'code';
+export const END_SIGNAL = 'signal';
+/** The watch half's answer when there is no end file (run.sh fell back to exec). */
+export const END_NONE = 'none';
+/** sshd (OpenSSH 9.2) names only RFC 4254's 13 signals; any other arrives as this. */
+export const SSHD_OTHER_SIGNAL = 'SIG@openssh.com';
+/** setsid -w (checked: util-linux 2.38) says this when its child died by a signal. */
+export const SETSID_SIGNALED = 'did not exit normally';
+
+export interface RemoteTool {
+  name: string;
+  /** The Debian package that provides it. */
+  pkg: string;
+  /** Any one of a group is enough (fusermount3 or fusermount). */
+  group?: string;
+}
+
+/**
+ * Every program a run fails without, besides a POSIX sh and its builtins. doctor.sh
+ * probes each, doctor's `tools` row and run's "lacks TOOL" message read this list.
+ * sshfs is configurable (remoteSshfs) and checked on its own. Not here: what only
+ * doctor uses, or what a run can do without (find: the stale-run sweep).
+ */
+export const REMOTE_TOOLS: readonly RemoteTool[] = [
+  { name: 'unshare', pkg: 'util-linux' },
+  { name: 'nsenter', pkg: 'util-linux' },
+  { name: 'setsid', pkg: 'util-linux' },
+  { name: 'mountpoint', pkg: 'util-linux' },
+  { name: 'mount', pkg: 'mount' },
+  { name: 'chroot', pkg: 'coreutils' },
+  { name: 'dd', pkg: 'coreutils' },
+  { name: 'mkfifo', pkg: 'coreutils' },
+  { name: 'timeout', pkg: 'coreutils' },
+  { name: 'head', pkg: 'coreutils' },
+  { name: 'sleep', pkg: 'coreutils' },
+  { name: 'fusermount3', pkg: 'fuse3', group: 'fusermount' },
+  { name: 'fusermount', pkg: 'fuse', group: 'fusermount' },
+];
+
+/** Packages to install for a list of missing tools, in list order, no duplicates. */
+export function packagesFor(tools: readonly string[]): string[] {
+  const pkgs: string[] = [];
+  for (const t of REMOTE_TOOLS) {
+    if (tools.includes(t.name) && !pkgs.includes(t.pkg)) pkgs.push(t.pkg);
+  }
+  return pkgs;
+}
+
+/**
+ * Names a forwarded environment variable may not have: the shell's special or
+ * readonly variables (dash, bash --posix, busybox sh), and the scripts' own
+ * prefix. Assigning them would abort the script (readonly: UID, EUID, PPID,
+ * SHELLOPTS, BASHOPTS; OPTIND=abc in dash) or change how it parses (IFS).
+ */
+export const RESERVED_ENV_NAMES: readonly string[] = [
+  'IFS', 'PS1', 'PS2', 'PS3', 'PS4', 'ENV', 'OPTIND', 'PPID', 'LINENO',
+  'UID', 'EUID', 'SHELLOPTS', 'BASHOPTS', 'RANDOM', 'SRANDOM', 'SECONDS', 'FUNCNAME',
+  'GROUPS', 'HISTCMD', 'DIRSTACK', 'PIPESTATUS', 'EPOCHSECONDS', 'EPOCHREALTIME',
+  'BASH', 'BASHPID', 'COMP_WORDBREAKS',
+];
+export const RESERVED_ENV_PREFIXES: readonly string[] = ['BASH_', 'gocpu_'];
+
+export function reservedEnvName(name: string): boolean {
+  return RESERVED_ENV_NAMES.includes(name) || RESERVED_ENV_PREFIXES.some((p) => name.startsWith(p));
+}
+
+/** Shell variable of a RUN_FILES entry: holderPid -> gocpu_f_holder_pid. */
+export function fileVar(key: keyof typeof RUN_FILES): string {
+  return `gocpu_f_${key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`;
+}
+
+const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+const sq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** The text of src/remote/prelude.sh. */
+export function renderPrelude(): string {
+  const L: string[] = [];
+  L.push('# gocpu prelude: the contract of src/remote/contract.ts for the remote scripts.');
+  L.push('# Generated: `make prelude` rewrites it; edit contract.ts, not this file.');
+  L.push('# shellcheck shell=sh disable=SC2034');
+  L.push(`gocpu_base=${BASE_DIR_SH}`);
+  L.push(`gocpu_run_glob=${sq(`${RUN_DIR_PREFIX}*`)}`);
+  L.push(`gocpu_host_glob=${sq(`${HOST_DIR_PREFIX}*`)}`);
+  L.push(`gocpu_cache=${CACHE_DIR_SH}`);
+  for (const [k, v] of Object.entries(RUN_FILES)) L.push(`gocpu_f_${snake(k)}=${sq(v)}`);
+  L.push(`gocpu_run_files=${sq(Object.values(RUN_FILES).join(' '))}`);
+  for (const [k, v] of Object.entries(RUN_SUBDIRS)) L.push(`gocpu_d_${k}=${sq(v)}`);
+  for (const [k, v] of Object.entries(HEARTBEAT)) L.push(`gocpu_hb_${snake(k)}=${sq(v)}`);
+  L.push(`gocpu_end_code=${sq(END_CODE)} gocpu_end_signal=${sq(END_SIGNAL)} gocpu_end_none=${sq(END_NONE)}`);
+  L.push(`gocpu_setsid_signaled=${sq(SETSID_SIGNALED)}`);
+  L.push(`gocpu_tools=${sq(REMOTE_TOOLS.map((t) => t.name).join(' '))}`);
+  L.push(`gocpu_nonce=''`);
+  L.push('# gocpu_at_run NONCE: this run\'s dir is $gocpu_dir.');
+  L.push('gocpu_at_run() {');
+  L.push('  gocpu_nonce=$1');
+  L.push(`  gocpu_dir=$gocpu_base/${RUN_DIR_PREFIX}$1`);
+  L.push('}');
+  L.push('# gocpu_at_host: the host dir of this remote user is $gocpu_host_dir.');
+  L.push('gocpu_at_host() {');
+  L.push(`  gocpu_host_dir=$gocpu_base/${HOST_DIR_PREFIX}$(id -u)`);
+  L.push('}');
+  L.push('# gocpu_say WORD DETAIL...: a control line for the local side.');
+  L.push('gocpu_say() {');
+  L.push(`  printf '${CONTROL_PREFIX}%s %s\\n' "$gocpu_nonce" "$*" >&2`);
+  L.push('}');
+  L.push('# gocpu_setsid_fork: setsid has --fork and --wait (util-linux 2.36+ at least), which the');
+  L.push('# exact end of a test needs; its help text is parsed, hence LC_ALL=C.');
+  L.push('gocpu_setsid_fork() {');
+  L.push('  case "$(LC_ALL=C setsid --help 2>&1)" in *--fork*--wait* | *--wait*--fork*) return 0 ;; esac');
+  L.push('  return 1');
+  L.push('}');
+  L.push('# gocpu_sshfs_opts SSHFS OPTS: sets $gocpu_sshfs_o to what the mount half passes');
+  L.push('# to `sshfs -o` (doctor reports the same). `passive` is the 3.7.1+ name of `slave`,');
+  L.push('# which 3.7.3 still accepts but warns about. Debian\'s sshfs 3.7.3-1.2~deb12u1 and');
+  L.push('# upstream 3.7.6 reject absolute symlinks and links with ".." unless told otherwise');
+  L.push('# (CVE-2026-47187); older sshfs does not know the option and refuses to start with it.');
+  L.push('gocpu_sshfs_opts() {');
+  L.push('  gocpu_sshfs_o=slave');
+  L.push('  case "$(LC_ALL=C "$1" --version 2>&1)" in');
+  L.push('    *"SSHFS version 3.7."[1-9]* | *"SSHFS version 3.[89]"* | *"SSHFS version "[4-9]*) gocpu_sshfs_o=passive ;;');
+  L.push('  esac');
+  L.push('  gocpu_sshfs_o=$gocpu_sshfs_o,$2');
+  L.push('  if LC_ALL=C "$1" --help 2>&1 | grep -q no_contain_symlinks; then');
+  L.push('    gocpu_sshfs_o=$gocpu_sshfs_o,no_contain_symlinks');
+  L.push('  fi');
+  L.push('}');
+  return L.join('\n') + '\n';
+}

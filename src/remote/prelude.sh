@@ -1,0 +1,63 @@
+# gocpu prelude: the contract of src/remote/contract.ts for the remote scripts.
+# Generated: `make prelude` rewrites it; edit contract.ts, not this file.
+# shellcheck shell=sh disable=SC2034
+gocpu_base=${TMPDIR:-/tmp}
+gocpu_run_glob='gocpu.*'
+gocpu_host_glob='gocpu-host.*'
+gocpu_cache=${XDG_CACHE_HOME:-${HOME:-}/.cache}/gocpu
+gocpu_f_mount_pid='mount.pid'
+gocpu_f_sshfs_pid='sshfs.pid'
+gocpu_f_run_pid='run.pid'
+gocpu_f_holder_pid='holder.pid'
+gocpu_f_ready='ready'
+gocpu_f_failed='failed'
+gocpu_f_view_err='view.err'
+gocpu_f_fstab='fstab'
+gocpu_f_end='end'
+gocpu_f_end_err='end.err'
+gocpu_run_files='mount.pid sshfs.pid run.pid holder.pid ready failed view.err fstab end end.err'
+gocpu_d_mnt='mnt'
+gocpu_d_root='root'
+gocpu_hb_beat='.'
+gocpu_hb_reap='k'
+gocpu_hb_quit='q'
+gocpu_hb_ask_end='e'
+gocpu_hb_torn='T'
+gocpu_end_code='code' gocpu_end_signal='signal' gocpu_end_none='none'
+gocpu_setsid_signaled='did not exit normally'
+gocpu_tools='unshare nsenter setsid mountpoint mount chroot dd mkfifo timeout head sleep fusermount3 fusermount'
+gocpu_nonce=''
+# gocpu_at_run NONCE: this run's dir is $gocpu_dir.
+gocpu_at_run() {
+  gocpu_nonce=$1
+  gocpu_dir=$gocpu_base/gocpu.$1
+}
+# gocpu_at_host: the host dir of this remote user is $gocpu_host_dir.
+gocpu_at_host() {
+  gocpu_host_dir=$gocpu_base/gocpu-host.$(id -u)
+}
+# gocpu_say WORD DETAIL...: a control line for the local side.
+gocpu_say() {
+  printf 'gocpu-%s %s\n' "$gocpu_nonce" "$*" >&2
+}
+# gocpu_setsid_fork: setsid has --fork and --wait (util-linux 2.36+ at least), which the
+# exact end of a test needs; its help text is parsed, hence LC_ALL=C.
+gocpu_setsid_fork() {
+  case "$(LC_ALL=C setsid --help 2>&1)" in *--fork*--wait* | *--wait*--fork*) return 0 ;; esac
+  return 1
+}
+# gocpu_sshfs_opts SSHFS OPTS: sets $gocpu_sshfs_o to what the mount half passes
+# to `sshfs -o` (doctor reports the same). `passive` is the 3.7.1+ name of `slave`,
+# which 3.7.3 still accepts but warns about. Debian's sshfs 3.7.3-1.2~deb12u1 and
+# upstream 3.7.6 reject absolute symlinks and links with ".." unless told otherwise
+# (CVE-2026-47187); older sshfs does not know the option and refuses to start with it.
+gocpu_sshfs_opts() {
+  gocpu_sshfs_o=slave
+  case "$(LC_ALL=C "$1" --version 2>&1)" in
+    *"SSHFS version 3.7."[1-9]* | *"SSHFS version 3.[89]"* | *"SSHFS version "[4-9]*) gocpu_sshfs_o=passive ;;
+  esac
+  gocpu_sshfs_o=$gocpu_sshfs_o,$2
+  if LC_ALL=C "$1" --help 2>&1 | grep -q no_contain_symlinks; then
+    gocpu_sshfs_o=$gocpu_sshfs_o,no_contain_symlinks
+  fi
+}

@@ -1,0 +1,90 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { ERROR_CODES, HEARTBEAT, renderPrelude, reservedEnvName, REMOTE_TOOLS, RUN_FILES } from '../../src/remote/contract.js';
+import { PRELUDE_LINE, remoteScript, type ScriptName } from '../../src/remote/scripts.js';
+import { repoRoot } from '../e2e/repo.js';
+
+const remoteDir = join(repoRoot, 'src', 'remote');
+const SCRIPTS: ScriptName[] = ['mount', 'run', 'view', 'exec', 'watch', 'doctor', 'kill'];
+
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? walk(p) : [p];
+  });
+}
+
+test('src/remote/prelude.sh is what contract.ts renders (`make prelude` rewrites it)', () => {
+  assert.equal(readFileSync(join(remoteDir, 'prelude.sh'), 'utf8'), renderPrelude());
+});
+
+test('every remote script sources the prelude, and is shipped with its text in place', () => {
+  const shipped = readdirSync(remoteDir).filter((n) => n.endsWith('.sh') && n !== 'prelude.sh').map((n) => n.slice(0, -3)).sort();
+  assert.deepEqual(shipped, [...SCRIPTS].sort(), 'a new script must be listed in ScriptName');
+  for (const s of SCRIPTS) {
+    const raw = readFileSync(join(remoteDir, `${s}.sh`), 'utf8');
+    assert.ok(raw.split('\n').includes(PRELUDE_LINE), `${s}.sh`);
+    const text = remoteScript(s);
+    assert.ok(!text.split('\n').includes(PRELUDE_LINE), `${s}.sh shipped`);
+    assert.ok(text.includes(renderPrelude().trimEnd()), `${s}.sh shipped`);
+    const r = spawnSync('sh', ['-n', '-c', text]);
+    assert.equal(r.status, 0, `${s}.sh: ${r.stderr}`);
+  }
+});
+
+test('the run dir and the base dir are spelled once in src/', () => {
+  const files = walk(join(repoRoot, 'src')).filter((f) => /\.(ts|sh)$/.test(f));
+  const hits = (re: RegExp) => files.flatMap((f) => readFileSync(f, 'utf8').split('\n').filter((l) => re.test(l)).map((l) => `${f}: ${l}`));
+  assert.deepEqual(hits(/gocpu\.\$/).length, 1, hits(/gocpu\.\$/).join('\n'));
+  const shTmp = files.filter((f) => f.endsWith('.sh')).flatMap((f) => readFileSync(f, 'utf8').includes('TMPDIR') ? [f] : []);
+  assert.deepEqual(shTmp.map((f) => f.slice(remoteDir.length + 1)), ['prelude.sh']);
+  // No remote shell inline in TypeScript: every `sh -c` runs a script file.
+  for (const f of files.filter((x) => x.endsWith('.ts'))) {
+    const t = readFileSync(f, 'utf8');
+    for (const m of t.matchAll(/'sh', '-c', ([^,\]]+)/g)) assert.match(m[1], /^remoteScript\(/, `${f}: inline shell ${m[1]}`);
+  }
+});
+
+test('the error codes the scripts send are the contract\'s, and each is sent', () => {
+  for (const [script, codes] of Object.entries(ERROR_CODES)) {
+    const text = readFileSync(join(remoteDir, `${script}.sh`), 'utf8');
+    const used = new Set([...text.matchAll(/gocpu_(?:fail|say error) ([a-z-]+)/g)].map((m) => m[1]));
+    assert.deepEqual([...used].sort(), [...codes].sort(), script);
+  }
+});
+
+test('the contract names each file, byte and tool once', () => {
+  assert.equal(new Set(Object.values(RUN_FILES)).size, Object.values(RUN_FILES).length);
+  assert.equal(new Set(Object.values(HEARTBEAT)).size, Object.values(HEARTBEAT).length);
+  for (const b of Object.values(HEARTBEAT)) assert.equal(b.length, 1);
+  assert.equal(new Set(REMOTE_TOOLS.map((t) => t.name)).size, REMOTE_TOOLS.length);
+  const prelude = renderPrelude();
+  for (const t of REMOTE_TOOLS) assert.match(prelude, new RegExp(`gocpu_tools='[^']*\\b${t.name}\\b`));
+});
+
+test('reserved environment names: the shell\'s special ones and our prefix', () => {
+  for (const n of ['UID', 'EUID', 'PPID', 'SHELLOPTS', 'BASHOPTS', 'OPTIND', 'IFS', 'PS1', 'PS4', 'ENV', 'LINENO', 'RANDOM', 'SECONDS', 'BASH_ENV', 'BASH_FUNC_x', 'FUNCNAME', 'GROUPS', 'HISTCMD', 'gocpu_env']) {
+    assert.ok(reservedEnvName(n), n);
+  }
+  for (const n of ['nonce', 'merge', 'GOFLAGS_X', 'LC_ALL', 'LANG', 'GOCPU_X', 'BASHFUL', 'uid']) assert.ok(!reservedEnvName(n), n);
+});
+
+test('gocpu_setsid_fork: true for a setsid with --fork and --wait, false for an old one (run.sh then execs nsenter)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gocpu-setsid-'));
+  try {
+    const probe = `${renderPrelude()}\nif gocpu_setsid_fork; then echo yes; else echo no; fi\n`;
+    assert.equal(spawnSync('sh', ['-c', probe]).stdout.toString(), 'yes\n', 'this machine\'s util-linux');
+    // util-linux 2.2x's help: --ctty and --wait, no --fork.
+    writeFileSync(join(dir, 'setsid'), '#!/bin/sh\nprintf \'%s\\n\' "Usage:" " setsid [options] <program> [arguments ...]" " -c, --ctty     set the controlling terminal to the current one" " -w, --wait     wait program to exit, and use the same return"\n', { mode: 0o755 });
+    const old = spawnSync('sh', ['-c', `PATH=${dir}:$PATH\n${probe}`]);
+    assert.equal(old.stdout.toString(), 'no\n');
+    const none = spawnSync('sh', ['-c', `PATH=/nonexistent\n${probe}`]);
+    assert.equal(none.stdout.toString(), 'no\n');
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
