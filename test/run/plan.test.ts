@@ -42,14 +42,7 @@ test('no export may be, or contain, a system directory of the remote; below one 
 });
 
 test('a go test call exports the binary dir rw, the module ro, and adds the test log', () => {
-  const root = mkdtempSync(join(tmpdir(), 'gocpu-plan-'));
-  const mod = join(root, 'mod');
-  const pkg = join(mod, 'pkg');
-  const work = join(root, 'work', 'b001');
-  mkdirSync(pkg, { recursive: true });
-  mkdirSync(work, { recursive: true });
-  writeFileSync(join(mod, 'go.mod'), 'module m\n');
-  writeFileSync(join(work, 'pkg.test'), '');
+  const { root, mod, pkg, work } = layout();
   const plan = planRun({
     target: { goos: 'linux', goarch: 'arm64' },
     host: 'h',
