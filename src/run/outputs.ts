@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { GocpuError } from '../errors.js';
 import { isCoverFileName, type OutputMove } from '../gotest/output-flags.js';
 import type { PlannedOutputs } from './plan.js';
+import { lexists } from '../util/lexists.js';
 
 export interface Scratch {
   dir: string;
@@ -86,7 +87,7 @@ function copyOut(src: string, dest: string): void {
 function moveOne(dir: OpenDir, m: OutputMove, problems: string[]): void {
   const src = dir.at(m.name);
   if (m.kind === 'file') {
-    if (!existsLink(src)) return; // the test wrote no such output (it failed early, or never got there)
+    if (!lexists(src)) return; // the test wrote no such output (it failed early, or never got there)
     copyOut(src, m.dest);
     return;
   }
@@ -108,14 +109,6 @@ function moveOne(dir: OpenDir, m: OutputMove, problems: string[]): void {
   }
 }
 
-function existsLink(p: string): boolean {
-  try {
-    lstatSync(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Moves every expected output into place and removes scratch. Runs after the test,

@@ -3,7 +3,8 @@
  * segment, wildcards never match a leading dot, results in byte order like glob's sort
  * in the C locale, and only existing paths are returned (no GLOB_NOCHECK).
  */
-import { lstatSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { lexists } from '../util/lexists.js';
 
 const MAGIC = /[*?[]/;
 
@@ -34,17 +35,9 @@ function escape(c: string): string {
   return c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
-function exists(p: string): boolean {
-  try {
-    lstatSync(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export function globSync(pattern: string): string[] {
-  if (!MAGIC.test(pattern)) return exists(pattern) ? [pattern] : [];
+  if (!MAGIC.test(pattern)) return lexists(pattern) ? [pattern] : [];
   const absolute = pattern.startsWith('/');
   const segs = pattern.split('/').filter((s, i) => s !== '' || i === 0);
   let found: string[] = [absolute ? '' : '.'];
@@ -70,6 +63,6 @@ export function globSync(pattern: string): string[] {
     }
     found = next;
   }
-  const out = found.map((p) => (absolute ? p : p.replace(/^\.\//, ''))).filter(exists);
+  const out = found.map((p) => (absolute ? p : p.replace(/^\.\//, ''))).filter(lexists);
   return out.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
 }
