@@ -1,9 +1,23 @@
 /**
  * What bin/gocpu runs: node entry.js NAME ARGS..., NAME being the name the launcher
  * was called by (go_linux_arm64_exec picks linux/arm64).
+ *
+ * A go_linux_ARCH_exec call goes to the per-host agent (src/agent/client.ts)
+ * unless GOCPU_AGENT=0: that path loads none of the ssh or sftp code. Everything
+ * else, and a call the agent cannot take, runs here (main.ts, direct mode).
  */
 import { startUnderLauncher } from './launcher.js';
 
 startUnderLauncher();
-const { main, exitWith } = await import('./main.js');
-exitWith(await main(process.argv.slice(2)));
+const argv = process.argv.slice(2);
+const { exitWith } = await import('./exit.js');
+let status: number | undefined;
+if (/(^|\/)go_[a-z0-9]+_[a-z0-9]+_exec$/.test(argv[0] ?? '')) {
+  const client = await import('../agent/client.js');
+  if (client.agentWanted(process.env)) status = await client.runViaAgent(argv);
+}
+if (status === undefined) {
+  const { main } = await import('./main.js');
+  status = await main(argv);
+}
+exitWith(status);

@@ -8,14 +8,15 @@
 # removes the run's directory) and finally our own sshd session.
 # Control lines (the answer to "e": how the test ended) go on our stderr.
 #
-# Usage: sh -c "$(cat watch.sh)" gocpu-watch NONCE TIMEOUT_SECONDS
+# Usage: sh -c "$(cat watch.sh)" gocpu-watch NONCE TIMEOUT_SECONDS SHARED
+# SHARED=1: the connection carries other runs (the agent's): spare it.
 # shellcheck source=src/remote/prelude.sh
 . ./prelude.sh
 set -u
 # The echo to a dead connection must not kill us (SIGPIPE) before the teardown.
 trap '' PIPE HUP
 gocpu_at_run "$1"
-gocpu_limit=$2
+gocpu_limit=$2 gocpu_shared=${3:-0}
 PATH=$PATH:/usr/sbin:/sbin
 
 gocpu_kill_pidfile() {
@@ -56,6 +57,8 @@ while [ -d "$gocpu_dir" ] && [ "$gocpu_i" -lt 30 ]; do
 done
 # sshfs may hang on a dead link: a lazy unmount frees the mount point anyway.
 fusermount3 -u -z "$gocpu_dir/$gocpu_d_mnt" 2>/dev/null || fusermount -u -z "$gocpu_dir/$gocpu_d_mnt" 2>/dev/null
-# Our parent is this connection's sshd session process; it runs as us.
-kill -TERM "$PPID" 2>/dev/null
+# Our parent is this connection's sshd session process; it runs as us. Ending
+# it makes sshd drop a connection whose link may be dead; a shared connection's
+# other runs have their own watch halves, and the agent its keepalives.
+[ "$gocpu_shared" = 1 ] || kill -TERM "$PPID" 2>/dev/null
 exit 0

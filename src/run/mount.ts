@@ -20,10 +20,10 @@ export interface Mount {
   stop(): Promise<void>;
 }
 
-export async function startMount(client: Client, plan: RunPlan): Promise<Mount> {
+export async function startMount(client: Client, plan: RunPlan, stderr: NodeJS.WritableStream = process.stderr): Promise<Mount> {
   const command = shellJoin(['sh', '-c', remoteScript('mount'), 'gocpu-mount', plan.nonce, plan.sshfs, plan.sshfsOptions]);
   const channel: ClientChannel = await exec(client, command);
-  const control = new ControlStream(plan.nonce, process.stderr);
+  const control = new ControlStream(plan.nonce, stderr);
   channel.stderr.pipe(control);
   let exitCode: number | null = null;
   channel.on('exit', (code: number | null) => {

@@ -61,6 +61,8 @@ export interface PlanInput {
   config: GocpuConfig;
   /** `gocpu -host=H cmd`: any command, working tree writable (the seed's shape). */
   generic?: boolean;
+  /** stdout and stderr are one pipe; default: ours are (the agent passes its wrapper's). */
+  merge?: boolean;
 }
 
 
@@ -223,7 +225,7 @@ export function planRun(input: PlanInput): RunPlan {
     exports,
     viewExports,
     env: forwarded,
-    merge: sameOutput(),
+    merge: input.merge ?? sameOutput(),
     ...sshfsChoice(env, config),
     nonce: randomBytes(12).toString('hex'),
     outputs: outputs && outputs.moves.length > 0 ? outputs : undefined,

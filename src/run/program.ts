@@ -5,6 +5,7 @@
  * marker, the test's after it; its exit status or signal is the test's (a signal
  * sshd cannot name comes back through the watch half: exact-end.ts).
  */
+import { AsyncResource } from 'node:async_hooks';
 import type { Client, ClientChannel } from 'ssh2';
 import { QEMU_BINFMT, UNAME_MACHINES } from '../config/target.js';
 import { GocpuError } from '../errors.js';
@@ -15,7 +16,7 @@ import { remoteScript } from '../remote/scripts.js';
 import { shellJoin } from '../util/shell-quote.js';
 import { trace, tracing } from '../util/trace.js';
 import type { RemoteEnd } from '../gotest/exit-status.js';
-import { ControlStream } from './control.js';
+import { type ControlLine, ControlStream } from './control.js';
 import type { Mount } from './mount.js';
 import type { RunPlan } from './plan.js';
 import { explainRemoteFailure } from './remote-errors.js';
@@ -53,22 +54,24 @@ export async function startProgram(client: Client, plan: RunPlan, io: ProgramIo,
   const command = shellJoin(['sh', '-c', remoteScript('run'), 'gocpu-run', plan.nonce, String(header.length)]);
   const channel = await exec(client, command);
   let remotePid: number | undefined;
-  const control = new ControlStream(plan.nonce, io.stderr, (l) => {
+  // Bound: the channel's events come from the connection's context, and in the
+  // agent the trace of this run lives in the run's (src/util/trace.ts).
+  const control = new ControlStream(plan.nonce, io.stderr, AsyncResource.bind((l: ControlLine) => {
     if (l.word === WORDS.pid) remotePid = Number(l.detail);
     if (l.word === WORDS.trace) trace(`remote: ${l.detail}`);
-  });
+  }));
   channel.stderr.pipe(control);
   channel.pipe(io.stdout as NodeJS.WritableStream, { end: false });
   const controlDone = new Promise<void>((r) => control.on('finish', r));
 
   let exit: RemoteEnd | undefined;
-  channel.on('exit', (code: number | null, signal?: string) => {
+  channel.on('exit', AsyncResource.bind((code: number | null, signal?: string) => {
     exit = signal ? { signal } : { code: code ?? 255 };
     trace(`remote exit: ${JSON.stringify(exit)}`);
     // A process the test left behind may hold the channel's stdout open; sshd
     // closes the channel only when nothing does.
     onExit();
-  });
+  }));
   const closed = new Promise<void>((r) => channel.on('close', r));
 
   channel.write(header);

@@ -1,15 +1,18 @@
 /**
  * One remote run, top to bottom:
- *   1. connect (ssh config, agent/keys, known_hosts: src/ssh)
+ *   1. connect (ssh config, agent/keys, known_hosts: src/ssh), or in the agent
+ *      lease a warm connection (src/agent/connections.ts)
  *   2. start the mount half: remote sshfs -o passive <-> our SFTP server
  *   3. start the run half: header on stdin, wait for the mount, namespace, exec
  *   4. relay stdio and signals until the test ends
  *   5. close: end the SFTP stream (sshfs unmounts, mount.sh removes the run's
- *      remote dir and its namespace), wait for that, close the connection;
- *      then move redirected outputs (profiles) into place (outputs.ts).
+ *      remote dir and its namespace), wait for that, close the connection
+ *      (direct mode only); then move redirected outputs (profiles) into place
+ *      (outputs.ts).
  * Every resource is registered for cleanup as it is acquired; cleanup runs in
  * `finally`, and a failed cleanup is a warning, not the run's result.
  */
+import type { Client } from 'ssh2';
 import { resolveHostConfig } from '../ssh/ssh-config.js';
 import { clientError, closeClient } from '../ssh/connect.js';
 import { connectWithRetry } from '../ssh/retry.js';
@@ -28,50 +31,93 @@ import { startWatchdog } from './watchdog.js';
 export interface RunHooks {
   /** Called with a function that forwards a signal to the remote test. */
   onSignalForwarder?: (forward: ((signal: string) => void) | undefined) => void;
+  /** Called once the remote test has been started (the agent tells its wrapper). */
+  onStarted?: () => void;
 }
 
+export interface ClientRunOptions extends RunHooks {
+  /**
+   * The connection carries other runs (the agent): the run's teardown must not
+   * end it (watch.sh then spares its sshd session).
+   */
+  shared?: boolean;
+  /** Aborted when whoever asked for the run is gone (the agent's wrapper was killed). */
+  abort?: AbortSignal;
+}
+
+/** Direct mode: a connection of our own for this one run. */
 export async function runRemote(plan: RunPlan, io: ProgramIo, env: NodeJS.ProcessEnv, hooks: RunHooks = {}): Promise<RemoteEnd> {
-  const cleanup = new Cleanup();
+  const cleanup = new Cleanup((l) => io.stderr.write(l + '\n'));
+  try {
+    const hostConfig = resolveHostConfig(plan.host, { configFile: env.GOCPU_SSH_CONFIG || undefined, env });
+    trace('connecting');
+    const client = await connectWithRetry(hostConfig);
+    trace('connected');
+    cleanup.add('close the ssh connection', () => closeClient(client));
+    return await runOnClient(client, plan, io, hooks);
+  } finally {
+    await cleanup.run();
+  }
+}
+
+function aborted(signal: AbortSignal | undefined): Promise<never> {
+  return new Promise<never>((_, reject) => {
+    const fail = () => reject(new GocpuError('WRAPPER_GONE', 'the wrapper that asked for this run is gone'));
+    if (signal?.aborted) fail();
+    signal?.addEventListener('abort', fail, { once: true });
+  });
+}
+
+/** The run on a connection that is already up (direct mode's own, or the agent's). */
+export async function runOnClient(client: Client, plan: RunPlan, io: ProgramIo, opts: ClientRunOptions = {}): Promise<RemoteEnd> {
+  const cleanup = new Cleanup((l) => io.stderr.write(l + '\n'));
+  const abort = aborted(opts.abort);
+  abort.catch(() => {});
   try {
     if (plan.outputs) {
       // First registered, so it runs last: after the unmount, when the remote can no longer write.
       const scratch = prepareOutputs(plan.outputs);
       cleanup.add('move the test outputs into place', () => collectOutputs(scratch));
     }
-    const hostConfig = resolveHostConfig(plan.host, { configFile: env.GOCPU_SSH_CONFIG || undefined, env });
-    trace('connecting');
-    const client = await connectWithRetry(hostConfig);
     // Every FUSE request is a small SFTP round trip over this connection; with
     // Nagle's algorithm on, a reply split in two writes waits for a delayed ACK
     // (40 ms), which made each file operation on the remote cost up to a second.
     client.setNoDelay(true);
-    trace('connected');
-    cleanup.add('close the ssh connection', () => closeClient(client));
 
-    const [mount, watchdog] = await Promise.all([startMount(client, plan), startWatchdog(client, plan.host, plan.nonce)]);
+    const [mount, watchdog] = await Promise.race([
+      Promise.all([startMount(client, plan, io.stderr), startWatchdog(client, plan.host, plan.nonce, opts.shared === true)]),
+      abort,
+    ]);
     cleanup.add('unmount and remove the remote run directory', () => mount.stop());
-    cleanup.add('stop the watch half', () => watchdog.stop());
+    // A wrapper that is gone leaves as a killed one would: the watch half hears
+    // the stream end without goodbye and takes the run down on the remote.
+    cleanup.add('stop the watch half', () => (opts.abort?.aborted ? watchdog.abandon() : watchdog.stop()));
 
     trace('mount half started');
-    const program = await startProgram(client, plan, io, mount, () => watchdog.reap());
+    const program = await Promise.race([startProgram(client, plan, io, mount, () => watchdog.reap()), abort]);
+    cleanup.add('close the run half', () => {
+      if (opts.abort?.aborted) program.channel.close();
+    });
     trace('run half started');
-    hooks.onSignalForwarder?.((signal) => {
+    opts.onStarted?.();
+    opts.onSignalForwarder?.((signal) => {
       signalRemote(client, plan.nonce, program.pid(), signal).catch(() => {});
     });
     try {
-      const end = await Promise.race([program.end, watchdog.dead]);
+      const end = await Promise.race([program.end, watchdog.dead, abort]);
       const torn = watchdog.tornDown();
       if (torn) throw torn;
       // Before the mount half goes: it removes the run dir with the end record.
       return await exactEnd(end, (ms) => watchdog.askEnd(ms));
     } catch (e) {
       // A dead link makes every graceful step wait for its timeout; the remote
-      // cleans up by itself (watch.sh), so drop the connection at once.
+      // cleans up by itself (watch.sh), so drop the connection at once (every run
+      // on it is as dead as this one).
       if (e instanceof GocpuError && e.code === 'REMOTE_SILENT') client.destroy();
       throw watchdog.tornDown() ?? ((e instanceof GocpuError && e.code === 'REMOTE_LOST' && clientError(client)) || e);
     } finally {
       trace('test ended');
-      hooks.onSignalForwarder?.(undefined);
+      opts.onSignalForwarder?.(undefined);
     }
   } finally {
     await cleanup.run();

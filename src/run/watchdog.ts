@@ -34,10 +34,13 @@ export interface Watchdog {
   /** The run dir's end record (`code C` / `signal N NAME` / `none`), if it answers within ms. */
   askEnd(ms: number): Promise<string | undefined>;
   stop(): Promise<void>;
+  /** Ends the stream without goodbye: the remote tears the run down (its wrapper is gone). */
+  abandon(): Promise<void>;
 }
 
-export async function startWatchdog(client: Client, host: string, nonce: string): Promise<Watchdog> {
-  const channel: ClientChannel = await exec(client, shellJoin(['sh', '-c', remoteScript('watch'), 'gocpu-watch', nonce, String(REMOTE_LIMIT_S)]));
+/** shared: the connection carries other runs; the remote's teardown must spare it. */
+export async function startWatchdog(client: Client, host: string, nonce: string, shared = false): Promise<Watchdog> {
+  const channel: ClientChannel = await exec(client, shellJoin(['sh', '-c', remoteScript('watch'), 'gocpu-watch', nonce, String(REMOTE_LIMIT_S), shared ? '1' : '0']));
   let lastHeard = Date.now();
   let torn: GocpuError | undefined;
   channel.on('data', (d: Buffer) => {
@@ -71,6 +74,11 @@ export async function startWatchdog(client: Client, host: string, nonce: string)
   }, HEARTBEAT_MS);
   timer.unref();
   const closed = new Promise<void>((r) => channel.on('close', () => r()));
+  const closedWithin = async (ms: number) => {
+    let t: NodeJS.Timeout | undefined;
+    await Promise.race([closed, new Promise<void>((r) => (t = setTimeout(r, ms)))]);
+    clearTimeout(t);
+  };
   return {
     dead,
     tornDown: () => torn,
@@ -90,9 +98,13 @@ export async function startWatchdog(client: Client, host: string, nonce: string)
     async stop() {
       clearInterval(timer);
       channel.end(HEARTBEAT.quit);
-      let t: NodeJS.Timeout | undefined;
-      await Promise.race([closed, new Promise<void>((r) => (t = setTimeout(r, 2000)))]);
-      clearTimeout(t);
+      await closedWithin(2000);
+    },
+    async abandon() {
+      clearInterval(timer);
+      channel.end();
+      // The teardown waits up to 3 s for the mount half to remove the run dir.
+      await closedWithin(5000);
     },
   };
 }

@@ -7,30 +7,58 @@
  * output, and one file can collect the lines of every wrapper go starts in parallel
  * (each line is one O_APPEND write, so lines do not interleave). The e2e load test
  * learns each run's nonce (its remote directory) from it without racing the run.
+ *
+ * The agent (src/agent/) runs many wrappers' runs in one process: each run traces
+ * into its own sink (the wrapper's settings, its stderr, its clock), kept in an
+ * AsyncLocalStorage so that the code of a run calls trace() as in direct mode.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { appendFileSync } from 'node:fs';
 
-const start = performance.now();
-const file = process.env.GOCPU_TRACE_FILE || undefined;
-const on = !!process.env.GOCPU_TRACE || file !== undefined;
-let fileFailed = false;
+export interface TraceSink {
+  on: boolean;
+  /** GOCPU_TRACE_FILE of the wrapper, if any. */
+  file?: string;
+  /** Whose lines these are (the wrapper's pid in the file). */
+  pid: number;
+  /** Epoch ms the times count from (the wrapper's start). */
+  origin: number;
+  /** stderr of the run. */
+  write: (line: string) => void;
+  fileFailed?: boolean;
+}
+
+const processSink: TraceSink = {
+  on: !!process.env.GOCPU_TRACE || !!process.env.GOCPU_TRACE_FILE,
+  file: process.env.GOCPU_TRACE_FILE || undefined,
+  pid: process.pid,
+  origin: Date.now(),
+  write: (l) => process.stderr.write(l),
+};
+const perRun = new AsyncLocalStorage<TraceSink>();
+
+/** Runs fn with trace() going to sink (every async step fn starts included). */
+export function withTraceSink<T>(sink: TraceSink, fn: () => T): T {
+  return perRun.run(sink, fn);
+}
 
 export function trace(step: string): void {
-  if (!on) return;
-  const ms = (performance.now() - start).toFixed(1);
-  if (file === undefined) {
-    process.stderr.write(`gocpu: trace: ${ms} ms ${step}\n`);
+  const s = perRun.getStore() ?? processSink;
+  if (!s.on) return;
+  const ms = (Date.now() - s.origin).toFixed(1);
+  if (s.file === undefined) {
+    s.write(`gocpu: trace: ${ms} ms ${step}\n`);
     return;
   }
   try {
-    appendFileSync(file, `${process.pid} ${ms} ms ${step}\n`);
+    appendFileSync(s.file, `${s.pid} ${ms} ms ${step}\n`);
   } catch (e) {
     // A trace is a diagnostic: losing it must not change how the run ends. Say so once.
-    if (!fileFailed) process.stderr.write(`gocpu: warning: cannot write GOCPU_TRACE_FILE: ${(e as Error).message}\n`);
-    fileFailed = true;
+    if (!s.fileFailed) s.write(`gocpu: warning: cannot write GOCPU_TRACE_FILE: ${(e as Error).message}\n`);
+    s.fileFailed = true;
   }
 }
 
 export function tracing(): boolean {
-  return on;
+  return (perRun.getStore() ?? processSink).on;
 }

@@ -1,0 +1,196 @@
+/**
+ * The wrapper's side of agent mode: what the process go starts does on the warm
+ * path. It connects to the per-host agent (starting one if there is none), hands
+ * it the run (argv, cwd, environment as bytes), then only relays: stdin to the
+ * agent, stdout and stderr from it, signals to it, and the test's end back to
+ * go through the launcher. Imports only node:* and small local modules; the
+ * ssh, sftp and planning code stay in the agent.
+ *
+ * An agent that is missing, wedged or gone before the test started means direct
+ * mode (undefined is returned) with one warning line; one that goes away while the
+ * test runs fails the run with a clear line, never a hang.
+ */
+import { type Socket, connect } from 'node:net';
+import { fstatSync } from 'node:fs';
+import { rawArgs, rawEnv } from '../cli/raw-argv.js';
+import { exitNowBy, statusFor } from '../cli/exit.js';
+import { onForwardedSignal } from '../cli/launcher.js';
+import { type DirectMessage, type EndMessage, FRAME, FrameReader, type RunRequest, frame } from './frames.js';
+import { AgentDirError, gocpuVersion, socketPath } from './socket-path.js';
+import { startAgent } from './start.js';
+
+/** gocpu's own failures exit 125 (src/cli/main.ts). */
+const EXIT_GOCPU_FAILURE = 125;
+/** A live agent answers a request at once; one that does not within this is wedged. */
+const ACCEPT_MS = 3000;
+
+function warn(line: string): void {
+  process.stderr.write(`gocpu: local: warning: ${line}\n`);
+}
+
+function sameOutput(): boolean {
+  try {
+    const a = fstatSync(1);
+    const b = fstatSync(2);
+    return a.dev === b.dev && a.ino === b.ino;
+  } catch {
+    return false;
+  }
+}
+
+function tryConnect(path: string): Promise<Socket | undefined> {
+  return new Promise((resolve) => {
+    const s = connect(path);
+    s.once('connect', () => resolve(s));
+    s.once('error', () => resolve(undefined));
+  });
+}
+
+/** Whether this call should go to an agent at all. */
+export function agentWanted(env: NodeJS.ProcessEnv): boolean {
+  return env.GOCPU_AGENT !== '0' && env.GOCPU_AGENT !== 'off';
+}
+
+async function reachAgent(env: NodeJS.ProcessEnv): Promise<Socket | undefined> {
+  let path: string;
+  try {
+    path = socketPath(env);
+  } catch (e) {
+    if (!(e instanceof AgentDirError)) throw e;
+    warn(`not using the gocpu agent: ${e.message}; running directly (fix or remove that directory, or set GOCPU_AGENT_DIR)`);
+    return undefined;
+  }
+  const s = await tryConnect(path);
+  if (s) return s;
+  const started = await startAgent(path, env);
+  if (!started.ok) {
+    warn(`could not start the gocpu agent (${started.why}); running directly`);
+    return undefined;
+  }
+  const again = await tryConnect(path);
+  if (!again) warn('the gocpu agent started but does not take connections; running directly');
+  return again;
+}
+
+/**
+ * Runs the call through the agent; the exit status for main's caller, or
+ * undefined for "run it in this process" (direct mode).
+ */
+export async function runViaAgent(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number | undefined> {
+  const sock = await reachAgent(env);
+  if (!sock) return undefined;
+  const args = argv.slice(1);
+  const forwardStdin = !process.stdin.isTTY;
+  const req: RunRequest = {
+    version: gocpuVersion(),
+    name: (argv[0] ?? '').replace(/.*\//, ''),
+    args,
+    rawArgs: rawArgs(args).map((b) => b.toString('base64')),
+    rawEnv: rawEnv(env).map((b) => b.toString('base64')),
+    cwd: process.cwd(),
+    merge: sameOutput(),
+    stdin: forwardStdin,
+    pid: process.pid,
+    origin: performance.timeOrigin,
+  };
+  sock.write(frame(FRAME.request, JSON.stringify(req)));
+
+  return await new Promise<number | undefined>((resolve) => {
+    let accepted = false;
+    let started = false;
+    let done = false;
+    let signals = 0;
+    const finish = (v: number | undefined) => {
+      if (done) return;
+      done = true;
+      clearTimeout(acceptTimer);
+      stopSignals();
+      if (forwardStdin) {
+        process.stdin.unpipe();
+        process.stdin.destroy();
+      }
+      sock.destroy();
+      resolve(v);
+    };
+    const acceptTimer = setTimeout(() => {
+      warn(`the gocpu agent did not answer within ${ACCEPT_MS / 1000} s; running directly`);
+      finish(undefined);
+    }, ACCEPT_MS);
+    const stopSignals = onForwardedSignal((sig) => {
+      signals++;
+      // Before the test started, or a second time: stop now, as direct mode does;
+      // the agent sees us go and takes the remote run down.
+      if (!started || signals > 1) exitNowBy(sig);
+      sock.write(frame(FRAME.signal, sig));
+    });
+    const reader = new FrameReader((type, payload) => {
+      switch (type) {
+        case FRAME.accepted:
+          accepted = true;
+          clearTimeout(acceptTimer);
+          break;
+        case FRAME.started:
+          started = true;
+          if (forwardStdin) relayStdin(sock);
+          break;
+        case FRAME.stdout:
+          writeOut(process.stdout, payload, sock);
+          break;
+        case FRAME.stderr:
+          writeOut(process.stderr, payload, sock);
+          break;
+        case FRAME.direct: {
+          const m = JSON.parse(payload.toString()) as DirectMessage;
+          if (m.warn) warn(m.warn);
+          finish(undefined);
+          break;
+        }
+        case FRAME.end: {
+          const m = JSON.parse(payload.toString()) as EndMessage;
+          if ('error' in m) {
+            process.stderr.write(m.error + '\n');
+            finish(m.status);
+          } else finish(statusFor(m));
+          break;
+        }
+      }
+    });
+    sock.on('data', (d: Buffer) => {
+      try {
+        reader.push(d);
+      } catch {
+        sock.destroy();
+      }
+    });
+    sock.on('error', () => {});
+    sock.on('close', () => {
+      if (done) return;
+      if (!started) {
+        warn(`the gocpu agent went away ${accepted ? 'before the test started' : 'without answering'}; running directly`);
+        finish(undefined);
+        return;
+      }
+      process.stderr.write('gocpu: local: the gocpu agent ended while the test ran, so its result is lost (run the test again; GOCPU_AGENT=0 runs without the agent)\n');
+      finish(EXIT_GOCPU_FAILURE);
+    });
+  });
+}
+
+/** A slow reader of our stdout slows the remote test down, as a pipe would. */
+function writeOut(out: NodeJS.WriteStream, data: Buffer, sock: Socket): void {
+  if (!out.write(data)) {
+    sock.pause();
+    out.once('drain', () => sock.resume());
+  }
+}
+
+function relayStdin(sock: Socket): void {
+  process.stdin.on('data', (d: Buffer) => {
+    if (!sock.write(frame(FRAME.stdin, d))) {
+      process.stdin.pause();
+      sock.once('drain', () => process.stdin.resume());
+    }
+  });
+  process.stdin.on('end', () => sock.write(frame(FRAME.stdinEof)));
+  process.stdin.on('error', () => sock.write(frame(FRAME.stdinEof)));
+}

@@ -1,0 +1,161 @@
+/**
+ * One wrapper's call, in the agent: read its request, plan the run exactly as
+ * direct mode would (same config, same environment: the wrapper's), lease a warm
+ * connection and run it there (src/run/run.ts), relaying the test's bytes and
+ * end back over the wrapper's socket. When the socket goes (go SIGKILLed the
+ * wrapper on a timeout), the run is aborted: the remote takes it down as if its
+ * own connection had dropped, while the connection lives on for other runs.
+ */
+import type { Socket } from 'node:net';
+import { PassThrough, Writable } from 'node:stream';
+import { loadConfig } from '../config/config-file.js';
+import { resolveTargetHost } from '../config/host.js';
+import { targetFromProgramName } from '../config/target.js';
+import { GocpuError, isGocpuError } from '../errors.js';
+import { planRun } from '../run/plan.js';
+import { runOnClient } from '../run/run.js';
+import { resolveHostConfig } from '../ssh/ssh-config.js';
+import { trace, withTraceSink } from '../util/trace.js';
+import type { Connections } from './connections.js';
+import { type EndMessage, FRAME, FrameReader, type RunRequest, frame } from './frames.js';
+import { gocpuVersion } from './socket-path.js';
+
+export interface AgentState {
+  connections: Connections;
+  /** Hosts this agent hands back to direct mode (a key needs a passphrase), with whether we said so. */
+  directHosts: Map<string, boolean>;
+  log: (line: string) => void;
+}
+
+const FIRST_FRAME_MS = 10_000;
+
+function envOf(raw: Buffer[]): { env: NodeJS.ProcessEnv; raw: Buffer[] } {
+  const env: NodeJS.ProcessEnv = {};
+  for (const b of raw) {
+    const i = b.indexOf('=');
+    if (i > 0) env[b.subarray(0, i).toString()] = b.subarray(i + 1).toString();
+  }
+  return { env, raw };
+}
+
+class FrameWriter extends Writable {
+  constructor(private readonly sock: Socket, private readonly type: typeof FRAME.stdout | typeof FRAME.stderr) {
+    super();
+  }
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
+    if (this.sock.destroyed) return cb();
+    if (this.sock.write(frame(this.type, chunk))) cb();
+    else this.sock.once('drain', () => cb());
+  }
+}
+
+export function serveRun(sock: Socket, state: AgentState, onDone: () => void): void {
+  const firstTimer = setTimeout(() => sock.destroy(), FIRST_FRAME_MS);
+  const stdin = new PassThrough();
+  const abort = new AbortController();
+  let forward: ((signal: string) => void) | undefined;
+  let started = false;
+  let request: RunRequest | undefined;
+  const reader = new FrameReader((type, payload) => {
+    if (!request) {
+      clearTimeout(firstTimer);
+      if (type !== FRAME.request) return sock.destroy();
+      request = JSON.parse(payload.toString()) as RunRequest;
+      sock.write(frame(FRAME.accepted));
+      handle(request).finally(onDone);
+      return;
+    }
+    if (type === FRAME.stdin) stdin.write(payload);
+    else if (type === FRAME.stdinEof) stdin.end();
+    else if (type === FRAME.signal) forward?.(payload.toString());
+  });
+  sock.on('data', (d: Buffer) => {
+    try {
+      reader.push(d);
+    } catch {
+      sock.destroy();
+    }
+  });
+  sock.on('error', () => {});
+  sock.on('close', () => {
+    clearTimeout(firstTimer);
+    abort.abort();
+    stdin.end();
+    if (!request) onDone();
+  });
+
+  const send = (type: typeof FRAME.end | typeof FRAME.direct, msg: object) => {
+    if (!sock.destroyed) sock.end(frame(type, JSON.stringify(msg)));
+  };
+
+  async function handle(req: RunRequest): Promise<void> {
+    if (req.version !== gocpuVersion()) {
+      send(FRAME.direct, { warn: `the gocpu agent is version ${gocpuVersion()}, not ${req.version}` });
+      return;
+    }
+    const { env, raw } = envOf(req.rawEnv.map((b) => Buffer.from(b, 'base64')));
+    const stderr = new FrameWriter(sock, FRAME.stderr);
+    const sink = {
+      on: !!env.GOCPU_TRACE || !!env.GOCPU_TRACE_FILE,
+      file: env.GOCPU_TRACE_FILE || undefined,
+      pid: req.pid,
+      origin: req.origin,
+      write: (l: string) => stderr.write(l),
+    };
+    await withTraceSink(sink, async () => {
+      let host = '';
+      try {
+        trace('agent: request read');
+        const target = targetFromProgramName(req.name);
+        if (!target) throw new GocpuError('USAGE', `the agent serves go_linux_ARCH_exec only, not ${req.name}`);
+        const config = loadConfig(env);
+        host = resolveTargetHost(target, env, config);
+        if (state.directHosts.has(host)) {
+          const said = state.directHosts.get(host);
+          state.directHosts.set(host, true);
+          send(FRAME.direct, said ? {} : { warn: `the gocpu agent cannot log in to ${host} without a terminal; running directly` });
+          return;
+        }
+        const plan = planRun({
+          target,
+          host,
+          command: req.rawArgs.map((b) => Buffer.from(b, 'base64')),
+          cwd: req.cwd,
+          env,
+          rawEnv: raw,
+          config,
+          merge: req.merge,
+        });
+        trace(`run ${plan.nonce} on ${plan.host}`);
+        const hostConfig = resolveHostConfig(plan.host, { configFile: env.GOCPU_SSH_CONFIG || undefined, env });
+        const lease = await state.connections.lease(hostConfig, (l) => stderr.write(l + '\n'));
+        trace(lease.fresh ? 'connected' : 'connection reused');
+        try {
+          const end = await runOnClient(lease.client, plan, { stdin: req.stdin ? stdin : null, stdout: new FrameWriter(sock, FRAME.stdout), stderr }, {
+            shared: true,
+            abort: abort.signal,
+            onStarted: () => {
+              started = true;
+              sock.write(frame(FRAME.started));
+            },
+            onSignalForwarder: (f) => (forward = f),
+          });
+          send(FRAME.end, end satisfies EndMessage);
+        } finally {
+          lease.release();
+        }
+      } catch (e) {
+        if (abort.signal.aborted) return;
+        if (isGocpuError(e) && e.code === 'SSH_AUTH' && host && !started) {
+          // No terminal in the agent: the wrapper, which may have one, logs in itself.
+          state.directHosts.set(host, true);
+          send(FRAME.direct, { warn: `the gocpu agent cannot log in to ${host} without a terminal (${e.message}); running directly` });
+          return;
+        }
+        const line = isGocpuError(e) ? e.oneLine() : `gocpu: local: internal error in the agent: ${(e as Error)?.message ?? String(e)} (please report it)`;
+        state.log(`run failed: ${line}${(e as Error)?.stack ? `\n${(e as Error).stack}` : ''}`);
+        send(FRAME.end, { error: line, status: 125 } satisfies EndMessage);
+      }
+    });
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Where the agent listens: a unix socket in a directory private to the user,
+ * `$XDG_RUNTIME_DIR/gocpu` (systemd makes that per user, 0700), else
+ * `/tmp/gocpu-$UID`. The directory must be ours, not a link, and closed to
+ * everyone else: a socket in a directory another user controls could be theirs,
+ * and our wrappers would hand it our environment and files.
+ *
+ * The socket's name carries the gocpu version and where this copy of gocpu lives,
+ * so an upgrade (or a second checkout) starts an agent of its own and never kills
+ * the runs in flight of the old one.
+ */
+import { createHash } from 'node:crypto';
+import { chmodSync, lstatSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export class AgentDirError extends Error {}
+
+let versionCache: string | undefined;
+/** package.json's version; dist/src/agent/ is three levels below it. */
+export function gocpuVersion(): string {
+  if (versionCache) return versionCache;
+  const pkg = fileURLToPath(new URL('../../../package.json', import.meta.url));
+  versionCache = (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
+  return versionCache;
+}
+
+/** Version plus a hash of this installation's path: the agent's identity. */
+export function agentKey(): string {
+  const here = realpathSync(dirname(fileURLToPath(import.meta.url)));
+  const h = createHash('sha256').update(here).digest('hex').slice(0, 10);
+  return `${gocpuVersion()}-${h}`;
+}
+
+function uid(): number {
+  return typeof process.getuid === 'function' ? process.getuid() : 0;
+}
+
+export function agentDir(env: NodeJS.ProcessEnv): string {
+  if (env.GOCPU_AGENT_DIR) return env.GOCPU_AGENT_DIR;
+  if (env.XDG_RUNTIME_DIR) return join(env.XDG_RUNTIME_DIR, 'gocpu');
+  return `/tmp/gocpu-${uid()}`;
+}
+
+/** Creates the directory if needed and checks it is private to us; throws AgentDirError. */
+export function privateDir(dir: string): string {
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+    chmodSync(dir, 0o700); // against a umask that took bits away, and nothing more
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new AgentDirError(`cannot create ${dir}: ${(e as Error).message}`);
+  }
+  const st = lstatSync(dir);
+  if (st.isSymbolicLink() || !st.isDirectory()) throw new AgentDirError(`${dir} is not a directory of its own (a link?)`);
+  if (st.uid !== uid()) throw new AgentDirError(`${dir} belongs to uid ${st.uid}, not to you (uid ${uid()})`);
+  if ((st.mode & 0o077) !== 0) throw new AgentDirError(`${dir} is open to others (mode ${(st.mode & 0o777).toString(8)})`);
+  return dir;
+}
+
+export function socketPath(env: NodeJS.ProcessEnv): string {
+  return join(privateDir(agentDir(env)), `agent-${agentKey()}.sock`);
+}
