@@ -11,9 +11,10 @@
  * calls it already took and then leaves.
  */
 import { createServer } from 'node:net';
-import { appendFileSync, closeSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { connect } from 'node:net';
 import { Connections } from './connections.js';
+import { pidFile } from './socket-path.js';
 import { type AgentState, serveRun } from './serve-run.js';
 
 const READY_FD = 3;
@@ -77,10 +78,12 @@ async function agentMain(): Promise<void> {
     log(`exiting: ${why}`);
     server.close();
     if (myIno !== undefined && inode(path) === myIno) {
-      try {
-        unlinkSync(path);
-      } catch {
-        // Gone already.
+      for (const f of [path, pidFile(path)]) {
+        try {
+          unlinkSync(f);
+        } catch {
+          // Gone already.
+        }
       }
     }
     await state.connections.closeAll();
@@ -112,6 +115,8 @@ async function agentMain(): Promise<void> {
   });
   renameSync(tmp, path);
   myIno = inode(path);
+  // Who serves this socket, for `gocpu hosts`, a user's kill, and the tests.
+  writeFileSync(pidFile(path), `${process.pid}\n`);
   log(`listening on ${path}`);
   say('ready');
   idle();

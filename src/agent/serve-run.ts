@@ -105,7 +105,7 @@ export function serveRun(sock: Socket, state: AgentState, onDone: () => void): v
     await withTraceSink(sink, async () => {
       let host = '';
       try {
-        trace('agent: request read');
+        trace(`agent ${process.pid}: request read`);
         const target = targetFromProgramName(req.name);
         if (!target) throw new GocpuError('USAGE', `the agent serves go_linux_ARCH_exec only, not ${req.name}`);
         const config = loadConfig(env);

@@ -10,7 +10,7 @@
  * the runs in flight of the old one.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, lstatSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -25,10 +25,14 @@ export function gocpuVersion(): string {
   return versionCache;
 }
 
-/** Version plus a hash of this installation's path: the agent's identity. */
+/**
+ * Version plus a hash of this installation's path and build time: the agent's
+ * identity. A rebuild in place (a developer's `make build`) starts a new agent
+ * rather than leaving calls to one that runs the old code until it idles out.
+ */
 export function agentKey(): string {
-  const here = realpathSync(dirname(fileURLToPath(import.meta.url)));
-  const h = createHash('sha256').update(here).digest('hex').slice(0, 10);
+  const main = realpathSync(join(dirname(fileURLToPath(import.meta.url)), 'main.js'));
+  const h = createHash('sha256').update(`${main}\0${statSync(main).mtimeMs}`).digest('hex').slice(0, 10);
   return `${gocpuVersion()}-${h}`;
 }
 
@@ -59,4 +63,9 @@ export function privateDir(dir: string): string {
 
 export function socketPath(env: NodeJS.ProcessEnv): string {
   return join(privateDir(agentDir(env)), `agent-${agentKey()}.sock`);
+}
+
+/** Beside the socket: the pid of the agent that serves it. */
+export function pidFile(socket: string): string {
+  return socket.replace(/\.sock$/, '.pid');
 }

@@ -30,13 +30,17 @@ import {
 } from './remote-state.js';
 
 const fx = fixtureBinaries('faults');
+// Direct mode: these promises include the run's own connection and its sshd. The
+// agent's shared connection outlives a run by design; agent.test.ts holds agent
+// mode to the same promises for the run itself.
+const DIRECT = { GOCPU_AGENT: '0' };
 const cwd = fx.cwd;
 
 /** Starts the wrapper on one test of the fixture, waits for its "ready" and snapshots the run on the host. */
 async function startRemote(name: string, opts: { merged?: boolean; stdin?: boolean } = {}): Promise<{ live: LiveRun; run: RemoteRun }> {
   const marker = `gocpu-e2e-cleanup-${randomToken()}`;
   const args = [fx.remote(), '-test.paniconexit0', '-test.timeout=10m0s', '-test.v=true', `-test.run=^${name}$`, marker];
-  const env = goEnv({ goarch: 'arm64', env: { FX_MARKER: marker } });
+  const env = goEnv({ goarch: 'arm64', env: { ...DIRECT, FX_MARKER: marker } });
   const live = startRun(requireWrapper('arm64'), args, { cwd, env, timeoutMs: 120_000, merged: opts.merged ?? true, stdin: opts.stdin });
   await live.waitFor(/^ready/m, 60_000);
   const run = await findRemoteRun(marker);
@@ -107,7 +111,7 @@ test('a stale run directory (dead mount half, 5 min old) is removed by the next 
     const before = await remoteState([]);
     assert.ok(before.dirs.includes(young), `setup: ${young} missing: ${before.dirs.join(' ')}`);
     const args = ['-test.paniconexit0', '-test.timeout=10m0s', '-test.v=true', '-test.run=^TestPass$'];
-    const r = await run(requireWrapper('arm64'), [fx.remote(), ...args], { cwd, env: goEnv({ goarch: 'arm64' }), timeoutMs: 60_000 });
+    const r = await run(requireWrapper('arm64'), [fx.remote(), ...args], { cwd, env: goEnv({ goarch: 'arm64', env: DIRECT }), timeoutMs: 60_000 });
     assert.equal(r.code, 0, describeRun(r));
     const dirs = (await remoteState([])).dirs;
     assert.ok(!dirs.includes(stale), `${stale} is still there after a run: ${dirs.join(' ')}`);
@@ -147,7 +151,7 @@ test('an entry of /tmp that vanishes while a run builds its view does not fail t
     const watcher = startRemotePerl('root-ssh', `my $bait = '${bait}'; my $needle = '${path.dirname(fx.remote())}';\n${VANISH}`);
     await watcher.waitFor(/^watching$/m, 30_000);
     const args = ['-test.paniconexit0', '-test.timeout=10m0s', '-test.v=true', '-test.run=^TestPass$'];
-    const r = await run(requireWrapper('arm64'), [fx.remote(), ...args], { cwd, env: goEnv({ goarch: 'arm64' }), timeoutMs: 60_000 });
+    const r = await run(requireWrapper('arm64'), [fx.remote(), ...args], { cwd, env: goEnv({ goarch: 'arm64', env: DIRECT }), timeoutMs: 60_000 });
     const seen = await watcher.end(10_000);
     // If the view is no longer made from $d/fstab, this test must learn the new way.
     assert.match(seen, /^removed /m, `premise: ${bait} was not removed while the run built its view:\n${seen}`);

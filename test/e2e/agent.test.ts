@@ -1,0 +1,191 @@
+/**
+ * Issue 8's agent, against the test host: a second call reuses the first one's
+ * connection; the agent leaves when idle; an agent of another version (an
+ * upgrade) gets a socket of its own and never takes over the old one's runs; kill
+ * -9 of the agent mid-run fails that run with one clear line, leaves nothing on
+ * the host, and the next call works; a wedged agent means direct mode with one
+ * warning; no other user can reach the socket, and a directory that is not
+ * private is refused. Every test has an agent directory of its own.
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describeRun, goEnv, goTest, randomToken, repoRoot, requireWrapper, tempDir } from './harness.js';
+import { fixtureBinaries } from './fixture-binaries.js';
+import { startRun } from './live-run.js';
+import { findRemoteRun, waitRemoteClean } from './remote-state.js';
+
+const cache = path.join(repoRoot, 'test', 'fixtures', 'cache');
+const fx = fixtureBinaries('faults');
+const dirs: (() => void)[] = [];
+const agents: number[] = [];
+after(() => {
+  for (const pid of agents) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Gone already: the usual case.
+    }
+  }
+  for (const c of dirs) c();
+});
+
+function agentEnv(extra: Record<string, string> = {}): { dir: string; trace: string; env: Record<string, string> } {
+  const t = tempDir(undefined, 'gocpu-e2e-agent-');
+  dirs.push(t.cleanup);
+  const dir = path.join(t.dir, 'agent');
+  const trace = path.join(t.dir, 'trace');
+  return { dir, trace, env: { GOCPU_AGENT_DIR: dir, GOCPU_TRACE_FILE: trace, GOCPU_AGENT_LOG: path.join(t.dir, 'log'), ...extra } };
+}
+
+function agentPids(dir: string): number[] {
+  if (!fs.existsSync(dir)) return [];
+  const pids = fs.readdirSync(dir).filter((f) => f.endsWith('.pid')).map((f) => Number(fs.readFileSync(path.join(dir, f), 'utf8')));
+  agents.push(...pids);
+  return pids;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function until(what: string, ok: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function passes(env: Record<string, string>, exec?: string): Promise<string> {
+  const r = await goTest({ args: ['-count=1', '.'], cwd: cache, goarch: 'arm64', env, exec });
+  assert.equal(r.code, 0, describeRun(r));
+  return r.output;
+}
+
+test('agent: the second call reuses the first call\'s connection, and the agent leaves when idle', async () => {
+  const a = agentEnv({ GOCPU_AGENT_IDLE: '2' });
+  const first = await passes(a.env);
+  assert.doesNotMatch(first, /gocpu/, 'nothing printed on success');
+  const [pid] = agentPids(a.dir);
+  assert.ok(pid && alive(pid), 'an agent runs after the first call');
+  await passes(a.env);
+  const lines = fs.readFileSync(a.trace, 'utf8').split('\n');
+  const agentLines = lines.filter((l) => / agent \d+: request read/.test(l));
+  assert.equal(agentLines.length, 2, lines.join('\n'));
+  assert.ok(agentLines.every((l) => l.includes(`agent ${pid}:`)), 'both calls went to one agent');
+  assert.equal(lines.filter((l) => / ms connected$/.test(l)).length, 1, lines.join('\n'));
+  assert.equal(lines.filter((l) => / ms connection reused$/.test(l)).length, 1, lines.join('\n'));
+  await until(`agent ${pid} exits after 2 s idle`, () => !alive(pid), 20_000);
+  assert.deepEqual(fs.readdirSync(a.dir), [], 'the idle agent removed its socket and pid file');
+});
+
+test('agent: another version gets an agent of its own, and the old one\'s run goes on', async () => {
+  const a = agentEnv();
+  // A copy of this installation with another version: an upgrade in place.
+  const t = tempDir(undefined, 'gocpu-e2e-upgrade-');
+  dirs.push(t.cleanup);
+  for (const d of ['dist', 'bin']) fs.cpSync(path.join(repoRoot, d), path.join(t.dir, d), { recursive: true, verbatimSymlinks: true });
+  fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(t.dir, 'node_modules'));
+  const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
+  fs.writeFileSync(path.join(t.dir, 'package.json'), JSON.stringify({ ...pkg, version: `${pkg.version}-next` }));
+
+  const env = goEnv({ goarch: 'arm64', env: a.env });
+  const old = startRun(requireWrapper('arm64'), [fx.remote(), '-test.v=true', '-test.run=^TestWaitStdin$'], { cwd: fx.cwd, env, timeoutMs: 120_000, stdin: true });
+  await old.waitFor(/^ready/m, 60_000);
+  const [oldPid] = agentPids(a.dir);
+  await passes(a.env, path.join(t.dir, 'bin', 'go_linux_arm64_exec'));
+  const socks = fs.readdirSync(a.dir).filter((f) => f.endsWith('.sock'));
+  assert.equal(socks.length, 2, `two agents, one per version: ${socks.join(' ')}`);
+  assert.ok(socks.some((s) => s.includes(`-${pkg.version}-next-`)));
+  assert.ok(alive(oldPid), 'the old agent lives on');
+  old.write('go on\n');
+  const r = await old.done;
+  assert.equal(r.code, 0, describeRun(r));
+  assert.match(r.output, /released by "go on\\n"/);
+  agentPids(a.dir);
+});
+
+test('agent: kill -9 of the agent mid-run fails the run with one line, leaves nothing on the host, and the next call works', async () => {
+  const a = agentEnv();
+  const marker = `gocpu-e2e-agent-${randomToken()}`;
+  const env = goEnv({ goarch: 'arm64', env: { ...a.env, FX_MARKER: marker } });
+  const live = startRun(requireWrapper('arm64'), [fx.remote(), '-test.v=true', '-test.run=^TestSleep$', marker], { cwd: fx.cwd, env, timeoutMs: 120_000 });
+  await live.waitFor(/^ready/m, 60_000);
+  const run = await findRemoteRun(marker);
+  const [pid] = agentPids(a.dir);
+  process.kill(pid, 'SIGKILL');
+  const r = await live.done;
+  assert.equal(r.code, 125, describeRun(r));
+  const ours = r.stderr.split('\n').filter((l) => l.startsWith('gocpu:'));
+  assert.deepEqual(ours, ['gocpu: local: the gocpu agent ended while the test ran, so its result is lost (run the test again; GOCPU_AGENT=0 runs without the agent)']);
+  const left = await waitRemoteClean(run, Date.now() + 10_000);
+  assert.deepEqual(left, [], 'nothing of the run is left on the host');
+  const out = await passes(a.env);
+  assert.doesNotMatch(out, /gocpu/);
+  const [next] = agentPids(a.dir);
+  assert.notEqual(next, pid, 'a new agent serves the next call');
+});
+
+test('agent: go\'s SIGKILL of the wrapper ends the remote test, while the agent and its connection live on', async () => {
+  const a = agentEnv();
+  const marker = `gocpu-e2e-agent-${randomToken()}`;
+  const env = goEnv({ goarch: 'arm64', env: { ...a.env, FX_MARKER: marker } });
+  const live = startRun(requireWrapper('arm64'), [fx.remote(), '-test.v=true', '-test.run=^TestSleepChild$', marker], { cwd: fx.cwd, env, timeoutMs: 120_000 });
+  await live.waitFor(/^ready/m, 60_000);
+  const run = await findRemoteRun(marker);
+  const [pid] = agentPids(a.dir);
+  // go kills the process it started: the launcher; node follows it (launcher.ts).
+  live.signal('SIGKILL');
+  await live.done;
+  const left = await waitRemoteClean(run, Date.now() + 10_000);
+  assert.deepEqual(left, [], 'the test and what it started are gone within 10 s');
+  assert.ok(alive(pid), 'the agent lives on');
+  await passes(a.env);
+  const lines = fs.readFileSync(a.trace, 'utf8');
+  assert.match(lines, / ms connection reused$/m, 'the next call used the same connection');
+});
+
+test('agent: a wedged agent means direct mode with one warning line', async () => {
+  const a = agentEnv();
+  await passes(a.env);
+  const [pid] = agentPids(a.dir);
+  process.kill(pid, 'SIGSTOP');
+  try {
+    const r = await goTest({ args: ['-count=1', '.'], cwd: cache, goarch: 'arm64', env: a.env });
+    assert.equal(r.code, 0, describeRun(r));
+    const ours = r.output.split('\n').filter((l) => l.startsWith('gocpu:'));
+    assert.deepEqual(ours, ['gocpu: local: warning: the gocpu agent did not answer within 3 s; running directly']);
+  } finally {
+    process.kill(pid, 'SIGCONT');
+  }
+});
+
+test('agent: a directory open to others is refused (direct mode, one line), and no other user can reach the socket', async () => {
+  const a = agentEnv();
+  fs.mkdirSync(a.dir, { mode: 0o777 });
+  fs.chmodSync(a.dir, 0o777);
+  const r = await goTest({ args: ['-count=1', '.'], cwd: cache, goarch: 'arm64', env: a.env });
+  assert.equal(r.code, 0, describeRun(r));
+  const ours = r.output.split('\n').filter((l) => l.startsWith('gocpu:'));
+  assert.equal(ours.length, 1, r.output);
+  assert.match(ours[0], /^gocpu: local: warning: not using the gocpu agent: .* is open to others \(mode 777\); running directly/);
+  assert.deepEqual(fs.readdirSync(a.dir), [], 'no socket in a directory others can write');
+
+  if (process.getuid!() !== 0) return; // another user needs root to become
+  const b = agentEnv();
+  await passes(b.env);
+  const [sock] = fs.readdirSync(b.dir).filter((f) => f.endsWith('.sock'));
+  agentPids(b.dir);
+  const probe = `require('net').connect(${JSON.stringify(path.join(b.dir, sock))}).on('connect',()=>{console.log('connected');process.exit(0)}).on('error',(e)=>{console.log(e.code);process.exit(0)})`;
+  const other = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', probe], { encoding: 'utf8' });
+  assert.equal(other.status, 0, other.stderr);
+  assert.equal(other.stdout.trim(), 'EACCES', 'user nobody cannot connect to our agent');
+});
