@@ -11,7 +11,7 @@
  * test runs fails the run with a clear line, never a hang.
  */
 import { type Socket, connect } from 'node:net';
-import { fstatSync } from 'node:fs';
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import { rawArgs, rawEnv } from '../cli/raw-argv.js';
 import { exitNowBy, statusFor } from '../cli/exit.js';
 import { onForwardedSignal } from '../cli/launcher.js';
@@ -33,6 +33,16 @@ function sameOutput(): boolean {
     const a = fstatSync(1);
     const b = fstatSync(2);
     return a.dev === b.dev && a.ino === b.ino;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether direct mode could ask for a passphrase (src/ssh/tty-prompt.ts asks on /dev/tty). */
+function hasTty(): boolean {
+  try {
+    closeSync(openSync('/dev/tty', 'r+'));
+    return true;
   } catch {
     return false;
   }
@@ -90,6 +100,7 @@ export async function runViaAgent(argv: string[], env: NodeJS.ProcessEnv = proce
     cwd: process.cwd(),
     merge: sameOutput(),
     stdin: forwardStdin,
+    tty: hasTty(),
     pid: process.pid,
     origin: performance.timeOrigin,
   };

@@ -4,24 +4,30 @@
  * alias: two aliases of one machine share, and one alias whose settings changed
  * between calls (an edited ~/.ssh/config, another SSH_AUTH_SOCK) does not.
  *
- * A run uses three channels at most at a time (mount, run, watch) plus a short
- * one per signal or end query; sshd's MaxSessions (default 10) counts them per
- * connection, so a connection takes RUNS_PER_CONNECTION runs and the next run
- * opens another. A server with a lower limit refuses a channel: the caller then
+ * A connection holds one shared mount (its channel stays open), and a run uses
+ * two channels (run, watch) plus a short one per signal; sshd's MaxSessions
+ * (default 10) counts them per connection, so a connection takes
+ * RUNS_PER_CONNECTION runs and the next run opens another. A server with a lower limit refuses a channel: the caller then
  * marks the connection full (`full()`) and asks again.
  */
 import type { Client } from 'ssh2';
 import { closeClient } from '../ssh/connect.js';
 import { connectWithRetry } from '../ssh/retry.js';
 import type { HostConfig } from '../ssh/ssh-config.js';
+import type { Mount } from '../run/mount.js';
+import type { RunPlan } from '../run/plan.js';
+import { SharedMount } from './shared-mount.js';
 
 export const RUNS_PER_CONNECTION = 3;
 
 interface Entry {
   client: Client;
+  host: string;
   runs: number;
   limit: number;
   dead: boolean;
+  /** The shared mount per sshfs program and options (shared-mount.ts). */
+  mounts: Map<string, Promise<SharedMount>>;
 }
 
 export interface Lease {
@@ -30,6 +36,8 @@ export interface Lease {
   fresh: boolean;
   /** The server refused a channel: take no more runs on this connection. */
   full(): void;
+  /** The run's subtree of this connection's shared mount (started on first use). */
+  mount(plan: RunPlan): Promise<Mount>;
   release(): void;
 }
 
@@ -81,6 +89,21 @@ export class Connections {
       full: () => {
         e.limit = Math.max(1, e.runs - 1);
       },
+      mount: async (plan) => {
+        const key = `${plan.sshfs}\0${plan.sshfsOptions}`;
+        let m = e.mounts.get(key);
+        if (m) {
+          const live = await m.catch(() => undefined);
+          if (!live?.alive) m = undefined;
+        }
+        if (!m) {
+          m = SharedMount.start(e.client, e.host, plan.sshfs, plan.sshfsOptions);
+          e.mounts.set(key, m);
+          // A failed start is not kept: the next run tries again (and says why).
+          m.catch(() => e.mounts.delete(key));
+        }
+        return (await m).forRun(plan);
+      },
       release: () => {
         if (released) return;
         released = true;
@@ -94,7 +117,7 @@ export class Connections {
     // agent (prompter null); the caller falls back to direct mode for that host.
     const client = await connectWithRetry(cfg, { prompter: null, log });
     client.setNoDelay(true);
-    const entry: Entry = { client, runs: 0, limit: RUNS_PER_CONNECTION, dead: false };
+    const entry: Entry = { client, host: cfg.alias, runs: 0, limit: RUNS_PER_CONNECTION, dead: false, mounts: new Map() };
     const drop = () => {
       entry.dead = true;
       const list = this.byKey.get(key)?.filter((x) => x !== entry) ?? [];
@@ -110,6 +133,9 @@ export class Connections {
   async closeAll(): Promise<void> {
     const all = [...this.byKey.values()].flat();
     this.byKey.clear();
-    await Promise.all(all.map((e) => closeClient(e.client)));
+    await Promise.all(all.map(async (e) => {
+      for (const m of e.mounts.values()) await (await m.catch(() => undefined))?.stop();
+      await closeClient(e.client);
+    }));
   }
 }

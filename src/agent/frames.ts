@@ -69,6 +69,8 @@ export interface RunRequest {
   merge: boolean;
   /** stdin is forwarded (not a terminal). */
   stdin: boolean;
+  /** The wrapper has a terminal to ask a passphrase or password on. */
+  tty: boolean;
   pid: number;
   /** Epoch ms of the wrapper's start, for its trace. */
   origin: number;

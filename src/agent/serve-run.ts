@@ -139,6 +139,7 @@ export function serveRun(sock: Socket, state: AgentState, onDone: () => void): v
               sock.write(frame(FRAME.started));
             },
             onSignalForwarder: (f) => (forward = f),
+            mount: (p) => lease.mount(p),
           });
           send(FRAME.end, end satisfies EndMessage);
         } finally {
@@ -146,8 +147,9 @@ export function serveRun(sock: Socket, state: AgentState, onDone: () => void): v
         }
       } catch (e) {
         if (abort.signal.aborted) return;
-        if (isGocpuError(e) && e.code === 'SSH_AUTH' && host && !started) {
-          // No terminal in the agent: the wrapper, which may have one, logs in itself.
+        if (isGocpuError(e) && e.code === 'SSH_AUTH' && host && !started && req.tty) {
+          // No terminal in the agent: the wrapper has one, so it logs in itself
+          // (a passphrase, a password). Without one it would fail the same way.
           state.directHosts.set(host, true);
           send(FRAME.direct, { warn: `the gocpu agent cannot log in to ${host} without a terminal (${e.message}); running directly` });
           return;

@@ -68,6 +68,8 @@ export const WORDS = {
   exec: 'exec',
   /** On the watch channel, answer to HEARTBEAT.askEnd: DETAIL = the end file's line or END_NONE. */
   end: 'end',
+  /** From the mount half when asked to say it (the agent's shared mount): sshfs is mounted. */
+  mounted: 'mounted',
 } as const;
 export type Word = (typeof WORDS)[keyof typeof WORDS];
 
@@ -197,6 +199,12 @@ export function renderPrelude(): string {
   L.push('# gocpu_at_host: the host dir of this remote user is $gocpu_host_dir.');
   L.push('gocpu_at_host() {');
   L.push(`  gocpu_host_dir=$gocpu_base/${HOST_DIR_PREFIX}$(id -u)`);
+  L.push('}');
+  L.push('# gocpu_remove_dir DIR: a run dir, never with rm -r: while anything is still');
+  L.push('# mounted below it, a recursive remove would delete the developer\'s files through it.');
+  L.push('gocpu_remove_dir() {');
+  L.push('  for gocpu_f in $gocpu_run_files; do rm -f "$1/$gocpu_f"; done');
+  L.push('  rmdir "$1/$gocpu_d_mnt" "$1/$gocpu_d_root" "$1" 2>/dev/null');
   L.push('}');
   L.push('# gocpu_say WORD DETAIL...: a control line for the local side.');
   L.push('gocpu_say() {');

@@ -19,6 +19,8 @@ export interface RunHeader {
   arch?: { machines: string[]; binfmt: string };
   /** run.sh reports its step times (GOCPU_TRACE). */
   trace?: boolean;
+  /** The agent's shared mount (its nonce) that holds this run's files under mnt/NONCE. */
+  shared?: string;
   env: [Buffer, Buffer][];
   argv: Buffer[];
 }
@@ -58,6 +60,7 @@ export function encodeHeader(h: RunHeader): Buffer {
     assign('gocpu_trace', h.trace ? '1' : '0'),
     assign('gocpu_arch', h.arch ? h.arch.machines.join(' ') : ''),
     assign('gocpu_binfmt', h.arch ? h.arch.binfmt : ''),
+    assign('gocpu_shared', h.shared ?? ''),
     assign('gocpu_view_sh', remoteScript('view')),
     assign('gocpu_exec_sh', remoteScript('exec')),
   ];

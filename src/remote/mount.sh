@@ -1,10 +1,13 @@
 #!/bin/sh
 # gocpu mount half (remote side, channel A). Owns the run's private directory:
+# (the agent's mount shared by the runs on a host is one such "run", whose mnt/
+# holds a subtree per run: see run.sh)
 # creates it, runs `sshfs -o passive` in the foreground with its stdin/stdout wired
 # (by sshd) to the SFTP server inside the local gocpu process, and when sshfs ends
 # (local side closed the stream, or it failed) tears everything down again.
 #
-# Usage: sh -c "$(cat mount.sh)" gocpu-mount NONCE SSHFS SSHFS_OPTS
+# Usage: sh -c "$(cat mount.sh)" gocpu-mount NONCE SSHFS SSHFS_OPTS [SAY_MOUNTED]
+# SAY_MOUNTED=1 (the agent's shared mount): a "mounted" control line once sshfs is.
 # NONCE is random (unpredictable); the run dir is $gocpu_dir (prelude.sh).
 # Diagnostics go to stderr as "gocpu-NONCE error CODE DETAIL" lines for the local side.
 # shellcheck source=src/remote/prelude.sh
@@ -15,7 +18,7 @@ set -u
 trap '' PIPE HUP
 PATH=$PATH:/usr/sbin:/sbin
 gocpu_at_run "$1"
-gocpu_sshfs=$2 gocpu_opts=$3
+gocpu_sshfs=$2 gocpu_opts=$3 gocpu_say_mounted=${4:-0}
 gocpu_mnt=$gocpu_dir/$gocpu_d_mnt
 
 gocpu_cleanup() {
@@ -30,13 +33,6 @@ gocpu_cleanup() {
     fusermount3 -u "$gocpu_mnt" 2>/dev/null || fusermount -u "$gocpu_mnt" 2>/dev/null
   fi
   gocpu_remove_dir "$gocpu_dir"
-}
-
-# Never rm -r: while anything is still mounted below a run's directory, a
-# recursive remove would delete the developer's files through the mount.
-gocpu_remove_dir() {
-  for gocpu_f in $gocpu_run_files; do rm -f "$1/$gocpu_f"; done
-  rmdir "$1/$gocpu_d_mnt" "$1/$gocpu_d_root" "$1" 2>/dev/null
 }
 
 gocpu_fail() {
@@ -84,8 +80,14 @@ gocpu_sshfs_opts "$gocpu_sshfs" "$gocpu_opts"
 exec 3<&0
 LC_ALL=C "$gocpu_sshfs" -f -o "$gocpu_sshfs_o" gocpu:/ "$gocpu_mnt" <&3 3<&- &
 exec 3<&-
-echo "$!" >"$gocpu_dir/$gocpu_f_sshfs_pid"
-wait "$!"
+gocpu_sshfs_pid=$!
+echo "$gocpu_sshfs_pid" >"$gocpu_dir/$gocpu_f_sshfs_pid"
+if [ "$gocpu_say_mounted" = 1 ]; then
+  # Runs on a shared mount start at once, without waiting for it themselves.
+  while kill -0 "$gocpu_sshfs_pid" 2>/dev/null && ! mountpoint -q "$gocpu_mnt" 2>/dev/null; do sleep 0.01; done
+  mountpoint -q "$gocpu_mnt" 2>/dev/null && gocpu_say mounted
+fi
+wait "$gocpu_sshfs_pid"
 gocpu_rc=$?
 [ "$gocpu_rc" -eq 0 ] || gocpu_say error sshfs-exit "$gocpu_rc"
 : >"$gocpu_dir/$gocpu_f_failed"

@@ -36,6 +36,12 @@ gocpu_at_run() {
 gocpu_at_host() {
   gocpu_host_dir=$gocpu_base/gocpu-host.$(id -u)
 }
+# gocpu_remove_dir DIR: a run dir, never with rm -r: while anything is still
+# mounted below it, a recursive remove would delete the developer's files through it.
+gocpu_remove_dir() {
+  for gocpu_f in $gocpu_run_files; do rm -f "$1/$gocpu_f"; done
+  rmdir "$1/$gocpu_d_mnt" "$1/$gocpu_d_root" "$1" 2>/dev/null
+}
 # gocpu_say WORD DETAIL...: a control line for the local side.
 gocpu_say() {
   printf 'gocpu-%s %s\n' "$gocpu_nonce" "$*" >&2

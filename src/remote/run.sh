@@ -24,7 +24,7 @@ gocpu_lc_all_set=${LC_ALL+1} gocpu_lc_all=${LC_ALL-}
 # dd with iflag=fullblock reads exactly hdrlen bytes and no more: head -c would
 # read ahead and swallow the test's stdin.
 gocpu_hdr=$(dd bs="$gocpu_hdrlen" count=1 iflag=fullblock status=none) || gocpu_fail header "cannot read the run header"
-gocpu_arch='' gocpu_binfmt='' gocpu_trace=0 gocpu_cwd='' gocpu_exports='' gocpu_view_sh='' gocpu_exec_sh='' gocpu_env='' gocpu_merge=0
+gocpu_arch='' gocpu_binfmt='' gocpu_trace=0 gocpu_cwd='' gocpu_exports='' gocpu_view_sh='' gocpu_exec_sh='' gocpu_env='' gocpu_merge=0 gocpu_shared=''
 eval "$gocpu_hdr"
 unset gocpu_hdr
 gocpu_step header-read
@@ -46,9 +46,26 @@ fi
 gocpu_path=$PATH
 PATH=$PATH:/usr/sbin:/sbin
 
+if [ -n "$gocpu_shared" ]; then
+  # The agent's mount, shared by the runs on this host: our files are its mnt/NONCE
+  # (the local side added them before starting us). Our dir is ours to make; it
+  # lives as long as that mount does, for the stale sweep (mount.sh), and the watch
+  # half removes it when the run ends.
+  gocpu_n=$gocpu_nonce
+  gocpu_at_run "$gocpu_shared"
+  gocpu_shared_dir=$gocpu_dir
+  gocpu_at_run "$gocpu_n"
+  mountpoint -q "$gocpu_shared_dir/$gocpu_d_mnt" 2>/dev/null || gocpu_fail mount "the shared mount $gocpu_shared_dir is gone"
+  (umask 077 && mkdir "$gocpu_dir" "$gocpu_dir/$gocpu_d_root") || gocpu_fail mkdir "cannot create $gocpu_dir"
+  cp "$gocpu_shared_dir/$gocpu_f_mount_pid" "$gocpu_dir/$gocpu_f_mount_pid"
+  gocpu_mnt=$gocpu_shared_dir/$gocpu_d_mnt/$gocpu_nonce
+else
+  gocpu_mnt=$gocpu_dir/$gocpu_d_mnt
+fi
+
 # The mount half creates the run dir and mounts sshfs on mnt/ in it; wait for either.
 gocpu_i=0 gocpu_seen=0
-while ! mountpoint -q "$gocpu_dir/$gocpu_d_mnt" 2>/dev/null; do
+while [ -z "$gocpu_shared" ] && ! mountpoint -q "$gocpu_mnt" 2>/dev/null; do
   [ -e "$gocpu_dir/$gocpu_f_failed" ] && gocpu_fail mount "sshfs ended before the mount was ready"
   if [ -d "$gocpu_dir" ]; then gocpu_seen=1
   elif [ "$gocpu_seen" = 1 ] || [ "$gocpu_i" -gt 200 ]; then gocpu_fail mount "the mount half did not start"
@@ -63,7 +80,7 @@ mkfifo -m 600 "$gocpu_dir/$gocpu_f_ready" || gocpu_fail mkfifo "cannot create $g
 # setsid: the holder must not share our process group, or a signal meant for
 # the test (sshd signals the session's group) would kill the whole namespace.
 # LC_ALL=C: the local side matches unshare's and mount's messages.
-gocpu_cwd=$gocpu_cwd gocpu_exports=$gocpu_exports LC_ALL=C \
+gocpu_cwd=$gocpu_cwd gocpu_exports=$gocpu_exports gocpu_mnt=$gocpu_mnt LC_ALL=C \
   setsid unshare --user --map-root-user --mount-proc --pid --fork --kill-child \
   sh -c "$gocpu_view_sh" gocpu-view "$gocpu_nonce" 3>"$gocpu_dir/$gocpu_f_ready" </dev/null >/dev/null 2>"$gocpu_dir/$gocpu_f_view_err" &
 # The holder outlives us: it must not hold our stdout/stderr, or sshd would keep

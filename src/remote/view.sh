@@ -19,7 +19,8 @@
 #
 # Usage: sh -c "$(cat view.sh)" gocpu-view NONCE
 # Env: gocpu_cwd, gocpu_exports (absolute paths, one per line, none below
-# another). fd 3: gets "ready" when the view is up. No forwarded variable ever
+# another), gocpu_mnt (where the exports are: the run's sshfs mount, or its
+# subtree of the agent's shared one). fd 3: gets "ready" when the view is up. No forwarded variable ever
 # reaches this script (only exec.sh applies them), so its own names are short.
 # `local` is not POSIX, but dash, bash, busybox sh and zsh all have it.
 # shellcheck disable=SC3043
@@ -29,10 +30,9 @@ set -eu
 gocpu_at_run "$1"
 d=$gocpu_dir
 root=$d/$gocpu_d_root
-mnt=$d/$gocpu_d_mnt
 # shellcheck disable=SC2154 # set by run.sh in our environment
-cwd=$gocpu_cwd exports=$gocpu_exports
-unset gocpu_cwd gocpu_exports
+cwd=$gocpu_cwd exports=$gocpu_exports mnt=$gocpu_mnt
+unset gocpu_cwd gocpu_exports gocpu_mnt
 nl='
 '
 dirs='' links='' files='' fstab='' e=''

@@ -26,7 +26,7 @@ gocpu_kill_pidfile() {
 while :; do
   gocpu_c=$(timeout "$gocpu_limit" head -c 1) || gocpu_c=
   case $gocpu_c in
-    "$gocpu_hb_quit") exit 0 ;;
+    "$gocpu_hb_quit") break ;;
     # The test has exited: end its pid namespace now, as the death of a pid
     # namespace's init would, so that no process it left behind keeps the
     # session's stdout open (go would wait for it).
@@ -45,10 +45,23 @@ while :; do
 done
 
 [ -d "$gocpu_dir" ] || exit 0
+if [ "$gocpu_c" = "$gocpu_hb_quit" ]; then
+  # A run on the agent's shared mount has no mount half of its own to remove its dir.
+  if [ "$gocpu_shared" = 1 ]; then
+    gocpu_kill_pidfile "$gocpu_f_holder_pid" KILL
+    gocpu_remove_dir "$gocpu_dir"
+  fi
+  exit 0
+fi
 # Tell the local side, if it still listens, why its test is about to die.
 printf '%s' "$gocpu_hb_torn"
 gocpu_kill_pidfile "$gocpu_f_holder_pid" KILL
 gocpu_kill_pidfile "$gocpu_f_run_pid" KILL
+if [ "$gocpu_shared" = 1 ]; then
+  # The mount is the other runs' too: only ours goes.
+  gocpu_remove_dir "$gocpu_dir"
+  exit 0
+fi
 gocpu_kill_pidfile "$gocpu_f_sshfs_pid" TERM
 gocpu_i=0
 while [ -d "$gocpu_dir" ] && [ "$gocpu_i" -lt 30 ]; do

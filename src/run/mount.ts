@@ -15,6 +15,8 @@ import type { RunPlan } from './plan.js';
 
 export interface Mount {
   control: ControlStream;
+  /** The nonce of the agent's shared mount this run's files are a subtree of (src/agent/shared-mount.ts). */
+  shared?: string;
   /** Resolves when the mount half's channel has closed (remote cleanup done). */
   closed: Promise<{ code: number | null }>;
   stop(): Promise<void>;

@@ -21,7 +21,7 @@ import { GocpuError } from '../errors.js';
 import { Cleanup } from '../util/cleanup.js';
 import { trace } from '../util/trace.js';
 import { exactEnd } from './exact-end.js';
-import { startMount } from './mount.js';
+import { type Mount, startMount } from './mount.js';
 import { collectOutputs, prepareOutputs } from './outputs.js';
 import type { RunPlan } from './plan.js';
 import { type ProgramIo, startProgram } from './program.js';
@@ -43,6 +43,8 @@ export interface ClientRunOptions extends RunHooks {
   shared?: boolean;
   /** Aborted when whoever asked for the run is gone (the agent's wrapper was killed). */
   abort?: AbortSignal;
+  /** The run's files on a mount shared with other runs (the agent's); default: a mount of its own. */
+  mount?: (plan: RunPlan, stderr: NodeJS.WritableStream) => Promise<Mount>;
 }
 
 /** Direct mode: a connection of our own for this one run. */
@@ -85,7 +87,10 @@ export async function runOnClient(client: Client, plan: RunPlan, io: ProgramIo, 
     client.setNoDelay(true);
 
     const [mount, watchdog] = await Promise.race([
-      Promise.all([startMount(client, plan, io.stderr), startWatchdog(client, plan.host, plan.nonce, opts.shared === true)]),
+      Promise.all([
+        opts.mount ? opts.mount(plan, io.stderr) : startMount(client, plan, io.stderr),
+        startWatchdog(client, plan.host, plan.nonce, opts.shared === true),
+      ]),
       abort,
     ]);
     cleanup.add('unmount and remove the remote run directory', () => mount.stop());

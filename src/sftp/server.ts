@@ -8,12 +8,12 @@
  * sends can throw out of here: a packet ssh2 cannot parse ends the session cleanly.
  */
 import type { Duplex } from 'node:stream';
-import type { ExportTable } from './exports.js';
+import { ExportTable } from './exports.js';
+import { singleSpace, type Spaces } from './spaces.js';
 import { DEFAULT_MAX_HANDLES, HandleTable } from './handles.js';
 import { Scheduler } from './scheduler.js';
 import { DEFAULT_LIMITS, FlowControl } from './flow.js';
 import { DescriptorQuota, processBudget, type ProcessBudget } from './budget.js';
-import { Roots } from './resolve/roots.js';
 import { OutsideError } from './resolve/walk.js';
 import { newServerSession, PayloadReader, SSH2_VERSION_PACKET, versionPacket, type Attrs } from './protocol.js';
 import { STATUS, StatusError, toStatus } from './status.js';
@@ -60,12 +60,12 @@ const EXTENSIONS: [string, string][] = [
   ['fsync@openssh.com', '1'],
 ];
 
-export function startSftpServer(stream: Duplex, table: ExportTable, opts: SftpServerOptions = {}): SftpServer {
+export function startSftpServer(stream: Duplex, table: ExportTable | Spaces, opts: SftpServerOptions = {}): SftpServer {
   const log = opts.log ?? (() => undefined);
   const pool = opts.processBudget ?? processBudget;
   const quota = new DescriptorQuota(opts.maxHandles ?? DEFAULT_MAX_HANDLES, pool);
-  const roots = Roots.open(table, log);
-  const ctx: Context = { table, roots, handles: new HandleTable(quota), log };
+  const spaces = table instanceof ExportTable ? singleSpace(table, log) : table;
+  const ctx: Context = { spaces, handles: new HandleTable(quota), log };
   let ended = false; // our side
   let finished = false; // their side
   let firstPacket = true;
@@ -225,7 +225,7 @@ export function startSftpServer(stream: Duplex, table: ExportTable, opts: SftpSe
     void (async () => {
       await scheduler.idle();
       await closeAll(ctx);
-      await (await roots).close();
+      await spaces.close();
       endOurSide();
       resolveDone();
     })();

@@ -150,10 +150,14 @@ export async function findRemoteRun(marker: string, ms = 30_000): Promise<Remote
 }
 
 /** What of `run` is still on the test host: processes, mounts, its dir. Empty when nothing. */
-export function leftovers(run: RemoteRun, st: RemoteState): string[] {
+/**
+ * sharedConnection: the run came through the agent, whose connection (its sshd
+ * session) outlives every run by design; only the run's own processes count.
+ */
+export function leftovers(run: RemoteRun, st: RemoteState, sharedConnection = false): string[] {
   // Not by pid namespace: once the run's is gone, its inode number goes to the next one.
   const was = new Set(run.procs.map((p) => `${p.pid}/${p.start}`));
-  const left = runProcs(st, (p) => p.marked || was.has(`${p.pid}/${p.start}`));
+  const left = runProcs(st, (p) => p.marked || was.has(`${p.pid}/${p.start}`)).filter((p) => !(sharedConnection && p.args.startsWith('sshd: ')));
   return [
     ...left.map((p) => `process ${describeProc(p)}`),
     ...st.mounts.filter((m) => m.includes(`${run.dir}/`)).map((m) => `mount ${m}`),
@@ -162,9 +166,9 @@ export function leftovers(run: RemoteRun, st: RemoteState): string[] {
 }
 
 /** Polls until nothing of `run` is left or `deadline` (Date.now() ms) passes; returns what was left last. */
-export async function waitRemoteClean(run: RemoteRun, deadline: number): Promise<string[]> {
+export async function waitRemoteClean(run: RemoteRun, deadline: number, sharedConnection = false): Promise<string[]> {
   for (;;) {
-    const left = leftovers(run, await remoteState([run.marker, run.nonce]));
+    const left = leftovers(run, await remoteState([run.marker, run.nonce]), sharedConnection);
     if (left.length === 0 || Date.now() > deadline) return left;
     await new Promise((r) => setTimeout(r, 500));
   }

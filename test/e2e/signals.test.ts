@@ -135,6 +135,7 @@ test('a second SIGINT ends the wrapper within 5 s and the remote run goes within
   const exited = r.exitedAt() ?? Date.now();
   assert.ok(exited - second <= 5000, `the wrapper ended ${exited - second} ms after the second SIGINT: ${describeRun(res)}`);
   assert.ok(res.code === 130 || res.signal === 'SIGINT', `want exit 130 (or death by SIGINT): ${describeRun(res)}`);
-  const left = await waitRemoteClean(run, exited + 10_000);
+  // Through the agent (the default): its connection stays for the next call.
+  const left = await waitRemoteClean(run, exited + 10_000, true);
   assert.deepEqual(left, [], `10 s after the wrapper ended, run ${run.nonce} still has on the host:\n${left.join('\n')}`);
 });

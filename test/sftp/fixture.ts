@@ -20,6 +20,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ExportTable, type Export } from '../../src/sftp/exports.js';
+import { RunSpaces } from '../../src/sftp/spaces.js';
 import { startSftpServer, type SftpServer, type SftpServerOptions } from '../../src/sftp/server.js';
 import { pipePair, RawClient } from './raw-client.js';
 
@@ -81,11 +82,27 @@ export interface Session {
   stop(): Promise<void>;
 }
 
-export async function startSession(table: ExportTable, opts: SftpServerOptions = {}, init = true): Promise<Session> {
+/**
+ * GOCPU_TEST_SFTP_SPACES=shared (shared-session.test.ts) serves the table as one run's
+ * subtree of a shared session (the agent's mount, src/sftp/spaces.ts), next to a decoy
+ * run that exports `/` read-only: a path that left its run would land there and read.
+ */
+export async function startSession(table: ExportTable | RunSpaces, opts: SftpServerOptions = {}, init = true): Promise<Session> {
   const { server: duplex, toServer, fromServer } = pipePair();
   const logs: string[] = [];
-  const server = startSftpServer(duplex, table, { log: (l) => logs.push(l), ...opts });
+  const log = (l: string) => logs.push(l);
+  const shared = process.env.GOCPU_TEST_SFTP_SPACES === 'shared' && table instanceof ExportTable;
+  let served: ExportTable | RunSpaces = table;
+  const run = 'a1b2c3d4e5f60718293a4b5c';
+  if (shared) {
+    const spaces = new RunSpaces(log);
+    spaces.add('00decoy000decoy000decoy0'.replace(/[^0-9a-f]/g, '0'), new ExportTable([{ path: '/', writable: false }]));
+    spaces.add(run, table);
+    served = spaces;
+  }
+  const server = startSftpServer(duplex, served, { log, ...opts });
   const client = new RawClient(toServer, fromServer);
+  if (shared) client.prefix = `/${run}`;
   if (init) await client.init();
   return {
     client,

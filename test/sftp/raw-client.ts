@@ -101,6 +101,8 @@ export function pipePair(): { server: Duplex; toServer: Writable; fromServer: Re
   return { server: Duplex.from({ readable: c2s, writable: s2c }), toServer: c2s, fromServer: s2c };
 }
 
+const PATH_EXTENSIONS = ['posix-rename@openssh.com', 'hardlink@openssh.com', 'statvfs@openssh.com'];
+
 export class RawClient {
   private buf = Buffer.alloc(0);
   private nextId = 1;
@@ -199,26 +201,40 @@ export class RawClient {
     return p;
   }
 
-  open = (path: string, pflags: number, a: A = {}) => this.request(T.OPEN, str(path), u32(pflags), attrs(a));
+  /**
+   * Put before every path we send (not symlink targets, which are the remote's text):
+   * a run's subtree on a shared session (src/sftp/spaces.ts). REALPATH answers lose it again.
+   */
+  prefix = '';
+  private p = (path: string): Buffer => str(this.prefix === '' ? path : `${this.prefix}/${path.replace(/^\/+/, '')}`);
+
+  open = (path: string, pflags: number, a: A = {}) => this.request(T.OPEN, this.p(path), u32(pflags), attrs(a));
   close = (h: Buffer) => this.request(T.CLOSE, str(h));
   read = (h: Buffer, off: number, len: number) => this.request(T.READ, str(h), u64(off), u32(len));
   write = (h: Buffer, off: number, data: Buffer) => this.request(T.WRITE, str(h), u64(off), str(data));
-  lstat = (p: string) => this.request(T.LSTAT, str(p));
-  stat = (p: string) => this.request(T.STAT, str(p));
+  lstat = (p: string) => this.request(T.LSTAT, this.p(p));
+  stat = (p: string) => this.request(T.STAT, this.p(p));
   fstat = (h: Buffer) => this.request(T.FSTAT, str(h));
-  setstat = (p: string, a: A) => this.request(T.SETSTAT, str(p), attrs(a));
+  setstat = (p: string, a: A) => this.request(T.SETSTAT, this.p(p), attrs(a));
   fsetstat = (h: Buffer, a: A) => this.request(T.FSETSTAT, str(h), attrs(a));
-  opendir = (p: string) => this.request(T.OPENDIR, str(p));
+  opendir = (p: string) => this.request(T.OPENDIR, this.p(p));
   readdir = (h: Buffer) => this.request(T.READDIR, str(h));
-  remove = (p: string) => this.request(T.REMOVE, str(p));
-  mkdir = (p: string, a: A = {}) => this.request(T.MKDIR, str(p), attrs(a));
-  rmdir = (p: string) => this.request(T.RMDIR, str(p));
-  realpath = (p: string) => this.request(T.REALPATH, str(p));
-  rename = (from: string, to: string) => this.request(T.RENAME, str(from), str(to));
-  readlink = (p: string) => this.request(T.READLINK, str(p));
+  remove = (p: string) => this.request(T.REMOVE, this.p(p));
+  mkdir = (p: string, a: A = {}) => this.request(T.MKDIR, this.p(p), attrs(a));
+  rmdir = (p: string) => this.request(T.RMDIR, this.p(p));
+  realpath = async (p: string): Promise<Resp> => {
+    const r = await this.request(T.REALPATH, this.p(p));
+    if (r.type !== 'name' || this.prefix === '') return r;
+    const strip = (f: string) => (f === this.prefix ? '/' : f.startsWith(this.prefix + '/') ? f.slice(this.prefix.length) : `NOT-IN-RUN:${f}`);
+    return { ...r, names: r.names.map((n) => ({ ...n, filename: strip(n.filename) })) };
+  };
+  rename = (from: string, to: string) => this.request(T.RENAME, this.p(from), this.p(to));
+  readlink = (p: string) => this.request(T.READLINK, this.p(p));
   /** OpenSSH argument order, as sshfs sends it: target first, then the link's path. */
-  symlink = (target: string, linkPath: string) => this.request(T.SYMLINK, str(target), str(linkPath));
-  extended = (name: string, ...body: Buffer[]) => this.request(T.EXTENDED, str(name), ...body);
+  symlink = (target: string, linkPath: string) => this.request(T.SYMLINK, str(target), this.p(linkPath));
+  extended = (name: string, ...body: Buffer[]) => this.request(T.EXTENDED, str(name), ...(PATH_EXTENSIONS.includes(name) ? body.map(this.prefixed) : body));
+  /** A well-formed string argument of a path-taking extension, with our prefix. */
+  private prefixed = (b: Buffer): Buffer => (b.length >= 4 && b.readUInt32BE(0) === b.length - 4 ? this.p(b.subarray(4).toString()) : b);
 
   // ---- conveniences that assert the expected reply type ----
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { constants } from 'node:fs';
 import { makeFixture, SECRET, startSession, type Fixture, type Session } from './fixture.js';
-import { code, FX, PF, T, u32, str } from './raw-client.js';
+import { code, FX, PF, str } from './raw-client.js';
 
 let fx: Fixture;
 let s: Session;
@@ -156,7 +156,7 @@ test('pipelined requests execute in order (OPEN+CREAT then LSTAT, as sshfs sends
   const p = `${fx.rw}/pipelined-${Date.now()}`;
   // Both packets in one write: the server sees them in one chunk.
   const c = s.client;
-  const open = c.request(T.OPEN, str(p), u32(PF.WRITE | PF.CREAT), u32(0));
+  const open = c.open(p, PF.WRITE | PF.CREAT);
   const lstat = c.lstat(p);
   const [o, l] = await Promise.all([open, lstat]);
   assert.equal(o.type, 'handle');

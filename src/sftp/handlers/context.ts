@@ -5,19 +5,17 @@
  */
 import * as fs from 'node:fs';
 import { promisify } from 'node:util';
-import type { ExportTable } from '../exports.js';
 import type { Handle, HandleTable } from '../handles.js';
 import type { Attrs, NameEntry } from '../protocol.js';
-import type { Roots } from '../resolve/roots.js';
 import { release, walk, type Resolved, type WalkOptions } from '../resolve/walk.js';
 import { STATUS, type StatusCode } from '../status.js';
+import type { Spaces } from '../spaces.js';
 
 const close = promisify(fs.close);
 
 export interface Context {
-  table: ExportTable;
-  /** Opened once when the session starts (resolve/roots.ts). */
-  roots: Promise<Roots>;
+  /** What the session serves: one run, or one subtree per run (spaces.ts). */
+  spaces: Spaces;
   handles: HandleTable;
   log: (line: string) => void;
 }
@@ -37,7 +35,8 @@ export type Entry = Extract<Resolved, { kind: 'entry' }>;
 
 /** Resolves a client path (resolve/walk.ts) and runs `fn` on it, releasing what the walk opened. */
 export async function withPath<X>(ctx: Context, p: unknown, opts: WalkOptions, fn: (r: Resolved) => Promise<X>): Promise<X> {
-  const r = await walk(ctx.table, await ctx.roots, p, opts);
+  const space = ctx.spaces.of(p);
+  const r = await walk(space, await space.roots, p, opts);
   try {
     return await fn(r);
   } finally {

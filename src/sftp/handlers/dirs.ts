@@ -15,6 +15,7 @@ import { at, reopenFlags, self } from '../resolve/fd-path.js';
 import { STATUS, StatusError } from '../status.js';
 import { attrsOfPath } from './attrs-of.js';
 import { EOF, withPath, type Context, type Reply } from './context.js';
+import { innerPath } from '../spaces.js';
 
 const fsp = fs.promises;
 const open = promisify(fs.open);
@@ -106,7 +107,9 @@ export async function handleReaddir(ctx: Context, handle: Buffer): Promise<Reply
       names.map(async (name): Promise<NameEntry | undefined> => {
         const child = join(h.path, name);
         // A nested export root shows what it leads to, as LSTAT shows it.
-        const attrs = ctx.table.isExportRoot(child)
+        const space = ctx.spaces.of(child);
+        const inner = innerPath(space, child);
+        const attrs = inner !== null && space.table.isExportRoot(inner)
           ? await attrsOfPath(ctx, child, true).catch(() => undefined)
           : await lstat(at(ref, name)).then(statsToAttrs, () => undefined); // gone since
         return attrs && nameEntry(name, attrs);

@@ -101,7 +101,7 @@ const ST_NOSUID = 2;
  * filesystem that writes would land on (the first writable export), else the first one.
  */
 export async function handleStatvfs(ctx: Context, reqid: number, path: unknown): Promise<Reply> {
-  const roots = await ctx.roots;
+  const roots = await ctx.spaces.of(path).roots;
   return withPath(ctx, path, { follow: true }, async (r) => {
     let dir: string | undefined;
     let readOnly: boolean;

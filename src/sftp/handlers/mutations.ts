@@ -22,8 +22,9 @@ type Named = Entry & { name: string };
 
 /** The resolved, writable directory entry that the request may create, remove or rename. */
 async function writableEntry(ctx: Context, p: unknown): Promise<Named> {
-  const roots = await ctx.roots;
-  const r = await walk(ctx.table, roots, p, { follow: false, forWrite: true });
+  const space = ctx.spaces.of(p);
+  const roots = await space.roots;
+  const r = await walk(space, roots, p, { follow: false, forWrite: true });
   try {
     if (r.kind === 'virtual') throw denied('Read-only');
     if (r.name === null) throw denied('Cannot modify an export root');
@@ -48,6 +49,8 @@ async function withEntry(ctx: Context, p: unknown, fn: (e: Named) => Promise<unk
 }
 
 async function withTwo(ctx: Context, a: unknown, b: unknown, fn: (x: Named, y: Named) => Promise<unknown>): Promise<Reply> {
+  // Two runs on a shared mount are two namespaces: nothing moves or links between them.
+  if (ctx.spaces.of(a) !== ctx.spaces.of(b)) throw denied('Across runs');
   const x = await writableEntry(ctx, a);
   try {
     await withEntry(ctx, b, (y) => fn(x, y));

@@ -14,7 +14,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { normalizeVirtualPath, type ExportTable } from '../exports.js';
+import { ExportTable, normalizeVirtualPath } from '../exports.js';
+import { innerPath, outerPath, type Space } from '../spaces.js';
 import { denied, errnoOf, failure, STATUS, StatusError } from '../status.js';
 import { at, DIR_FLAGS, type DirRef } from './fd-path.js';
 import { idOf, type Root, type Roots } from './roots.js';
@@ -72,21 +73,28 @@ const releaseDir = (d: Dir): Promise<void> => (d.owned ? close(d.fd).catch(() =>
 
 const join = (dir: string, name: string): string => (dir === '/' ? `/${name}` : `${dir}/${name}`);
 
-export async function walk(table: ExportTable, roots: Roots, clientPath: unknown, opts: WalkOptions): Promise<Resolved> {
+/**
+ * Paths in and out are the client's (with the space's prefix); the table speaks the
+ * run's own paths. An absolute link resolves from the run's root, never the session's.
+ */
+export async function walk(where: Space | ExportTable, roots: Roots, clientPath: unknown, opts: WalkOptions): Promise<Resolved> {
+  const space: Pick<Space, 'prefix' | 'table'> = where instanceof ExportTable ? { prefix: '', table: where } : where;
+  const table = space.table;
   let target = typeof clientPath === 'string' ? normalizeVirtualPath(clientPath) : null;
   let links = 0;
   let viaLastLink = false;
   for (let first = true; ; first = false) {
-    const l = target === null ? null : table.lookup(target);
+    const inner = target === null ? null : innerPath(space, target);
+    const l = inner === null ? null : table.lookup(inner);
     if (!l || (l.kind === 'virtual-dir' && !first)) {
       if (!first) throw new OutsideError();
       throw opts.forWrite ? denied('Outside the exports') : new StatusError(STATUS.NO_SUCH_FILE, 'No such file');
     }
-    if (l.kind === 'virtual-dir') return { kind: 'virtual', path: l.path, children: l.children };
+    if (l.kind === 'virtual-dir') return { kind: 'virtual', path: outerPath(space, l.path), children: l.children };
     const root = roots.root(l.export);
     if (!root) throw new OutsideError();
     const rest = l.path === l.export.path ? [] : l.path.slice(l.export.path === '/' ? 1 : l.export.path.length + 1).split('/');
-    let dir: Dir = { fd: root.fd, local: root.local, root, vpath: l.export.path, owned: false };
+    let dir: Dir = { fd: root.fd, local: root.local, root, vpath: outerPath(space, l.export.path), owned: false };
     let next: string | null = null;
     for (let i = 0; i < rest.length && next === null; i++) {
       const name = rest[i];
@@ -131,7 +139,7 @@ export async function walk(table: ExportTable, roots: Roots, clientPath: unknown
         throw failure('Too many levels of symbolic links');
       }
       viaLastLink = last;
-      next = path.posix.join(link.startsWith('/') ? '/' : dir.vpath, link, ...rest.slice(i + 1));
+      next = path.posix.join(link.startsWith('/') ? outerPath(space, '/') : dir.vpath, link, ...rest.slice(i + 1));
       await releaseDir(dir);
     }
     if (next === null) return { kind: 'entry', dir, name: null, vpath: dir.vpath, viaLastLink };

@@ -1,0 +1,86 @@
+/**
+ * What one SFTP session serves: one run's export table (direct mode: the whole
+ * namespace is that run's), or, for the agent's mount shared by the runs on a host
+ * (issue 8), one subtree per run: `/<run>/...` is that run's own namespace, with its
+ * own table, its own roots (opened when the run is added, by construction as in
+ * resolve/roots.ts) and its own lifetime. A path under no current run, and anything a
+ * run's walk leads to outside its own table, is "no such file". `/` lists nothing: a
+ * run's subtree is found by its name, which only its own view knows.
+ */
+import { ExportTable, normalizeVirtualPath } from './exports.js';
+import { Roots } from './resolve/roots.js';
+
+export interface Space {
+  /** '' for a session of one run, `/<run>` for a run's subtree. */
+  prefix: string;
+  table: ExportTable;
+  roots: Promise<Roots>;
+}
+
+export interface Spaces {
+  /** The space a client path lies in (the empty root space when none). */
+  of(p: unknown): Space;
+  close(): Promise<void>;
+}
+
+/** The run-relative path of a normalized client path in `s`, or null when it is not in it. */
+export function innerPath(s: Pick<Space, 'prefix'>, p: string): string | null {
+  if (s.prefix === '') return p;
+  if (p === s.prefix) return '/';
+  return p.startsWith(s.prefix + '/') ? p.slice(s.prefix.length) : null;
+}
+
+/** The client's path for a run-relative one. */
+export function outerPath(s: Pick<Space, 'prefix'>, inner: string): string {
+  if (s.prefix === '') return inner;
+  return inner === '/' ? s.prefix : s.prefix + inner;
+}
+
+export function singleSpace(table: ExportTable, log: (line: string) => void): Spaces {
+  const space: Space = { prefix: '', table, roots: Roots.open(table, log) };
+  return {
+    of: () => space,
+    close: async () => (await space.roots).close(),
+  };
+}
+
+/** A run's name in the shared mount: what the remote's view binds from. */
+const NAME = /^[0-9a-f]{8,64}$/;
+
+export class RunSpaces implements Spaces {
+  private readonly runs = new Map<string, Space>();
+  private readonly empty: Space;
+
+  constructor(private readonly log: (line: string) => void) {
+    const table = new ExportTable([]);
+    this.empty = { prefix: '', table, roots: Roots.open(table, log) };
+  }
+
+  add(name: string, table: ExportTable): void {
+    if (!NAME.test(name)) throw new Error(`not a run name: ${JSON.stringify(name)}`);
+    if (this.runs.has(name)) throw new Error(`run ${name} is already served`);
+    this.runs.set(name, { prefix: `/${name}`, table, roots: Roots.open(table, this.log) });
+  }
+
+  /** From now on the run's paths do not exist; its roots are closed. */
+  async remove(name: string): Promise<void> {
+    const s = this.runs.get(name);
+    this.runs.delete(name);
+    if (s) await (await s.roots).close();
+  }
+
+  get size(): number {
+    return this.runs.size;
+  }
+
+  of(p: unknown): Space {
+    const n = typeof p === 'string' ? normalizeVirtualPath(p) : null;
+    if (n === null || n === '/') return this.empty;
+    return this.runs.get(n.split('/')[1]) ?? this.empty;
+  }
+
+  async close(): Promise<void> {
+    for (const name of [...this.runs.keys()]) await this.remove(name);
+    await (await this.empty.roots).close();
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * Issue 8: the agent serves every run on a host from one SFTP session, each run in its
+ * own subtree (src/sftp/spaces.ts). The security tests of issue 7 and the server's own
+ * tests run again here with their table as one run's subtree, beside a decoy run that
+ * exports `/`: every confinement they check must hold inside a shared session too.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ExportTable } from '../../src/sftp/exports.js';
+import { RunSpaces } from '../../src/sftp/spaces.js';
+import { startSession } from './fixture.js';
+import { code, FX, PF } from './raw-client.js';
+import { makeHostileTree } from './hostile-fixture.js';
+
+process.env.GOCPU_TEST_SFTP_SPACES = 'shared';
+await import('./hostile-paths.test.js');
+await import('./hostile-races.test.js');
+await import('./server.test.js');
+await import('./server-writes.test.js');
+
+test('shared session: runs see only their own subtree; `/` lists nothing; a removed run is gone', async () => {
+  const t = await makeHostileTree();
+  const spaces = new RunSpaces(() => undefined);
+  const a = 'aaaaaaaaaaaaaaaaaaaaaaaa';
+  const b = 'bbbbbbbbbbbbbbbbbbbbbbbb';
+  spaces.add(a, new ExportTable([{ path: t.w, writable: true }]));
+  spaces.add(b, new ExportTable([{ path: t.outside, writable: false }]));
+  const s = await startSession(spaces);
+  const c = s.client;
+  c.prefix = '';
+  try {
+    assert.deepEqual([...(await c.list('/')).keys()].filter((n) => n !== '.' && n !== '..'), [], '`/` names no run');
+    assert.equal((await c.open(`/${b}${t.outside}/victim`, PF.READ)).type, 'handle', 'run b reads its own export');
+    assert.equal(await code(c.open(`/${a}${t.outside}/victim`, PF.READ)), FX.NO_SUCH_FILE, 'run a does not see b\'s export');
+    assert.equal(await code(c.open(`${t.outside}/victim`, PF.READ)), FX.NO_SUCH_FILE, 'nothing outside a run');
+    assert.equal(await code(c.symlink(`/${b}${t.outside}/victim`, `/${a}${t.w}/to-b`)), FX.OK);
+    assert.equal(await code(c.open(`/${a}${t.w}/to-b`, PF.READ)), FX.NO_SUCH_FILE, 'a link naming b\'s subtree resolves inside a');
+    assert.equal(await code(c.symlink('/', `/${a}${t.w}/root`)), FX.OK);
+    assert.equal(await code(c.open(`/${a}${t.w}/root/${b}${t.outside}/victim`, PF.READ)), FX.NO_SUCH_FILE, '`/` in a link is a\'s root');
+    assert.equal(await code(c.rename(`/${a}${t.w}/to-b`, `/${b}${t.outside}/moved`)), FX.PERMISSION_DENIED, 'no rename across runs');
+    await spaces.remove(b);
+    assert.equal(await code(c.open(`/${b}${t.outside}/victim`, PF.READ)), FX.NO_SUCH_FILE, 'a removed run is gone');
+  } finally {
+    await s.stop();
+    await t.cleanup();
+  }
+});
