@@ -64,8 +64,9 @@ async function until(what: string, ok: () => boolean, ms: number): Promise<void>
   }
 }
 
+/** -v: go shows a passing test binary's output (the wrapper's warnings included) only then. */
 async function passes(env: Record<string, string>, exec?: string): Promise<string> {
-  const r = await goTest({ args: ['-count=1', '.'], cwd: cache, goarch: 'arm64', env, exec });
+  const r = await goTest({ args: ['-count=1', '-v', '.'], cwd: cache, goarch: 'arm64', env, exec });
   assert.equal(r.code, 0, describeRun(r));
   return r.output;
 }
@@ -73,7 +74,7 @@ async function passes(env: Record<string, string>, exec?: string): Promise<strin
 test('agent: the second call reuses the first call\'s connection, and the agent leaves when idle', async () => {
   const a = agentEnv({ GOCPU_AGENT_IDLE: '2' });
   const first = await passes(a.env);
-  assert.doesNotMatch(first, /gocpu/, 'nothing printed on success');
+  assert.doesNotMatch(first, /^gocpu:/m, 'nothing printed on success');
   const [pid] = agentPids(a.dir);
   assert.ok(pid && alive(pid), 'an agent runs after the first call');
   await passes(a.env);
@@ -92,7 +93,7 @@ test('agent: another version gets an agent of its own, and the old one\'s run go
   // A copy of this installation with another version: an upgrade in place.
   const t = tempDir(undefined, 'gocpu-e2e-upgrade-');
   dirs.push(t.cleanup);
-  for (const d of ['dist', 'bin']) fs.cpSync(path.join(repoRoot, d), path.join(t.dir, d), { recursive: true, verbatimSymlinks: true });
+  for (const d of ['dist', 'bin', 'src']) fs.cpSync(path.join(repoRoot, d), path.join(t.dir, d), { recursive: true, verbatimSymlinks: true });
   fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(t.dir, 'node_modules'));
   const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
   fs.writeFileSync(path.join(t.dir, 'package.json'), JSON.stringify({ ...pkg, version: `${pkg.version}-next` }));
@@ -129,7 +130,7 @@ test('agent: kill -9 of the agent mid-run fails the run with one line, leaves no
   const left = await waitRemoteClean(run, Date.now() + 10_000);
   assert.deepEqual(left, [], 'nothing of the run is left on the host');
   const out = await passes(a.env);
-  assert.doesNotMatch(out, /gocpu/);
+  assert.doesNotMatch(out, /^gocpu:/m);
   const [next] = agentPids(a.dir);
   assert.notEqual(next, pid, 'a new agent serves the next call');
 });
@@ -159,7 +160,7 @@ test('agent: a wedged agent means direct mode with one warning line', async () =
   const [pid] = agentPids(a.dir);
   process.kill(pid, 'SIGSTOP');
   try {
-    const r = await goTest({ args: ['-count=1', '.'], cwd: cache, goarch: 'arm64', env: a.env });
+    const r = await goTest({ args: ['-count=1', '-v', '.'], cwd: cache, goarch: 'arm64', env: a.env });
     assert.equal(r.code, 0, describeRun(r));
     const ours = r.output.split('\n').filter((l) => l.startsWith('gocpu:'));
     assert.deepEqual(ours, ['gocpu: local: warning: the gocpu agent did not answer within 3 s; running directly']);
@@ -172,7 +173,7 @@ test('agent: a directory open to others is refused (direct mode, one line), and 
   const a = agentEnv();
   fs.mkdirSync(a.dir, { mode: 0o777 });
   fs.chmodSync(a.dir, 0o777);
-  const r = await goTest({ args: ['-count=1', '.'], cwd: cache, goarch: 'arm64', env: a.env });
+  const r = await goTest({ args: ['-count=1', '-v', '.'], cwd: cache, goarch: 'arm64', env: a.env });
   assert.equal(r.code, 0, describeRun(r));
   const ours = r.output.split('\n').filter((l) => l.startsWith('gocpu:'));
   assert.equal(ours.length, 1, r.output);

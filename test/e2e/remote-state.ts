@@ -157,7 +157,9 @@ export async function findRemoteRun(marker: string, ms = 30_000): Promise<Remote
 export function leftovers(run: RemoteRun, st: RemoteState, sharedConnection = false): string[] {
   // Not by pid namespace: once the run's is gone, its inode number goes to the next one.
   const was = new Set(run.procs.map((p) => `${p.pid}/${p.start}`));
-  const left = runProcs(st, (p) => p.marked || was.has(`${p.pid}/${p.start}`)).filter((p) => !(sharedConnection && p.args.startsWith('sshd: ')));
+  const shared = (p: RemoteProc) => sharedConnection && p.args.startsWith('sshd: ');
+  // The shared session's other children (the agent's mount, other runs) are not this run's either.
+  const left = runProcs(st, (p) => p.marked || (was.has(`${p.pid}/${p.start}`) && !shared(p))).filter((p) => !shared(p));
   return [
     ...left.map((p) => `process ${describeProc(p)}`),
     ...st.mounts.filter((m) => m.includes(`${run.dir}/`)).map((m) => `mount ${m}`),
