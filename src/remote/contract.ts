@@ -73,7 +73,8 @@ export type Word = (typeof WORDS)[keyof typeof WORDS];
 
 /** CODEs of `error` lines, by the script that sends them. */
 export const ERROR_CODES = {
-  run: ['header', 'arch', 'mount', 'mount-timeout', 'mkfifo', 'view'],
+  /** root: the remote root is no directory reached without a symlink; root-sh: it has no /bin/sh. */
+  run: ['header', 'arch', 'root', 'root-sh', 'mount', 'mount-timeout', 'mkfifo', 'view'],
   mount: ['mkdir', 'no-sshfs', 'no-fuse', 'sshfs-exit'],
 } as const;
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES][number];
@@ -197,6 +198,17 @@ export function renderPrelude(): string {
   L.push('# gocpu_at_host: the host dir of this remote user is $gocpu_host_dir.');
   L.push('gocpu_at_host() {');
   L.push(`  gocpu_host_dir=$gocpu_base/${HOST_DIR_PREFIX}$(id -u)`);
+  L.push('}');
+  L.push('# gocpu_real_dir BASE PATH: BASE/PATH is a directory and no component of PATH is a');
+  L.push('# symlink (BASE itself is not looked at: "" for /). Builtins only: view.sh calls it a lot.');
+  L.push('gocpu_real_dir() {');
+  L.push('  gocpu_rd_rest=${2#/} gocpu_rd_p=$1');
+  L.push('  while [ -n "$gocpu_rd_rest" ]; do');
+  L.push('    gocpu_rd_p=$gocpu_rd_p/${gocpu_rd_rest%%/*}');
+  L.push('    case $gocpu_rd_rest in */*) gocpu_rd_rest=${gocpu_rd_rest#*/} ;; *) gocpu_rd_rest= ;; esac');
+  L.push('    if [ ! -d "$gocpu_rd_p" ] || [ -L "$gocpu_rd_p" ]; then return 1; fi');
+  L.push('  done');
+  L.push('  [ -d "$1/" ]');
   L.push('}');
   L.push('# gocpu_say WORD DETAIL...: a control line for the local side.');
   L.push('gocpu_say() {');

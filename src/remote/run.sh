@@ -24,7 +24,7 @@ gocpu_lc_all_set=${LC_ALL+1} gocpu_lc_all=${LC_ALL-}
 # dd with iflag=fullblock reads exactly hdrlen bytes and no more: head -c would
 # read ahead and swallow the test's stdin.
 gocpu_hdr=$(dd bs="$gocpu_hdrlen" count=1 iflag=fullblock status=none) || gocpu_fail header "cannot read the run header"
-gocpu_arch='' gocpu_binfmt='' gocpu_trace=0 gocpu_cwd='' gocpu_exports='' gocpu_view_sh='' gocpu_exec_sh='' gocpu_env='' gocpu_merge=0
+gocpu_arch='' gocpu_binfmt='' gocpu_trace=0 gocpu_cwd='' gocpu_exports='' gocpu_root='' gocpu_view_sh='' gocpu_exec_sh='' gocpu_env='' gocpu_merge=0
 eval "$gocpu_hdr"
 unset gocpu_hdr
 gocpu_step header-read
@@ -42,6 +42,13 @@ if [ -n "$gocpu_arch" ]; then
       fi
       ;;
   esac
+fi
+# A remote root (the host's "remoteRoot"): view.sh shows it in place of /, and
+# the holder starts its /bin/sh. Reached without a symlink, like the view's own
+# paths: what we check is what view.sh binds.
+if [ -n "$gocpu_root" ]; then
+  gocpu_real_dir '' "$gocpu_root" || gocpu_fail root "$gocpu_root"
+  [ -e "$gocpu_root/bin/sh" ] || [ -L "$gocpu_root/bin/sh" ] || gocpu_fail root-sh "$gocpu_root"
 fi
 gocpu_path=$PATH
 PATH=$PATH:/usr/sbin:/sbin
@@ -63,7 +70,7 @@ mkfifo -m 600 "$gocpu_dir/$gocpu_f_ready" || gocpu_fail mkfifo "cannot create $g
 # setsid: the holder must not share our process group, or a signal meant for
 # the test (sshd signals the session's group) would kill the whole namespace.
 # LC_ALL=C: the local side matches unshare's and mount's messages.
-gocpu_cwd=$gocpu_cwd gocpu_exports=$gocpu_exports LC_ALL=C \
+gocpu_cwd=$gocpu_cwd gocpu_exports=$gocpu_exports gocpu_root=$gocpu_root LC_ALL=C \
   setsid unshare --user --map-root-user --mount-proc --pid --fork --kill-child \
   sh -c "$gocpu_view_sh" gocpu-view "$gocpu_nonce" 3>"$gocpu_dir/$gocpu_f_ready" </dev/null >/dev/null 2>"$gocpu_dir/$gocpu_f_view_err" &
 # The holder outlives us: it must not hold our stdout/stderr, or sshd would keep
