@@ -47,6 +47,7 @@ fi
 # the holder starts its /bin/sh. Reached without a symlink, like the view's own
 # paths: what we check is what view.sh binds.
 if [ -n "$gocpu_root" ]; then
+  case $gocpu_root in /*) ;; *) gocpu_fail root "$gocpu_root" ;; esac
   gocpu_real_dir '' "$gocpu_root" || gocpu_fail root "$gocpu_root"
   [ -e "$gocpu_root/bin/sh" ] || [ -L "$gocpu_root/bin/sh" ] || gocpu_fail root-sh "$gocpu_root"
 fi
@@ -99,6 +100,8 @@ export gocpu_env gocpu_path gocpu_lc_all_set gocpu_lc_all
 gocpu_say pid "$$"
 echo "$$" >"$gocpu_dir/$gocpu_f_run_pid"
 exec 3>&2
+# setsid and nsenter are the remote's own; nsenter enters the view's root before it
+# looks up `sh` on our PATH, so with a remote root that sh (and the test) is R's.
 if ! gocpu_setsid_fork; then
   # An old util-linux without setsid --fork: nsenter re-raises the test's signal on itself, and sshd
   # names it exactly if it is one of RFC 4254's 13; others arrive as SIG@openssh.com.
