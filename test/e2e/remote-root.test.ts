@@ -6,7 +6,8 @@
  * program that exist only inside it; no /dev, /proc, /sys or /tmp of its own. A test
  * that needs those passes with the host's "remoteRoot" set and fails without (the
  * remote's own /); a remote root that is not there, is reached through a symlink, or
- * has no /bin/sh is one error line; doctor checks it.
+ * has no /bin/sh is one error line; doctor checks it. The seed's `gocpu -host=H CMD`
+ * finds CMD in the chroot.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -90,6 +91,21 @@ test('GOCPU_REMOTE_ROOT alone (no config) gives the same view; another host\'s r
   assert.equal(byEnv.code, 0, describeRun(byEnv));
   const other = await run(wrapper, [binary, '-test.run=^TestChrootOnly$'], { cwd, env: env(configEnv({ 'not-the-test-host': ROOT })), timeoutMs: 60_000 });
   assert.equal(other.code, 1, describeRun(other));
+});
+
+test('the seed\'s shape, gocpu -host=H CMD: CMD is found on PATH in the chroot, the working tree is writable on top', async () => {
+  const host = testHost().host;
+  const t = tempDir();
+  try {
+    const r = await run(path.join(binDir, 'gocpu'), [`-host=${host}`, 'sh', '-c', `${path.basename(PROG)}; pwd; echo w > out.txt`], {
+      cwd: t.dir, env: goEnv({ goarch: 'arm64', env: configEnv({ [host]: ROOT }) }), timeoutMs: 60_000,
+    });
+    assert.equal(r.code, 0, describeRun(r));
+    assert.equal(r.stdout, `${WANT}${t.dir}\n`, describeRun(r));
+    assert.equal(fs.readFileSync(path.join(t.dir, 'out.txt'), 'utf8'), 'w\n');
+  } finally {
+    t.cleanup();
+  }
 });
 
 test('a remote root that is missing, reached through a symlink or without /bin/sh: one error line, exit 125', async () => {
