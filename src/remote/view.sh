@@ -52,7 +52,7 @@ unset gocpu_cwd gocpu_exports gocpu_root
 nl='
 '
 dirs='' links='' files='' fstab='' e='' s=''
-sys='/dev /proc /sys /tmp'
+sys='/dev /proc /sys /tmp' # the real system's, as in src()
 
 # src P: sets $s to what the view's P shows (a variable: no fork).
 src() {
