@@ -8,8 +8,12 @@
  *     "writableModule": false,
  *     "env": { "allow": ["MY_*"], "deny": ["SECRET_*"] },
  *     "remoteSshfs": "sshfs",
- *     "sshfsOptions": "max_read=65536"
+ *     "sshfsOptions": "max_read=65536",
+ *     "remoteRoot": { "porter": "/run/schroot/mount/gocpu" }
  *   }
+ *
+ * remoteRoot: per host (keyed as gocpu names the host), a directory on the remote
+ * that the view shows in place of its `/` (src/config/remote-root.ts).
  */
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -25,6 +29,7 @@ export interface GocpuConfig {
   env?: { allow?: string[]; deny?: string[] };
   remoteSshfs?: string;
   sshfsOptions?: string;
+  remoteRoot?: Record<string, string>;
 }
 
 export function configPath(env: NodeJS.ProcessEnv): string {
@@ -59,6 +64,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): GocpuConfig {
     if (typeof e?.path !== 'string' || !e.path.startsWith('/')) {
       throw new GocpuError('CONFIG_PARSE', `config ${path}: every "exports" entry needs an absolute "path"`);
     }
+  }
+  const roots = c.remoteRoot;
+  if (roots !== undefined && (typeof roots !== 'object' || roots === null || Array.isArray(roots) || Object.values(roots).some((v) => typeof v !== 'string'))) {
+    throw new GocpuError('CONFIG_PARSE', `config ${path}: "remoteRoot" maps host names to remote directories, e.g. {"porter": "/run/schroot/mount/gocpu"}`);
   }
   return c;
 }

@@ -93,11 +93,27 @@ export function evaluate(r: Map<string, string>, host: string, goarch?: GoArch, 
   if (get('tmp_writable') !== 'yes') rows.push({ check: 'temp dir', verdict: 'fail', detail: `${tmp} is not writable`, fix: `set TMPDIR for the login user on ${host}` });
   else if (free < 10 * 1024) rows.push({ check: 'temp dir', verdict: 'fail', detail: `${tmp}: ${free} KiB free`, fix: `free space in ${tmp} on ${host}` });
   else rows.push({ check: 'temp dir', verdict: 'ok', detail: `${tmp}: ${Math.round(free / 1024)} MiB free` });
+  const root = get('remote_root');
+  if (root !== '') rows.push(remoteRootRow(root, get('remote_root_sh'), host));
   const shell = get('login_shell');
   if (/(^|\/)(csh|tcsh|fish)$/.test(shell)) {
     rows.push({ check: 'login shell', verdict: 'fail', detail: shell, fix: 'gocpu needs a POSIX-like login shell (sh, bash, dash, zsh, ksh)' });
   }
   return rows;
+}
+
+/** The host's remote root (remoteRoot / GOCPU_REMOTE_ROOT): there, and its /bin/sh runs. */
+function remoteRootRow(root: string, sh: string, host: string): Row {
+  const check = 'remote root';
+  const fixPath = 'point "remoteRoot" (or GOCPU_REMOTE_ROOT) at the top of the chroot, e.g. /run/schroot/mount/SESSION';
+  if (sh === 'ok') return { check, verdict: 'ok', detail: `${root}: its /bin/sh runs` };
+  if (sh === 'nodir') {
+    return { check, verdict: 'fail', detail: `${root} is not a directory on ${host} (or a symlink is on its way)`,
+      fix: `start the schroot session (schroot -b -c CHROOT on ${host}) or fix the path` };
+  }
+  if (sh === 'missing') return { check, verdict: 'fail', detail: `${root} has no /bin/sh`, fix: fixPath };
+  if (sh === 'unchecked') return { check, verdict: 'warn', detail: `${root} has a /bin/sh, not started (no user namespaces)` };
+  return { check, verdict: 'fail', detail: `${root}: its /bin/sh does not start: ${sh.replace(/^failed: /, '')}`, fix: `a chroot for ${host}'s own architecture, with coreutils` };
 }
 
 export function formatTable(rows: Row[]): string {

@@ -75,7 +75,8 @@ export type Word = (typeof WORDS)[keyof typeof WORDS];
 
 /** CODEs of `error` lines, by the script that sends them. */
 export const ERROR_CODES = {
-  run: ['header', 'arch', 'mount', 'mount-timeout', 'mkfifo', 'view'],
+  /** root: the remote root is no directory reached without a symlink; root-sh: it has no /bin/sh. */
+  run: ['header', 'arch', 'root', 'root-sh', 'mount', 'mount-timeout', 'mkfifo', 'view'],
   mount: ['mkdir', 'no-sshfs', 'no-fuse', 'sshfs-exit'],
 } as const;
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES][number];
@@ -205,6 +206,17 @@ export function renderPrelude(): string {
   L.push('gocpu_remove_dir() {');
   L.push('  for gocpu_f in $gocpu_run_files; do rm -f "$1/$gocpu_f"; done');
   L.push('  rmdir "$1/$gocpu_d_mnt" "$1/$gocpu_d_root" "$1" 2>/dev/null');
+  L.push('}');
+  L.push('# gocpu_real_dir BASE PATH: BASE/PATH is a directory and no component of PATH is a');
+  L.push('# symlink (BASE itself is not looked at: "" for /). Builtins only: view.sh calls it a lot.');
+  L.push('gocpu_real_dir() {');
+  L.push('  gocpu_rd_rest=${2#/} gocpu_rd_p=$1');
+  L.push('  while [ -n "$gocpu_rd_rest" ]; do');
+  L.push('    gocpu_rd_p=$gocpu_rd_p/${gocpu_rd_rest%%/*}');
+  L.push('    case $gocpu_rd_rest in */*) gocpu_rd_rest=${gocpu_rd_rest#*/} ;; *) gocpu_rd_rest= ;; esac');
+  L.push('    if [ ! -d "$gocpu_rd_p" ] || [ -L "$gocpu_rd_p" ]; then return 1; fi');
+  L.push('  done');
+  L.push('  [ -d "$1/" ]');
   L.push('}');
   L.push('# gocpu_say WORD DETAIL...: a control line for the local side.');
   L.push('gocpu_say() {');

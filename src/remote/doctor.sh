@@ -2,10 +2,10 @@
 # gocpu doctor (remote side): reports, one KEY=VALUE per line, what a run needs
 # from this host. Only reads and probes; changes nothing.
 #
-# Usage: sh -c "$(cat doctor.sh)" gocpu-doctor SSHFS SSHFS_OPTS
+# Usage: sh -c "$(cat doctor.sh)" gocpu-doctor SSHFS SSHFS_OPTS [REMOTE_ROOT]
 # shellcheck source=src/remote/prelude.sh
 . ./prelude.sh
-gocpu_sshfs=$1
+gocpu_sshfs=$1 gocpu_root=${3:-}
 PATH=$PATH:/usr/sbin:/sbin
 gocpu_out() { printf '%s=%s\n' "$1" "$2"; }
 gocpu_one() { tr '\n' ' ' | sed 's/ *$//'; }
@@ -42,6 +42,18 @@ gocpu_out sysctl_apparmor_restrict_unprivileged_userns "$(cat /proc/sys/kernel/a
 # Inside the namespace we are root and may mount: probe that too, as the view needs it.
 gocpu_r=$(LC_ALL=C unshare --user --map-root-user --mount-proc --pid --fork sh -c 'mount -t tmpfs gocpu-probe /tmp && echo ok' 2>&1)
 if [ "$gocpu_r" = ok ]; then gocpu_out userns ok; else gocpu_out userns "failed: $(printf '%s' "$gocpu_r" | gocpu_one)"; fi
+# A remote root: the same checks as run.sh's, then its /bin/sh and sleep started the
+# way the view's holder starts them (chroot as root of a user namespace).
+if [ -n "$gocpu_root" ]; then
+  gocpu_out remote_root "$gocpu_root"
+  if ! gocpu_real_dir '' "$gocpu_root"; then gocpu_out remote_root_sh nodir
+  elif [ ! -e "$gocpu_root/bin/sh" ] && [ ! -L "$gocpu_root/bin/sh" ]; then gocpu_out remote_root_sh missing
+  elif [ "$gocpu_r" != ok ]; then gocpu_out remote_root_sh unchecked
+  else
+    gocpu_rr=$(LC_ALL=C unshare --user --map-root-user chroot "$gocpu_root" /bin/sh -c 'sleep 0 && echo ok' 2>&1)
+    if [ "$gocpu_rr" = ok ]; then gocpu_out remote_root_sh ok; else gocpu_out remote_root_sh "failed: $(printf '%s' "$gocpu_rr" | gocpu_one)"; fi
+  fi
+fi
 gocpu_out tmpdir "$gocpu_base"
 gocpu_out tmp_free_kb "$(LC_ALL=C df -Pk "$gocpu_base" 2>/dev/null | awk 'NR == 2 { print $4 }')"
 if [ -w "$gocpu_base" ]; then gocpu_out tmp_writable yes; else gocpu_out tmp_writable no; fi

@@ -17,6 +17,8 @@ export interface RunHeader {
   merge: boolean;
   /** `uname -m` values that run the binary natively, and its binfmt entry name. */
   arch?: { machines: string[]; binfmt: string };
+  /** The directory the view replicates in place of the remote's `/` (a host's remoteRoot). */
+  root?: string;
   /** run.sh reports its step times (GOCPU_TRACE). */
   trace?: boolean;
   /** The agent's shared mount (its nonce) that holds this run's files under mnt/NONCE. */
@@ -51,11 +53,13 @@ export function encodeHeader(h: RunHeader): Buffer {
   for (const p of h.exports) {
     if (p.includes('\n')) throw new Error(`cannot export a path with a newline: ${JSON.stringify(p)}`);
   }
+  if (h.root?.includes('\n')) throw new Error(`cannot carry a remote root with a newline: ${JSON.stringify(h.root)}`);
   const assign = (name: string, value: string | Buffer) =>
     Buffer.concat([Buffer.from(`${name}=`), typeof value === 'string' ? Buffer.from(shellQuote(value)) : quoteBytes(value), Buffer.from('\n')]);
   const parts: Buffer[] = [
     assign('gocpu_cwd', h.cwd),
     assign('gocpu_exports', h.exports.join('\n')),
+    assign('gocpu_root', h.root ?? ''),
     assign('gocpu_merge', h.merge ? '1' : '0'),
     assign('gocpu_trace', h.trace ? '1' : '0'),
     assign('gocpu_arch', h.arch ? h.arch.machines.join(' ') : ''),

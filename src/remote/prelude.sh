@@ -42,6 +42,17 @@ gocpu_remove_dir() {
   for gocpu_f in $gocpu_run_files; do rm -f "$1/$gocpu_f"; done
   rmdir "$1/$gocpu_d_mnt" "$1/$gocpu_d_root" "$1" 2>/dev/null
 }
+# gocpu_real_dir BASE PATH: BASE/PATH is a directory and no component of PATH is a
+# symlink (BASE itself is not looked at: "" for /). Builtins only: view.sh calls it a lot.
+gocpu_real_dir() {
+  gocpu_rd_rest=${2#/} gocpu_rd_p=$1
+  while [ -n "$gocpu_rd_rest" ]; do
+    gocpu_rd_p=$gocpu_rd_p/${gocpu_rd_rest%%/*}
+    case $gocpu_rd_rest in */*) gocpu_rd_rest=${gocpu_rd_rest#*/} ;; *) gocpu_rd_rest= ;; esac
+    if [ ! -d "$gocpu_rd_p" ] || [ -L "$gocpu_rd_p" ]; then return 1; fi
+  done
+  [ -d "$1/" ]
+}
 # gocpu_say WORD DETAIL...: a control line for the local side.
 gocpu_say() {
   printf 'gocpu-%s %s\n' "$gocpu_nonce" "$*" >&2

@@ -24,7 +24,7 @@ gocpu_lc_all_set=${LC_ALL+1} gocpu_lc_all=${LC_ALL-}
 # dd with iflag=fullblock reads exactly hdrlen bytes and no more: head -c would
 # read ahead and swallow the test's stdin.
 gocpu_hdr=$(dd bs="$gocpu_hdrlen" count=1 iflag=fullblock status=none) || gocpu_fail header "cannot read the run header"
-gocpu_arch='' gocpu_binfmt='' gocpu_trace=0 gocpu_cwd='' gocpu_exports='' gocpu_view_sh='' gocpu_exec_sh='' gocpu_env='' gocpu_merge=0 gocpu_shared=''
+gocpu_arch='' gocpu_binfmt='' gocpu_trace=0 gocpu_cwd='' gocpu_exports='' gocpu_root='' gocpu_view_sh='' gocpu_exec_sh='' gocpu_env='' gocpu_merge=0 gocpu_shared=''
 eval "$gocpu_hdr"
 unset gocpu_hdr
 gocpu_step header-read
@@ -42,6 +42,14 @@ if [ -n "$gocpu_arch" ]; then
       fi
       ;;
   esac
+fi
+# A remote root (the host's "remoteRoot"): view.sh shows it in place of /, and
+# the holder starts its /bin/sh. Reached without a symlink, like the view's own
+# paths: what we check is what view.sh binds.
+if [ -n "$gocpu_root" ]; then
+  case $gocpu_root in /*) ;; *) gocpu_fail root "$gocpu_root" ;; esac
+  gocpu_real_dir '' "$gocpu_root" || gocpu_fail root "$gocpu_root"
+  [ -e "$gocpu_root/bin/sh" ] || [ -L "$gocpu_root/bin/sh" ] || gocpu_fail root-sh "$gocpu_root"
 fi
 gocpu_path=$PATH
 PATH=$PATH:/usr/sbin:/sbin
@@ -80,7 +88,7 @@ mkfifo -m 600 "$gocpu_dir/$gocpu_f_ready" || gocpu_fail mkfifo "cannot create $g
 # setsid: the holder must not share our process group, or a signal meant for
 # the test (sshd signals the session's group) would kill the whole namespace.
 # LC_ALL=C: the local side matches unshare's and mount's messages.
-gocpu_cwd=$gocpu_cwd gocpu_exports=$gocpu_exports gocpu_mnt=$gocpu_mnt LC_ALL=C \
+gocpu_cwd=$gocpu_cwd gocpu_exports=$gocpu_exports gocpu_mnt=$gocpu_mnt gocpu_root=$gocpu_root LC_ALL=C \
   setsid unshare --user --map-root-user --mount-proc --pid --fork --kill-child \
   sh -c "$gocpu_view_sh" gocpu-view "$gocpu_nonce" 3>"$gocpu_dir/$gocpu_f_ready" </dev/null >/dev/null 2>"$gocpu_dir/$gocpu_f_view_err" &
 # The holder outlives us: it must not hold our stdout/stderr, or sshd would keep
@@ -109,6 +117,8 @@ export gocpu_env gocpu_path gocpu_lc_all_set gocpu_lc_all
 gocpu_say pid "$$"
 echo "$$" >"$gocpu_dir/$gocpu_f_run_pid"
 exec 3>&2
+# setsid and nsenter are the remote's own; nsenter enters the view's root before it
+# looks up `sh` on our PATH, so with a remote root that sh (and the test) is R's.
 if ! gocpu_setsid_fork; then
   # An old util-linux without setsid --fork: nsenter re-raises the test's signal on itself, and sshd
   # names it exactly if it is one of RFC 4254's 13; others arrive as SIG@openssh.com.

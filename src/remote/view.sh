@@ -13,6 +13,21 @@
 # Entries of the remote's own may vanish while we plan (other processes' temp
 # files): their binds are `nofail`. The exports' binds are not.
 #
+# With a remote root R (a host's "remoteRoot", e.g. an schroot session's mount
+# point), the view is built from R instead of /: R/usr is at /usr, R/etc at /etc,
+# and the holder's and the test's /bin/sh, libc and tools are R's. Only what the
+# machine itself provides comes from the real / (`sys` below):
+#   /proc  unshare --mount-proc's, for our pid namespace (an R/proc that schroot
+#          mounted shows the host's pids);
+#   /dev   device nodes, /dev/pts, /dev/shm: we cannot create nodes, and a chroot's
+#          own /dev is a few static nodes at best (schroot binds the real one too);
+#   /sys   the kernel's;
+#   /tmp   always writable (R may be read-only), and where the run dirs this
+#          script hides live ($gocpu_base); schroot's default profile binds it too.
+# /run stays R's: schroot leaves it to the chroot as well, and the real /run holds
+# the machine's daemons and the schroot sessions themselves (R is usually below it).
+# Paths in this script are the view's; `src` says where one comes from.
+#
 # Speed matters (this runs once per test binary), and a fork costs milliseconds on
 # a small board: the view is planned with shell builtins only, then made with one
 # mkdir, one cp and one `mount -a` over a generated fstab.
@@ -20,8 +35,10 @@
 # Usage: sh -c "$(cat view.sh)" gocpu-view NONCE
 # Env: gocpu_cwd, gocpu_exports (absolute paths, one per line, none below
 # another), gocpu_mnt (where the exports are: the run's sshfs mount, or its
-# subtree of the agent's shared one). fd 3: gets "ready" when the view is up. No forwarded variable ever
-# reaches this script (only exec.sh applies them), so its own names are short.
+# subtree of the agent's shared one), gocpu_root (R, checked by run.sh; empty
+# for the remote's own /). fd 3: gets "ready" when the view is up. No forwarded
+# variable ever reaches this script (only exec.sh applies them), so its own names
+# are short.
 # `local` is not POSIX, but dash, bash, busybox sh and zsh all have it.
 # shellcheck disable=SC3043
 # shellcheck source=src/remote/prelude.sh
@@ -31,22 +48,26 @@ gocpu_at_run "$1"
 d=$gocpu_dir
 root=$d/$gocpu_d_root
 # shellcheck disable=SC2154 # set by run.sh in our environment
-cwd=$gocpu_cwd exports=$gocpu_exports mnt=$gocpu_mnt
-unset gocpu_cwd gocpu_exports gocpu_mnt
+cwd=$gocpu_cwd exports=$gocpu_exports mnt=$gocpu_mnt top=${gocpu_root:-}
+unset gocpu_cwd gocpu_exports gocpu_mnt gocpu_root
 nl='
 '
-dirs='' links='' files='' fstab='' e=''
+dirs='' links='' files='' fstab='' e='' s=''
+sys='/dev /proc /sys /tmp' # the real system's, as in src()
 
-# is_real_dir P: P is a directory on the remote, reached without any symlink.
+# src P: sets $s to what the view's P shows (a variable: no fork).
+src() {
+  case $1 in
+    /dev | /dev/* | /proc | /proc/* | /sys | /sys/* | /tmp | /tmp/*) s=$1 ;;
+    *) s=$top$1 ;;
+  esac
+}
+
+# is_real_dir P: what P shows is a directory on the remote, reached from its
+# base (/ or R) without any symlink.
 is_real_dir() {
-  local rest p
-  rest=${1#/} p=
-  while [ -n "$rest" ]; do
-    p=$p/${rest%%/*}
-    case $rest in */*) rest=${rest#*/} ;; *) rest= ;; esac
-    if [ ! -d "$p" ] || [ -L "$p" ]; then return 1; fi
-  done
-  return 0
+  src "$1"
+  gocpu_real_dir "${s%"$1"}" "$1"
 }
 
 is_export() {
@@ -92,13 +113,14 @@ bind() { # SRC DST OPTS
 }
 
 replicate() {
-  if [ -L "$1" ]; then
+  src "$1"
+  if [ -L "$s" ]; then
     links=$links$1$nl
-  elif [ -d "$1" ]; then
-    bind "$1" "$root$1" rbind,X-mount.mkdir,nofail
+  elif [ -d "$s" ]; then
+    bind "$s" "$root$1" rbind,X-mount.mkdir,nofail
   else
     files=$files$1$nl
-    bind "$1" "$root$1" bind,nofail
+    bind "$s" "$root$1" bind,nofail
   fi
 }
 
@@ -125,9 +147,22 @@ place() {
 
 # shadow D: plan the tmpfs directory $root$D (D is "" for /).
 shadow() {
-  local c x n rest
+  local c x n rest from
   if is_real_dir "${1:-/}"; then
-    for c in "$1"/* "$1"/.[!.]* "$1"/..?*; do
+    src "$1"
+    from=$s
+    for c in "$from"/* "$from"/.[!.]* "$from"/..?*; do
+      if [ -e "$c" ] || [ -L "$c" ]; then
+        c=$1/${c##*/}
+        src "$c"
+        # R's own /dev, /proc, ... are not shown: the real ones are, below.
+        if [ -z "$1" ] && [ -n "$top" ] && [ "$s" = "$c" ]; then continue; fi
+        place "$c"
+      fi
+    done
+  fi
+  if [ -z "$1" ] && [ -n "$top" ]; then
+    for c in $sys; do
       if [ -e "$c" ] || [ -L "$c" ]; then place "$c"; fi
     done
   fi
@@ -139,7 +174,8 @@ shadow() {
     n=${x#"$1"/}
     c=$1/${n%%/*}
     case "$nl$dirs" in *"$nl$root$c$nl"*) continue ;; esac
-    if [ ! -e "$c" ] && [ ! -L "$c" ]; then
+    src "$c"
+    if [ ! -e "$s" ] && [ ! -L "$s" ]; then
       dirs=$dirs$root$c$nl
       is_export "$c" || shadow "$c"
     fi
@@ -159,7 +195,10 @@ IFS=$nl
 # shellcheck disable=SC2086 # split on newlines only, globbing off
 [ -z "$dirs" ] || mkdir -p -- $dirs
 for f in $files; do : >"$root$f"; done
-for l in $links; do cp -P -- "$l" "$root$l"; done
+for l in $links; do
+  src "$l"
+  cp -P -- "$s" "$root$l"
+done
 IFS=' 	'
 set +f
 # libmount cannot parse an fstab from a pipe: it goes through a file.

@@ -7,6 +7,7 @@ import { existsSync, fstatSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import type { GocpuConfig } from '../config/config-file.js';
 import { filterEnv } from '../config/env-filter.js';
+import { remoteRootFor } from '../config/remote-root.js';
 import { type Target, targetFromElf } from '../config/target.js';
 import { GocpuError } from '../errors.js';
 import { goPaths } from '../gotest/go-paths.js';
@@ -48,6 +49,8 @@ export interface RunPlan {
   sshfsOptions: string;
   nonce: string;
   outputs?: PlannedOutputs;
+  /** A directory on the remote that the view shows in place of its `/` (src/config/remote-root.ts). */
+  remoteRoot?: string;
 }
 
 export interface PlanInput {
@@ -229,5 +232,6 @@ export function planRun(input: PlanInput): RunPlan {
     ...sshfsChoice(env, config),
     nonce: randomBytes(12).toString('hex'),
     outputs: outputs && outputs.moves.length > 0 ? outputs : undefined,
+    remoteRoot: remoteRootFor(input.host, env, config),
   };
 }

@@ -42,6 +42,16 @@ export function explainRemoteFailure(f: RemoteFailure): GocpuError {
     return remote('REMOTE_ARCH', `${host} is ${arch[1]} but the binary is ${t}`,
       `point GOCPU_HOST_${f.target ? `LINUX_${f.target.goarch.toUpperCase()}` : ''} at such a machine; gocpu doctor --target ${t} ${host} checks it`);
   }
+  const root = has('root');
+  if (root) {
+    return remote('REMOTE_ROOT', `the remote root ${root[1]} is not a directory on ${host} (or a symlink is on its way)`,
+      `check "remoteRoot" in the gocpu config or GOCPU_REMOTE_ROOT; an schroot session's root is /run/schroot/mount/SESSION while the session lasts, and schroot --list --all-sessions on ${host} names them`);
+  }
+  const rootSh = has('root-sh');
+  if (rootSh) {
+    return remote('REMOTE_ROOT_SH', `the remote root ${rootSh[1]} on ${host} has no /bin/sh`,
+      'point it at the top of a chroot, the directory holding its bin, usr and etc, e.g. /run/schroot/mount/SESSION');
+  }
   const noSshfs = has('no-sshfs');
   if (noSshfs) return remote('REMOTE_NO_SSHFS', `${host} has no sshfs (looked for "${noSshfs[1]}")`, `apt install sshfs on ${host}`);
   if (has('no-fuse')) return remote('REMOTE_NO_FUSE', `${host} has no /dev/fuse`, `modprobe fuse on ${host}, or apt install fuse3`);

@@ -210,3 +210,24 @@ test('the sshfs row names the configured program and the options a run passes', 
   assert.equal(r.detail, '/opt/sshfs not found');
   assert.match(r.fix!, /remoteSshfs \/ GOCPU_REMOTE_SSHFS \("\/opt\/sshfs"\)/);
 });
+
+test('a remote root: a row only when one is set; there and its /bin/sh runs, or one fix per way it fails', () => {
+  assert.equal(rows().some((r) => r.check === 'remote root'), false);
+  const root = '/run/schroot/mount/s';
+  const ok = row(rows({ remote_root: root, remote_root_sh: 'ok' }), 'remote root');
+  assert.deepEqual([ok.verdict, ok.detail], ['ok', `${root}: its /bin/sh runs`]);
+  const cases: [string, 'fail' | 'warn', RegExp, RegExp | undefined][] = [
+    ['nodir', 'fail', /not a directory on pi@rpi4 \(or a symlink is on its way\)/, /schroot -b -c CHROOT on pi@rpi4/],
+    ['missing', 'fail', /has no \/bin\/sh/, /top of the chroot/],
+    ['unchecked', 'warn', /not started \(no user namespaces\)/, undefined],
+    ['failed: chroot: failed to run command \'/bin/sh\': Exec format error', 'fail', /does not start: chroot: .*Exec format error/, /own architecture/],
+  ];
+  for (const [sh, verdict, detail, fix] of cases) {
+    const rs = rows({ remote_root: root, remote_root_sh: sh });
+    const r = row(rs, 'remote root');
+    assert.equal(r.verdict, verdict, sh);
+    assert.match(r.detail, detail, sh);
+    if (fix) assert.match(r.fix ?? '', fix, sh);
+    assert.deepEqual(failed(rs), verdict === 'fail' ? ['remote root'] : [], sh);
+  }
+});

@@ -10,6 +10,7 @@ hdr=$(dd bs="$1" count=1 iflag=fullblock status=none)
 eval "$hdr"
 printf 'cwd=%s\\n' "$gocpu_cwd"
 printf 'merge=%s\\n' "$gocpu_merge"
+printf 'root=%s|\\n' "$gocpu_root"
 printf 'exports=%s|\\n' "$gocpu_exports" | tr '\\n' '#'; echo
 ( eval "$gocpu_env"; printf 'FOO=%s|\\n' "$FOO"; printf 'BAR=%s|\\n' "$BAR" )
 for a in "$@"; do printf 'arg=%s|\\n' "$a"; done
@@ -20,6 +21,7 @@ test('run.sh can eval the header and the rest of stdin is left for the test', ()
   const h = encodeHeader({
     cwd: "/odd dir/it's",
     exports: ['/a b', '/c'],
+    root: "/run/schroot/mount/it's $x",
     merge: true,
     env: [
       [Buffer.from('FOO'), Buffer.from("x 'y' $(z)\nw")],
@@ -33,6 +35,7 @@ test('run.sh can eval the header and the rest of stdin is left for the test', ()
   const out = r.stdout.toString();
   assert.match(out, /^cwd=\/odd dir\/it's$/m);
   assert.match(out, /^merge=1$/m);
+  assert.match(out, /^root=\/run\/schroot\/mount\/it's \$x\|$/m);
   assert.match(out, /^exports=\/a b#\/c\|#$/m);
   assert.ok(out.includes("FOO=x 'y' $(z)\nw|\n"), out);
   assert.ok(out.includes('BAR=|\n'), out);
@@ -43,4 +46,10 @@ test('run.sh can eval the header and the rest of stdin is left for the test', ()
 
 test('an export path with a newline is refused', () => {
   assert.throws(() => encodeHeader({ cwd: '/', exports: ['/a\nb'], merge: false, env: [], argv: [Buffer.from('x')] }), /newline/);
+});
+
+test('no remote root is an empty gocpu_root; one with a newline is refused', () => {
+  const h = encodeHeader({ cwd: '/', exports: [], merge: false, env: [], argv: [Buffer.from('x')] });
+  assert.ok(h.includes(Buffer.from("gocpu_root=''\n")), h.toString());
+  assert.throws(() => encodeHeader({ cwd: '/', exports: [], root: '/a\nb', merge: false, env: [], argv: [Buffer.from('x')] }), /newline/);
 });

@@ -166,3 +166,13 @@ test('a package in GOROOT (go test strings runs us in its real dir, below std\'s
   // An ordinary module still follows writableModule.
   assert.deepEqual(planRun(input(l, [], { config: { writableModule: true } })).exports.find((e) => e.path === l.mod), { path: l.mod, writable: true });
 });
+
+test('the plan carries the remote root of its host (config, or GOCPU_REMOTE_ROOT), none for another host', (t) => {
+  const l = layout();
+  t.after(() => rmSync(l.root, { recursive: true, force: true }));
+  const config = { remoteRoot: { h: '/run/schroot/mount/s/' } };
+  assert.equal(planRun(input(l, [], { config })).remoteRoot, '/run/schroot/mount/s');
+  assert.equal(planRun(input(l, [], { config, host: 'other' })).remoteRoot, undefined);
+  assert.equal(planRun(input(l, [], { config, env: { HOME: l.root, PATH: '/nonexistent/bin', GOCPU_REMOTE_ROOT: '/' } })).remoteRoot, undefined);
+  assert.throws(() => planRun(input(l, [], { config: { remoteRoot: { h: 'rel' } } })), (e: GocpuError) => e.code === 'REMOTE_ROOT_PATH');
+});

@@ -15,6 +15,8 @@ test('each known remote failure names its cause and fix, side remote', () => {
     [{ ...base, errors: [err('sshfs-exit 1')], other: ['fuse: failed to open /dev/fuse: Permission denied'] }, 'REMOTE_FUSE_DENIED', /mode 0666/],
     [{ ...base, errors: [err('arch x86_64')], target: { goos: 'linux', goarch: 'arm64' } }, 'REMOTE_ARCH', /pi is x86_64 but the binary is linux\/arm64/],
     [{ ...base, errors: [err('mount-timeout sshfs did not mount within 30 s')] }, 'REMOTE_MOUNT', /reverse sshfs mount on pi failed/],
+    [{ ...base, errors: [err('root /run/schroot/mount/a b')] }, 'REMOTE_ROOT', /the remote root \/run\/schroot\/mount\/a b is not a directory on pi .*remoteRoot.*GOCPU_REMOTE_ROOT/],
+    [{ ...base, errors: [err('root-sh /srv')] }, 'REMOTE_ROOT_SH', /the remote root \/srv on pi has no \/bin\/sh \(point it at the top of a chroot/],
     [{ ...base, other: ['something odd'], exitCode: 2 }, 'REMOTE_SETUP', /setup on pi failed: something odd/],
   ];
   for (const [f, code, re] of cases) {
