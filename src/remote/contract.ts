@@ -76,7 +76,7 @@ export type Word = (typeof WORDS)[keyof typeof WORDS];
 /** CODEs of `error` lines, by the script that sends them. */
 export const ERROR_CODES = {
   /** root: the remote root is no directory reached without a symlink; root-sh: it has no /bin/sh. */
-  run: ['header', 'arch', 'root', 'root-sh', 'mount', 'mount-timeout', 'mkfifo', 'view'],
+  run: ['header', 'arch', 'root', 'root-sh', 'mount', 'mount-timeout', 'mkdir', 'mkfifo', 'view'],
   mount: ['mkdir', 'no-sshfs', 'no-fuse', 'sshfs-exit'],
 } as const;
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES][number];
