@@ -157,10 +157,12 @@ test('the remote sees only the exports: module read-only, binary dir writable, n
     writeModule: `write:${mod.dir}/written-${tok}`,
     writeBinDir: `write:@EXE@/written-${tok}`,
   };
-  // Through the run's raw sshfs mount, as the login user (root cannot use a FUSE mount).
-  const raw = (m: string) => [
+  // Through the run's raw sshfs mount, as the login user (root cannot use a FUSE mount):
+  // its own (direct mode), or its subtree of the agent's mount shared by the runs.
+  const raw = (nonce: string) => [
     `r() { l=$1; shift; if o=$("$@" 2>&1); then echo "$l ok $(printf %s "$o" | head -c 100 | tr '\\n' ' ')"; else echo "$l fail $(printf %s "$o" | tr '\\n' ' ')"; fi; }`,
-    `m=${sq(m)}`,
+    `m=/tmp/gocpu.${nonce}/mnt`,
+    `if ! mountpoint -q "$m"; then for d in /tmp/gocpu.*/mnt; do if [ -d "$d/${nonce}" ]; then m=$d/${nonce}; fi; done; fi`,
     `r gomod cat "$m"${sq(`${mod.dir}/go.mod`)}`,
     `r hostname cat "$m/etc/hostname"`,
     `r git cat "$m"${sq(`${repoRoot}/.git/HEAD`)}`,
@@ -176,7 +178,7 @@ test('the remote sees only the exports: module read-only, binary dir writable, n
   try {
     const running = probe('TestPaths', [mark, ...Object.values(ops)], { PROBE_SLEEP_MS: '8000' });
     const nonce = await nonceOf(watch, 'mark', running);
-    rawOut = await remoteShOk(raw(`/tmp/gocpu.${nonce}/mnt`), 'user');
+    rawOut = await remoteShOk(raw(nonce), 'user');
     r = await running;
   } finally {
     await watch.stop();
