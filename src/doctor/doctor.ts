@@ -4,7 +4,8 @@
  * doctor.sh. Prints a table; exit status 0 only when nothing failed.
  * It checks what a run would use: the same host (src/cli/main.ts resolves it as
  * for a run), the same connect with retry, the same sshfs and options
- * (sshfs-choice.ts) and the contract's tool list.
+ * (sshfs-choice.ts) and the contract's tool list. The verdict is kept for `gocpu
+ * hosts` (record.ts).
  */
 import type { GocpuConfig } from '../config/config-file.js';
 import type { GoArch } from '../config/target.js';
@@ -16,6 +17,7 @@ import { connectWithRetry } from '../ssh/retry.js';
 import { resolveHostConfig } from '../ssh/ssh-config.js';
 import { shellJoin } from '../util/shell-quote.js';
 import { evaluate, formatTable, parseReport, type Row } from './checks.js';
+import { recordFor, writeDoctorRecord } from './record.js';
 
 export async function probe(client: import('ssh2').Client, sshfs: string, sshfsOptions: string): Promise<string> {
   const ch = await exec(client, shellJoin(['sh', '-c', remoteScript('doctor'), 'gocpu-doctor', sshfs, sshfsOptions]));
@@ -43,5 +45,10 @@ export async function doctor(host: string, goarch: GoArch | undefined, env: Node
     if (client) await closeClient(client);
   }
   out.write(formatTable(rows) + '\n');
+  try {
+    writeDoctorRecord(recordFor(host, goarch, rows, new Date()), env);
+  } catch (e) {
+    process.stderr.write(`gocpu: local: warning: cannot record this result for gocpu hosts: ${(e as Error).message}\n`);
+  }
   return rows.some((r) => r.verdict === 'fail') ? 1 : 0;
 }
