@@ -159,6 +159,7 @@ export function install(o: InstallOptions): number {
     const dest = join(dir, name);
     const tmp = join(dir, `.${name}.gocpu-${process.pid}`);
     try {
+      rmSync(tmp, { force: true }); // left by a crashed install with our pid
       writeFileSync(tmp, wrapperScript(name, launcher, node), { mode: 0o755, flag: 'wx' });
       renameSync(tmp, dest); // replaces a link itself, never its target
     } catch (e) {
