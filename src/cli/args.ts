@@ -1,22 +1,27 @@
 /**
  * gocpu's own flags. Go style single-dash long flags (-host=rpi3, as in the seed)
  * are accepted too; everything from the first non-flag on is the command, kept
- * verbatim. A verb (exec, doctor, version, help) counts only as the first word:
+ * verbatim. A verb (exec, doctor, version, help, install, uninstall, hosts) counts
+ * only as the first word, and there it wins over a remote program of that name:
  * `gocpu -host=H version` and `gocpu -- version` run a remote program "version".
  */
 import minimist from 'minimist';
 import { GocpuError } from '../errors.js';
 import { isGoArch, type Target } from '../config/target.js';
 import { HELP_TOPICS, isHelpTopic, type HelpTopic } from './usage.js';
+import { isLocalVerb, type LocalVerb, parseLocalVerb } from './local-verb-args.js';
 
 export interface Parsed {
-  verb: 'exec' | 'generic' | 'doctor' | 'help' | 'version';
+  verb: 'exec' | 'generic' | 'doctor' | 'help' | 'version' | LocalVerb;
   host?: string;
   target?: Target;
   /** Index in the argument list where the command starts. */
   commandIndex: number;
   /** verb 'help': the verb to explain; none means the overview. */
   helpTopic?: HelpTopic;
+  /** install, uninstall: the directory named; install: --force. */
+  dir?: string;
+  force?: boolean;
 }
 
 const LONG = ['host', 'target', 'help', 'version'];
@@ -50,6 +55,7 @@ function parseInfoVerb(verb: 'help' | 'version', rest: readonly string[]): Parse
 
 export function parseGocpuArgs(args: readonly string[]): Parsed {
   if (args[0] === 'help' || args[0] === 'version') return parseInfoVerb(args[0], args.slice(1));
+  if (isLocalVerb(args[0])) return { ...parseLocalVerb(args[0], args.slice(1)), commandIndex: args.length };
   let verb: Parsed['verb'] = 'generic';
   let rest = args;
   let offset = 0;

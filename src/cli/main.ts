@@ -17,6 +17,8 @@ import { exitNowBy, statusFor } from './exit.js';
 import { onForwardedSignal } from './launcher.js';
 import { rawArgs, rawEnv } from './raw-argv.js';
 import { helpText } from './usage.js';
+import { isLocalVerb } from './local-verb-args.js';
+import { runLocalVerb } from './local-verbs.js';
 export { exitWith } from './exit.js';
 
 /** gocpu's own failures exit 125, as env(1) and docker do for theirs. */
@@ -86,6 +88,7 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(`gocpu ${version()}\n`);
         return 0;
       }
+      if (isLocalVerb(parsed.verb)) return await runLocalVerb(parsed, env);
       if (parsed.verb === 'doctor') {
         // The host a run would use: the same resolution, config and environment.
         const config = loadConfig(env);

@@ -5,7 +5,7 @@
  */
 
 /** What `gocpu help WORD` can explain; 'command' is `gocpu [-host=H] COMMAND`. */
-export const HELP_TOPICS = ['exec', 'doctor', 'command', 'version', 'help'] as const;
+export const HELP_TOPICS = ['exec', 'doctor', 'command', 'install', 'uninstall', 'hosts', 'version', 'help'] as const;
 export type HelpTopic = (typeof HELP_TOPICS)[number];
 
 const HOSTS = 'hosts: --host, else GOCPU_HOST_LINUX_ARCH, else GOCPU_HOST, else "hosts" in ~/.config/gocpu/config.json';
@@ -17,10 +17,16 @@ export const USAGE = `usage:
                                             the same, for go test -exec 'gocpu exec --host H'
   gocpu [-host=H] COMMAND [ARGS...]         run any command on H with the working tree mounted (cpu(1) style)
   gocpu doctor [--target linux/ARCH] HOST   check that HOST can run gocpu's tests, with a fix for each failure
+  gocpu install [--force] [DIR]             write the go_linux_ARCH_exec wrappers into DIR (default: on PATH)
+  gocpu uninstall [DIR]                     remove the wrappers gocpu install wrote there, and nothing else
+  gocpu hosts                               each target's hosts, and what gocpu doctor last found for each
   gocpu version                             print gocpu's version (also --version)
   gocpu help [VERB]                         this overview, or one verb's help (also VERB --help)
 
 verbs for help: ${HELP_TOPICS.join(', ')}
+
+A verb counts only as the first word, and there it wins over a remote command of the
+same name: gocpu -- CMD always runs CMD remotely (gocpu -- install ...).
 
 ${HOSTS}
 ${SSH}`;
@@ -58,8 +64,9 @@ ${SSH}`,
 
 Runs any command on host H in the current directory, with that directory's module
 (or the directory itself) mounted read-write at the same path: Plan 9 cpu(1) style.
-Put -- before a command named like a verb (exec, doctor, version, help) or starting
-with a dash.
+A verb (exec, doctor, install, uninstall, hosts, version, help) as the first word
+is gocpu's own, never a remote command: gocpu -- CMD always runs CMD remotely. Put --
+before a command named like a verb or starting with a dash.
 
 example:
   gocpu -host=rpi4 uname -a
@@ -67,6 +74,40 @@ example:
 
 ${HOSTS}
 ${SSH}`,
+
+  install: `usage: gocpu install [--force] [DIR]
+
+Writes go_linux_ARCH_exec for every Linux GOARCH into DIR, so that GOARCH=ARCH go test
+finds it on PATH. Default DIR: the first of $(go env GOBIN), $(go env GOPATH)/bin and
+~/.local/bin that is on PATH (else ~/.local/bin, with a warning). Each file is a small
+sh script that runs this gocpu with the node running install, by absolute path: go may
+run it with a PATH of its own. Run it again after moving gocpu or node. It replaces
+only files it wrote itself (they carry a marker line); --force replaces others too.
+Warns when DIR is not on PATH.
+
+example:
+  gocpu install ~/bin
+  GOARCH=arm64 go test ./...`,
+
+  uninstall: `usage: gocpu uninstall [DIR]
+
+Removes from DIR (default as for install) the go_linux_ARCH_exec files gocpu install
+wrote, and only those: a file of that name without gocpu's marker line (a link,
+another tool's wrapper) is left alone, with a warning.
+
+example:
+  gocpu uninstall ~/bin`,
+
+  hosts: `usage: gocpu hosts
+
+Lists each target with the hosts a run would use for it, where they come from, and
+what gocpu doctor last found for each: "never checked", "ok (DATE)" or "failed:
+CHECK: DETAIL (DATE)". Makes no connection; gocpu doctor HOST refreshes a host.
+
+example:
+  gocpu hosts
+
+${HOSTS}`,
 
   version: `usage: gocpu version   (also gocpu --version, gocpu -version)
 

@@ -5,6 +5,7 @@
  * It checks what a run would use: the same host (src/cli/main.ts resolves it as
  * for a run), the same connect with retry, the same sshfs and options
  * (sshfs-choice.ts), the same remote root (remote-root.ts) and the contract's tool list.
+ * The verdict is kept for `gocpu hosts` (record.ts).
  */
 import type { GocpuConfig } from '../config/config-file.js';
 import { remoteRootFor } from '../config/remote-root.js';
@@ -17,6 +18,7 @@ import { connectWithRetry } from '../ssh/retry.js';
 import { resolveHostConfig } from '../ssh/ssh-config.js';
 import { shellJoin } from '../util/shell-quote.js';
 import { evaluate, formatTable, parseReport, type Row } from './checks.js';
+import { recordFor, writeDoctorRecord } from './record.js';
 
 export async function probe(client: import('ssh2').Client, sshfs: string, sshfsOptions: string, remoteRoot = ''): Promise<string> {
   const ch = await exec(client, shellJoin(['sh', '-c', remoteScript('doctor'), 'gocpu-doctor', sshfs, sshfsOptions, remoteRoot]));
@@ -54,5 +56,10 @@ export async function doctor(host: string, goarch: GoArch | undefined, env: Node
   }
   if (rootRow) rows.push(rootRow);
   out.write(formatTable(rows) + '\n');
+  try {
+    writeDoctorRecord(recordFor(host, goarch, rows, new Date()), env);
+  } catch (e) {
+    process.stderr.write(`gocpu: local: warning: cannot record this result for gocpu hosts: ${(e as Error).message}\n`);
+  }
   return rows.some((r) => r.verdict === 'fail') ? 1 : 0;
 }

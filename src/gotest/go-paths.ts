@@ -20,11 +20,23 @@ export interface GoPaths {
   gopath: string[];
 }
 
+/**
+ * Where `go env -w` writes: $GOENV, else os.UserConfigDir()/go/env, which is
+ * ~/Library/Application Support on macOS (XDG_CONFIG_HOME ignored there) and
+ * $XDG_CONFIG_HOME (when absolute) or ~/.config elsewhere.
+ */
+export function goEnvFilePath(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): string {
+  if (env.GOENV) return env.GOENV;
+  const home = env.HOME || homedir();
+  if (platform === 'darwin') return join(home, 'Library', 'Application Support', 'go', 'env');
+  const xdg = env.XDG_CONFIG_HOME;
+  return join(xdg && isAbsolute(xdg) ? xdg : join(home, '.config'), 'go', 'env');
+}
+
 function goEnvFile(env: NodeJS.ProcessEnv): Map<string, string> {
   const out = new Map<string, string>();
-  const file = env.GOENV && env.GOENV !== 'off'
-    ? env.GOENV
-    : join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config'), 'go', 'env');
+  if (env.GOENV === 'off') return out;
+  const file = goEnvFilePath(env);
   try {
     for (const line of readFileSync(file, 'utf8').split('\n')) {
       const m = /^\s*([A-Z0-9_]+)\s*=\s*(.*?)\s*$/.exec(line);

@@ -12,13 +12,14 @@
  * remote chose survives. Nothing else is ever created.
  */
 import {
-  closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readSync, readdirSync, rmSync, writeSync,
+  closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readSync, readdirSync, rmSync, writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { GocpuError } from '../errors.js';
 import { isCoverFileName, type OutputMove } from '../gotest/output-flags.js';
 import type { PlannedOutputs } from './plan.js';
 import { lexists } from '../util/lexists.js';
+import { at as atDir, FD_PATHS, self as selfDir } from '../sftp/resolve/fd-path.js';
 
 export interface Scratch {
   dir: string;
@@ -42,19 +43,37 @@ export function prepareOutputs(o: PlannedOutputs): Scratch {
   return { dir: o.scratch, dev: st.dev, ino: st.ino, moves: o.moves };
 }
 
-const PROC_FD = '/proc/self/fd';
-
-/** A directory opened without following a link; NAME inside it is `at(NAME)` (NOTES: /proc/self/fd/N/NAME acts like the *at calls). */
-class OpenDir {
+/**
+ * A directory opened without following a link; NAME inside it is `at(NAME)`. On Linux
+ * that is /proc/self/fd/N/NAME, which acts like the *at calls (NOTES.md). Without
+ * /proc/self/fd (macOS: src/sftp/resolve/fd-path.ts) it is the directory's path, checked
+ * to still lead to the directory we opened right before each use: a remote that swaps
+ * it for a link between that check and the call can still redirect the call (README,
+ * "Local systems").
+ */
+export class OpenDir {
   readonly fd: number;
+  private readonly path: string;
   constructor(path: string) {
+    this.path = path;
     this.fd = openSync(path, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
   }
   at(name: string): string {
     if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) {
       throw new Error(`refusing the name ${JSON.stringify(name)}`);
     }
-    return `${PROC_FD}/${this.fd}/${name}`;
+    this.stillHere();
+    return atDir({ fd: this.fd, local: this.path }, name);
+  }
+  self(): string {
+    this.stillHere();
+    return selfDir({ fd: this.fd, local: this.path });
+  }
+  private stillHere(): void {
+    if (FD_PATHS) return;
+    const now = lstatSync(this.path);
+    const was = fstatSync(this.fd);
+    if (!now.isDirectory() || now.dev !== was.dev || now.ino !== was.ino) throw new Error(`${this.path} was replaced during the run`);
   }
   close(): void {
     closeSync(this.fd);
@@ -93,7 +112,7 @@ function moveOne(dir: OpenDir, m: OutputMove, problems: string[]): void {
   }
   const sub = new OpenDir(src);
   try {
-    for (const name of readdirSync(`${PROC_FD}/${sub.fd}`)) {
+    for (const name of readdirSync(sub.self())) {
       if (!isCoverFileName(name)) {
         problems.push(`${m.name}/${name}: not a coverage file; left alone`);
         continue;
@@ -139,7 +158,6 @@ export function collectOutputs(s: Scratch): void {
 }
 
 function openScratch(s: Scratch): OpenDir {
-  if (!existsSync(PROC_FD)) throw new Error(`${PROC_FD} is missing: cannot read ${s.dir} safely`);
   const dir = new OpenDir(s.dir);
   const st = fstatSync(dir.fd);
   if (st.dev !== s.dev || st.ino !== s.ino) {

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { GocpuError } from '../errors.js';
 
 export interface TokenValues {
@@ -71,6 +72,10 @@ export function expandPercent(
   });
 }
 
+/**
+ * From /etc/passwd; for our own user also from getpwuid (os.userInfo): macOS keeps
+ * its users in Directory Services, not in /etc/passwd.
+ */
 function passwdHome(user: string): string | undefined {
   try {
     for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
@@ -78,7 +83,13 @@ function passwdHome(user: string): string | undefined {
       if (f[0] === user && f.length >= 6) return f[5];
     }
   } catch {
-    // no /etc/passwd: only `~` itself can be expanded
+    // no /etc/passwd: only `~` and our own user can be expanded
+  }
+  try {
+    const me = userInfo();
+    if (me.username === user) return me.homedir;
+  } catch {
+    // no passwd entry for our uid
   }
   return undefined;
 }

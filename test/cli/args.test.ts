@@ -73,3 +73,34 @@ test("--help after exec's program belongs to the program", () => {
   assert.equal(p.verb, 'exec');
   assert.deepEqual(a.slice(p.commandIndex), ['./x.test', '--help']);
 });
+
+test('every verb wins as the first word; `gocpu -- CMD` (or a flag first) always runs CMD remotely', () => {
+  const verbs = ['exec', 'doctor', 'install', 'uninstall', 'hosts', 'version', 'help'];
+  for (const v of verbs) {
+    assert.notEqual(parseGocpuArgs([v]).verb, 'generic', `gocpu ${v} is the verb`);
+    for (const a of [['--', v, 'x'], ['-host=pi', v, 'x'], ['--host', 'pi', '--', v, 'x']]) {
+      const p = parseGocpuArgs(a);
+      assert.equal(p.verb, 'generic', a.join(' '));
+      assert.deepEqual(a.slice(p.commandIndex), [v, 'x'], a.join(' '));
+    }
+  }
+});
+
+test('install [--force] [DIR], uninstall [DIR], hosts; --help anywhere is their help', () => {
+  assert.deepEqual(parseGocpuArgs(['install']), { verb: 'install', dir: undefined, force: false, commandIndex: 1 });
+  assert.deepEqual(parseGocpuArgs(['install', '--force', '/x y']), { verb: 'install', dir: '/x y', force: true, commandIndex: 3 });
+  assert.equal(parseGocpuArgs(['install', '-force', 'd']).force, true);
+  assert.equal(parseGocpuArgs(['install', '--', '-odd']).dir, '-odd');
+  assert.equal(parseGocpuArgs(['uninstall', 'd']).dir, 'd');
+  assert.equal(parseGocpuArgs(['hosts']).verb, 'hosts');
+  for (const v of ['install', 'uninstall', 'hosts']) {
+    assert.deepEqual([parseGocpuArgs([v, '--help']).verb, parseGocpuArgs([v, '--help']).helpTopic], ['help', v]);
+    assert.equal(parseGocpuArgs(['help', v]).helpTopic, v);
+  }
+  assert.equal(parseGocpuArgs(['install', 'd', '-h']).helpTopic, 'install');
+  const usage = (a: string[], re: RegExp) => assert.throws(() => parseGocpuArgs(a), (e: unknown) => e instanceof GocpuError && e.code === 'USAGE' && re.test(e.message));
+  usage(['install', 'a', 'b'], /too many arguments/);
+  usage(['uninstall', '--force'], /unknown flag --force/);
+  usage(['hosts', 'x'], /too many arguments/);
+  usage(['install', '--frce'], /unknown flag --frce/);
+});

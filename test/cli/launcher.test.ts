@@ -27,7 +27,7 @@ const launcher = process.env.GOCPU_LAUNCHER;
 startUnderLauncher();
 if (how === 'exit') process.exit(Number(arg));
 if (how === 'die') { markSignalDeath(); process.exit(Number(arg)); }
-if (how === 'args') { console.log(JSON.stringify({ argv: process.argv.slice(2), launcher, ppid: process.ppid, left: process.env.GOCPU_LAUNCHER ?? null })); }
+if (how === 'args') { console.log(JSON.stringify({ argv: process.argv.slice(2), launcher, ppid: process.ppid, left: process.env.GOCPU_LAUNCHER ?? null, argv0: process.env.GOCPU_ARGV0 ?? null })); }
 if (how === 'cat') process.stdin.pipe(process.stdout);
 if (how === 'relay') {
   onForwardedSignal((s) => { console.log('act ' + s); if (s === 'SIGTERM') process.exit(0); });
@@ -50,8 +50,8 @@ fs.writeFileSync(fakeNode, `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} 
 
 const launcher = path.join(binDir, 'go_linux_arm64_exec');
 
-function runLauncher(fake: string, opts: { input?: string; argv0?: string; shPrefix?: string } = {}) {
-  const env = { ...process.env, GOCPU_NODE: fakeNode, FAKE: fake };
+function runLauncher(fake: string, opts: { input?: string; argv0?: string; shPrefix?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const env = { ...process.env, GOCPU_NODE: fakeNode, FAKE: fake, ...opts.env };
   const cmd = opts.shPrefix ? '/bin/sh' : (opts.argv0 ?? launcher);
   const args = opts.shPrefix ? ['-c', `${opts.shPrefix}; exec "$0" a 'b c'`, launcher] : ['a', 'b c'];
   return spawnSync(cmd, args, { env, input: opts.input ?? '', encoding: 'utf8', timeout: 30_000 });
@@ -97,6 +97,16 @@ test('found through a chain of links (npm links bin files into /usr/local/bin); 
   assert.equal(got.left, null, 'startUnderLauncher takes GOCPU_LAUNCHER out of the environment');
   assert.equal(forwardable('GOCPU_LAUNCHER'), false);
   assert.equal(forwardable('GOCPU_NODE'), false);
+});
+
+test("GOCPU_ARGV0 (gocpu install's wrappers) is the name node gets, and nothing below the launcher inherits it", () => {
+  const r = runLauncher('args', { argv0: path.join(binDir, 'gocpu'), env: { GOCPU_ARGV0: 'go_linux_riscv64_exec' } });
+  assert.equal(r.status, 0, r.stderr);
+  const got = JSON.parse(r.stdout);
+  assert.deepEqual(got.argv.slice(1), ['go_linux_riscv64_exec', 'a', 'b c']);
+  assert.equal(got.argv0, null);
+  const plain = JSON.parse(runLauncher('args', { argv0: path.join(binDir, 'gocpu') }).stdout);
+  assert.deepEqual(plain.argv.slice(1), [path.join(binDir, 'gocpu'), 'a', 'b c'], 'without it: the name called by');
 });
 
 test('SIGUSR1 to node never starts the inspector', () => {

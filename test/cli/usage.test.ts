@@ -5,7 +5,7 @@ import { HELP_TOPICS, helpText, USAGE } from '../../src/cli/usage.js';
 test('the overview lists every verb and every help topic', () => {
   assert.equal(helpText(), USAGE);
   assert.match(USAGE, /^usage:\n/);
-  for (const v of ['gocpu exec', 'gocpu doctor', 'gocpu version', 'gocpu help', 'gocpu [-host=H] COMMAND', 'go_linux_ARCH_exec']) assert.ok(USAGE.includes(v), v);
+  for (const v of ['gocpu exec', 'gocpu doctor', 'gocpu install', 'gocpu uninstall', 'gocpu hosts', 'gocpu version', 'gocpu help', 'gocpu [-host=H] COMMAND', 'go_linux_ARCH_exec']) assert.ok(USAGE.includes(v), v);
   for (const t of HELP_TOPICS) assert.ok(USAGE.includes(t), t);
 });
 
@@ -14,6 +14,9 @@ test('each verb has its own page: a usage line first, and an example', () => {
     exec: /^usage: gocpu exec \[--host H\] \[--target linux\/ARCH\] PROGRAM \[ARGS\.\.\.\]$/,
     doctor: /^usage: gocpu doctor \[--target linux\/ARCH\] \[HOST\]$/,
     command: /^usage: gocpu \[-host=H\] \[--target linux\/ARCH\] COMMAND \[ARGS\.\.\.\]$/,
+    install: /^usage: gocpu install \[--force\] \[DIR\]$/,
+    uninstall: /^usage: gocpu uninstall \[DIR\]$/,
+    hosts: /^usage: gocpu hosts$/,
     version: /^usage: gocpu version /,
     help: /^usage: gocpu help \[VERB\]/,
   };
@@ -26,4 +29,11 @@ test('each verb has its own page: a usage line first, and an example', () => {
     assert.ok(example[1].includes(t === 'command' ? 'gocpu -host=' : `gocpu ${t}`), `${t}'s example uses it: ${example[1]}`);
     assert.ok(!page.includes('\t'));
   }
+});
+
+test('the overview and the command page say that verbs win and -- runs any command remotely', () => {
+  for (const page of [USAGE, helpText('command')]) {
+    assert.match(page.replace(/\s+/g, ' '), /gocpu -- CMD always runs CMD remotely/);
+  }
+  assert.match(helpText('command'), /exec, doctor, install, uninstall, hosts, version, help/);
 });

@@ -30,6 +30,10 @@ const cases: [string[], RegExp][] = [
   [['help', 'version'], /^usage: gocpu version /],
   [['version', '--help'], /^usage: gocpu version /],
   [['help', 'help'], /^usage: gocpu help /],
+  [['help', 'install'], /^usage: gocpu install \[--force\] \[DIR\]$/],
+  [['install', '--help'], /^usage: gocpu install /],
+  [['uninstall', '-h'], /^usage: gocpu uninstall \[DIR\]$/],
+  [['hosts', '--help'], /^usage: gocpu hosts$/],
 ];
 
 test('bin/gocpu version, --version, help and VERB --help exit 0 with the expected first line', { timeout: 60_000 }, async () => {
@@ -53,7 +57,7 @@ test('bin/gocpu help with an unknown verb, or no command at all, is a usage erro
   try {
     const r = await run(gocpu, ['help', 'frobnicate'], { cwd: t.dir, env: bareEnv(), timeoutMs: 20_000 });
     assert.equal(r.code, 125, r.output);
-    assert.match(r.stderr, /^gocpu: local: no help for "frobnicate" \(gocpu help VERB, VERB one of: exec, doctor, command, version, help\)\n$/);
+    assert.match(r.stderr, /^gocpu: local: no help for "frobnicate" \(gocpu help VERB, VERB one of: exec, doctor, command, install, uninstall, hosts, version, help\)\n$/);
     const bare = await run(gocpu, [], { cwd: t.dir, env: bareEnv(), timeoutMs: 20_000 });
     assert.equal(bare.code, 125, bare.output);
     assert.match(bare.stderr, /^gocpu: local: no program given \(.*gocpu help lists every verb\)\n$/);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { goPaths, isGoRoot } from '../../src/gotest/go-paths.js';
+import { goEnvFilePath, goPaths, isGoRoot } from '../../src/gotest/go-paths.js';
 
 /** A fake Go installation at root/lib/go-1.19 and a Debian-like root/usr/bin/go -> ../lib/go-1.19/bin/go. */
 function debianLike(): { root: string; usr: string; goroot: string } {
@@ -54,4 +54,25 @@ test('a go that is no Go root (a shim script) is asked, and its answer checked',
   chmodSync(join(liar, 'go'), 0o755);
   assert.equal(goPaths({ HOME: d.root, PATH: liar }).goroot, undefined, 'an answer that is no Go root is not taken');
   assert.equal(goPaths({ HOME: d.root, PATH: '/nonexistent' }).goroot, undefined);
+});
+
+test("go env -w's file: GOENV, else os.UserConfigDir()/go/env as go computes it on each system", () => {
+  assert.equal(goEnvFilePath({ GOENV: '/x/env', HOME: '/h' }, 'darwin'), '/x/env');
+  assert.equal(goEnvFilePath({ HOME: '/h', XDG_CONFIG_HOME: '/xdg' }, 'darwin'), '/h/Library/Application Support/go/env');
+  assert.equal(goEnvFilePath({ HOME: '/h', XDG_CONFIG_HOME: '/xdg' }, 'linux'), '/xdg/go/env');
+  assert.equal(goEnvFilePath({ HOME: '/h', XDG_CONFIG_HOME: 'rel' }, 'linux'), '/h/.config/go/env');
+  assert.equal(goEnvFilePath({ HOME: '/h' }, 'freebsd'), '/h/.config/go/env');
+});
+
+test('GOENV=off: no file is read', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gocpu-goenv-'));
+  try {
+    mkdirSync(join(dir, 'go'));
+    writeFileSync(join(dir, 'go', 'env'), 'GOMODCACHE=/from/file\n');
+    const base = { HOME: '/h', XDG_CONFIG_HOME: dir, PATH: '' };
+    assert.equal(goPaths(base).gomodcache, process.platform === 'darwin' ? '/h/go/pkg/mod' : '/from/file');
+    assert.equal(goPaths({ ...base, GOENV: 'off' }).gomodcache, '/h/go/pkg/mod');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { collectOutputs, prepareOutputs } from '../../src/run/outputs.js';
+import { collectOutputs, OpenDir, prepareOutputs } from '../../src/run/outputs.js';
+import { FD_PATHS } from '../../src/sftp/resolve/fd-path.js';
 
 function setup(t: { after: (f: () => void) => void }) {
   const root = mkdtempSync(join(tmpdir(), 'gocpu-outputs-'));
@@ -102,4 +103,23 @@ test('a scratch that cannot be created is a GocpuError with a hint', (t) => {
   const d = setup(t);
   assert.throws(() => prepareOutputs({ scratch: join(d.root, 'missing', 'gocpu-out.x'), moves: [] }),
     (e: Error & { code?: string; hint?: string }) => e.code === 'OUTPUT_SCRATCH' && /writable/.test(e.hint ?? ''));
+});
+
+test('an open directory keeps naming what was opened (Linux), or refuses once its path leads elsewhere (fallback)', (t) => {
+  const d = setup(t);
+  const scratch = join(d.root, 'scratch');
+  mkdirSync(scratch);
+  writeFileSync(join(scratch, 'cpuprofile'), 'the profile');
+  const dir = new OpenDir(scratch);
+  t.after(() => dir.close());
+  const elsewhere = join(d.root, 'elsewhere');
+  mkdirSync(elsewhere);
+  writeFileSync(join(elsewhere, 'cpuprofile'), 'a local secret');
+  renameSync(scratch, join(d.root, 'moved'));
+  symlinkSync(elsewhere, scratch);
+  if (FD_PATHS) assert.equal(readFileSync(dir.at('cpuprofile'), 'utf8'), 'the profile');
+  else {
+    assert.throws(() => dir.at('cpuprofile'), /was replaced during the run/);
+    assert.throws(() => dir.self(), /was replaced during the run/);
+  }
 });
