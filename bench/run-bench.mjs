@@ -34,8 +34,14 @@ const cleanups = [() => fx.cleanup()];
 let sshConfig;
 const base = { ...fx.goEnv() };
 for (const k of Object.keys(base)) if (k.startsWith('GOCPU_') || k.startsWith('OSSH_')) delete base[k];
+// The agent's socket directory of this bench run: warm calls share one agent.
+const agentDir = path.join(fx.root, 'agent');
+const gocpuEnv = (host, extra = {}) => ({ ...base, GOCPU_SSH_CONFIG: sshConfig, GOCPU_HOST_LINUX_ARM64: host, GOCPU_AGENT_DIR: agentDir, ...extra });
 const ways = {
-  gocpu: (host) => ({ label: 'gocpu (new connection, mount and view per call)', cmd: gocpuExec, env: { ...base, GOCPU_SSH_CONFIG: sshConfig, GOCPU_HOST_LINUX_ARM64: host } }),
+  gocpu: (host) => ({ label: 'gocpu, warm agent', cmd: gocpuExec, env: gocpuEnv(host) }),
+  // GOCPU_AGENT_IDLE=0: the agent this call starts leaves right after it, so the next is cold too.
+  cold: (host) => ({ label: 'gocpu, cold (the call starts the agent)', cmd: gocpuExec, env: gocpuEnv(host, { GOCPU_AGENT_DIR: `${agentDir}-cold`, GOCPU_AGENT_IDLE: '0' }) }),
+  direct: (host) => ({ label: 'gocpu direct (GOCPU_AGENT=0: connection, mount, view per call)', cmd: gocpuExec, env: gocpuEnv(host, { GOCPU_AGENT: '0' }) }),
   fresh: (host) => ({ label: 'pipeline, new connection', cmd: opensshExec, env: { ...base, GOCPU_SSH_CONFIG: sshConfig, OSSH_HOST: host } }),
   cm: (host, master) => ({
     label: 'pipeline over ControlMaster',
@@ -83,7 +89,9 @@ async function perCall(master) {
   const cwd = path.join(fx.mod, 'trivial');
   const args = [fx.trivialBin, '-test.paniconexit0', '-test.timeout=10m0s'];
   const list = [
-    keyed('gocpu', { ...ways.gocpu(th.GOCPU_HOST), note: "cold: today's only mode" }),
+    keyed('gocpu', { ...ways.gocpu(th.GOCPU_HOST), note: 'connection and mount reused; view per call' }),
+    keyed('cold', ways.cold(th.GOCPU_HOST)),
+    keyed('direct', ways.direct(th.GOCPU_HOST)),
     keyed('fresh', ways.fresh(th.GOCPU_HOST)),
     keyed('cm', ways.cm(th.GOCPU_HOST, master)),
     keyed('qemu', ways.qemu()),
@@ -104,7 +112,7 @@ function goTestWay(w, p) {
 
 async function goTest(title, host, master, withFloor) {
   log(`${title} (${runs}×)`);
-  const list = [keyed('gocpu', ways.gocpu(host)), keyed('fresh', ways.fresh(host)), keyed('cm', ways.cm(host, master))];
+  const list = [keyed('gocpu', ways.gocpu(host)), keyed('direct', ways.direct(host)), keyed('fresh', ways.fresh(host)), keyed('cm', ways.cm(host, master))];
   if (withFloor) list.push(keyed('qemu', ways.qemu()));
   master.check();
   const rows = tag(await interleaved(runs, list.map((w) => goTestWay(w, 4))), list);
@@ -134,7 +142,8 @@ async function peakRss() {
   if (!fs.existsSync(TIME)) throw new RunFailed(`${TIME} is missing (hack/install-deps installs the time package)`);
   const out = path.join(fx.root, 'rss.txt');
   const w = ways.gocpu(th.GOCPU_HOST);
-  const sampler = rssSampler(gocpuExec);
+  const sampler = rssSampler('dist/src/cli/entry.js');
+  const agentSampler = rssSampler('dist/src/agent/main.js');
   const rows = [];
   try {
     await timedOk('go test -p 16 through gocpu', 'go', ['test', '-count=1', '-p=16', `-exec=${TIME} -a -o ${out} -f %M ${gocpuExec}`, './many/...'], {
@@ -142,11 +151,14 @@ async function peakRss() {
       env: w.env,
     });
     const peak = sampler.stop();
+    const agent = agentSampler.stop();
     const perProcess = fs.readFileSync(out, 'utf8').split('\n').filter((l) => /^\d+$/.test(l)).map(Number);
     rows.push({ label: 'one wrapper process, max', unit: 'MB', value: Math.max(...perProcess) / 1024, note: `${perProcess.length} calls, /usr/bin/time` });
     rows.push({ label: 'all wrapper processes at once, max sum', unit: 'MB', value: peak.peakSumKb / 1024, note: `up to ${peak.peakCount} at once, /proc every 50 ms` });
+    rows.push({ label: 'the agent, max', unit: 'MB', value: agent.peakSumKb / 1024, note: 'issue 8 target: <= 150 MB; /proc every 50 ms' });
   } catch (e) {
     sampler.stop();
+    agentSampler.stop();
     if (!(e instanceof RunFailed)) throw e;
     failures.push(e.message);
     rows.push({ label: 'wrappers', unit: 'MB', failed: true });

@@ -57,6 +57,10 @@ export class Connections {
     return n;
   }
 
+  describe(): { host: string; runs: number }[] {
+    return [...this.byKey.values()].flat().filter((e) => !e.dead).map((e) => ({ host: e.host, runs: e.runs }));
+  }
+
   async lease(cfg: HostConfig, log: (line: string) => void): Promise<Lease> {
     const key = connectionKey(cfg);
     for (;;) {

@@ -2,7 +2,8 @@
  * The wrapper <-> agent protocol on the agent's unix socket: frames of
  * [type: 1 byte][length: 4 bytes, big endian][payload]. One connection is one run.
  *
- *   wrapper -> agent: REQUEST (JSON, first), STDIN, STDIN_EOF, SIGNAL (a name)
+ *   wrapper -> agent: REQUEST (JSON, first), STDIN, STDIN_EOF, SIGNAL (a name);
+ *                     or STATUS alone (`gocpu hosts`), answered by STATUS_REPLY
  *   agent -> wrapper: ACCEPTED (the agent is alive and took the request),
  *                     STARTED (the remote test runs), STDOUT, STDERR,
  *                     END (JSON: how it ended), DIRECT (JSON: run it yourself)
@@ -15,12 +16,15 @@ export const FRAME = {
   stdin: 2,
   stdinEof: 3,
   signal: 4,
+  /** Instead of a request: what the agent holds (`gocpu hosts`); answered by STATUS_REPLY. */
+  status: 5,
   accepted: 10,
   started: 11,
   stdout: 12,
   stderr: 13,
   end: 14,
   direct: 15,
+  statusReply: 16,
 } as const;
 
 export type FrameType = (typeof FRAME)[keyof typeof FRAME];
@@ -85,4 +89,11 @@ export type EndMessage =
 /** DIRECT's payload: the agent cannot serve this run; warn says a line to print first. */
 export interface DirectMessage {
   warn?: string;
+}
+
+/** STATUS_REPLY's payload. */
+export interface AgentStatus {
+  pid: number;
+  /** One entry per open connection: the host alias it was opened for, and its runs now. */
+  connections: { host: string; runs: number }[];
 }

@@ -17,7 +17,7 @@ import { runOnClient } from '../run/run.js';
 import { resolveHostConfig } from '../ssh/ssh-config.js';
 import { trace, withTraceSink } from '../util/trace.js';
 import type { Connections } from './connections.js';
-import { type EndMessage, FRAME, FrameReader, type RunRequest, frame } from './frames.js';
+import { type AgentStatus, type EndMessage, FRAME, FrameReader, type RunRequest, frame } from './frames.js';
 import { gocpuVersion } from './socket-path.js';
 
 export interface AgentState {
@@ -59,6 +59,11 @@ export function serveRun(sock: Socket, state: AgentState, onDone: () => void): v
   const reader = new FrameReader((type, payload) => {
     if (!request) {
       clearTimeout(firstTimer);
+      if (type === FRAME.status) {
+        const status: AgentStatus = { pid: process.pid, connections: state.connections.describe() };
+        sock.end(frame(FRAME.statusReply, JSON.stringify(status)));
+        return;
+      }
       if (type !== FRAME.request) return sock.destroy();
       request = JSON.parse(payload.toString()) as RunRequest;
       sock.write(frame(FRAME.accepted));

@@ -63,8 +63,9 @@ export class SharedMount {
 
   /** This run's subtree, served until the returned mount's stop(). */
   forRun(plan: RunPlan): Mount {
-    this.spaces.add(plan.nonce, new ExportTable(plan.exports));
+    this.spaces.add(plan.nonce, new ExportTable(plan.exports), plan.viewExports);
     return {
+      aliased: this.spaces.aliased(plan.nonce),
       control: this.control,
       // Nothing to wait for when a run fails to start: the mount is not the run's.
       closed: Promise.resolve({ code: null }),

@@ -4,17 +4,26 @@
  * file), where that list comes from, and what `gocpu doctor` last found for each
  * host (src/doctor/record.ts). No connection is made.
  */
+import { askAgentStatus } from '../agent/status.js';
+import type { AgentStatus } from '../agent/frames.js';
 import { type GocpuConfig, configPath } from '../config/config-file.js';
 import { hostsFor, targetEnvName } from '../config/host.js';
 import { LINUX_GOARCHES, isGoArch, type Target, targetName } from '../config/target.js';
 import { describeRecord, readDoctorRecord } from '../doctor/record.js';
 
 /**
- * Extra lines about a host, shown indented below it: the per-host agent's open
- * connections and running tests once the agent exists (issue 8). None today.
+ * Extra lines about a host, shown indented below it: the agent's open connections
+ * to it and the tests running on them (issue 8). Asked once per `gocpu hosts`; no
+ * agent, no lines (we never start one for this).
  */
-export async function agentStatusLines(_host: string, _env: NodeJS.ProcessEnv): Promise<string[]> {
-  return [];
+let status: Promise<AgentStatus | undefined> | undefined;
+export async function agentStatusLines(host: string, env: NodeJS.ProcessEnv): Promise<string[]> {
+  status ??= askAgentStatus(env);
+  const s = await status;
+  const mine = s?.connections.filter((c) => c.host === host) ?? [];
+  if (!s || mine.length === 0) return [];
+  const runs = mine.reduce((n, c) => n + c.runs, 0);
+  return [`agent ${s.pid}: ${mine.length} connection${mine.length === 1 ? '' : 's'} open, ${runs} test${runs === 1 ? '' : 's'} running`];
 }
 
 interface Group {

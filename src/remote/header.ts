@@ -23,6 +23,8 @@ export interface RunHeader {
   trace?: boolean;
   /** The agent's shared mount (its nonce) that holds this run's files under mnt/NONCE. */
   shared?: string;
+  /** The view binds the i-th export from mnt/@i. */
+  aliased?: boolean;
   env: [Buffer, Buffer][];
   argv: Buffer[];
 }
@@ -65,6 +67,7 @@ export function encodeHeader(h: RunHeader): Buffer {
     assign('gocpu_arch', h.arch ? h.arch.machines.join(' ') : ''),
     assign('gocpu_binfmt', h.arch ? h.arch.binfmt : ''),
     assign('gocpu_shared', h.shared ?? ''),
+    assign('gocpu_aliased', h.aliased ? '1' : '0'),
     assign('gocpu_view_sh', remoteScript('view')),
     assign('gocpu_exec_sh', remoteScript('exec')),
   ];

@@ -35,7 +35,8 @@
 # Usage: sh -c "$(cat view.sh)" gocpu-view NONCE
 # Env: gocpu_cwd, gocpu_exports (absolute paths, one per line, none below
 # another), gocpu_mnt (where the exports are: the run's sshfs mount, or its
-# subtree of the agent's shared one), gocpu_root (R, checked by run.sh; empty
+# subtree of the agent's shared one), gocpu_aliased (1: export i is also
+# $gocpu_mnt/@i), gocpu_root (R, checked by run.sh; empty
 # for the remote's own /). fd 3: gets "ready" when the view is up. No forwarded
 # variable ever reaches this script (only exec.sh applies them), so its own names
 # are short.
@@ -48,8 +49,8 @@ gocpu_at_run "$1"
 d=$gocpu_dir
 root=$d/$gocpu_d_root
 # shellcheck disable=SC2154 # set by run.sh in our environment
-cwd=$gocpu_cwd exports=$gocpu_exports mnt=$gocpu_mnt top=${gocpu_root:-}
-unset gocpu_cwd gocpu_exports gocpu_mnt gocpu_root
+cwd=$gocpu_cwd exports=$gocpu_exports mnt=$gocpu_mnt top=${gocpu_root:-} aliased=${gocpu_aliased:-0}
+unset gocpu_cwd gocpu_exports gocpu_mnt gocpu_root gocpu_aliased
 nl='
 '
 dirs='' links='' files='' fstab='' e='' s=''
@@ -183,10 +184,14 @@ shadow() {
 }
 
 shadow ""
-rest=$exports$nl
+# On the agent's shared mount the i-th export is also mnt/@i: a bind from there costs
+# two FUSE lookups (a round trip each) instead of one per component of its path.
+rest=$exports$nl i=0
 while [ -n "$rest" ]; do
   x=${rest%%"$nl"*} rest=${rest#*"$nl"}
-  [ -n "$x" ] && bind "$mnt$x" "$root$x" bind
+  [ -n "$x" ] || continue
+  if [ "$aliased" = 1 ]; then bind "$mnt/@$i" "$root$x" bind; else bind "$mnt$x" "$root$x" bind; fi
+  i=$((i + 1))
 done
 
 mount -t tmpfs -o mode=0755 gocpu-view "$root"

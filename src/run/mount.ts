@@ -17,6 +17,8 @@ export interface Mount {
   control: ControlStream;
   /** The nonce of the agent's shared mount this run's files are a subtree of (src/agent/shared-mount.ts). */
   shared?: string;
+  /** The view binds export i from mnt/@i (src/sftp/spaces.ts). */
+  aliased?: boolean;
   /** Resolves when the mount half's channel has closed (remote cleanup done). */
   closed: Promise<{ code: number | null }>;
   stop(): Promise<void>;

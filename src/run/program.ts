@@ -44,7 +44,7 @@ function waitFor<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
 }
 
 export async function startProgram(client: Client, plan: RunPlan, io: ProgramIo, mount: Mount, onExit: () => void = () => {}): Promise<Program> {
-  const header = encodeHeader({ cwd: plan.cwd, exports: plan.viewExports, root: plan.remoteRoot, merge: plan.merge, trace: tracing(), env: plan.env, argv: plan.argv, shared: mount.shared,
+  const header = encodeHeader({ cwd: plan.cwd, exports: plan.viewExports, root: plan.remoteRoot, merge: plan.merge, trace: tracing(), env: plan.env, argv: plan.argv, shared: mount.shared, aliased: mount.aliased,
     arch: plan.binaryTarget ? { machines: UNAME_MACHINES[plan.binaryTarget.goarch], binfmt: QEMU_BINFMT[plan.binaryTarget.goarch] } : undefined,
   });
   const dropped = droppedEnvNames(plan.env);

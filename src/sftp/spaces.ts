@@ -15,6 +15,13 @@ export interface Space {
   prefix: string;
   table: ExportTable;
   roots: Promise<Roots>;
+  /**
+   * `@0`, `@1`, ...: short names for the run's view exports, so the remote's view binds
+   * each with two lookups through FUSE (the run, the alias) instead of one per component
+   * of its path: a round trip each on a real link (issue 8). Client paths only: a link's
+   * text is resolved as the run's own paths, where no alias exists.
+   */
+  aliases?: Map<string, string>;
 }
 
 export interface Spaces {
@@ -23,12 +30,23 @@ export interface Spaces {
   close(): Promise<void>;
 }
 
-/** The run-relative path of a normalized client path in `s`, or null when it is not in it. */
-export function innerPath(s: Pick<Space, 'prefix'>, p: string): string | null {
-  if (s.prefix === '') return p;
-  if (p === s.prefix) return '/';
-  return p.startsWith(s.prefix + '/') ? p.slice(s.prefix.length) : null;
+/**
+ * The run-relative path of a normalized client path in `s`, or null when it is not in
+ * it; `client`: a path as the client sent it, where the run's aliases count.
+ */
+export function innerPath(s: Pick<Space, 'prefix' | 'aliases'>, p: string, client = false): string | null {
+  let inner: string;
+  if (s.prefix === '') inner = p;
+  else if (p === s.prefix) inner = '/';
+  else if (p.startsWith(s.prefix + '/')) inner = p.slice(s.prefix.length);
+  else return null;
+  if (!client || !s.aliases) return inner;
+  const first = inner.split('/')[1];
+  const to = s.aliases.get(first);
+  return to === undefined ? inner : to + inner.slice(first.length + 1);
 }
+
+const ALIAS = /^@\d+$/;
 
 /** The client's path for a run-relative one. */
 export function outerPath(s: Pick<Space, 'prefix'>, inner: string): string {
@@ -56,10 +74,18 @@ export class RunSpaces implements Spaces {
     this.empty = { prefix: '', table, roots: Roots.open(table, log) };
   }
 
-  add(name: string, table: ExportTable): void {
+  /** viewExports: what the run's view binds, `@i` for the i-th (none when a real name could clash). */
+  add(name: string, table: ExportTable, viewExports: string[] = []): void {
     if (!NAME.test(name)) throw new Error(`not a run name: ${JSON.stringify(name)}`);
     if (this.runs.has(name)) throw new Error(`run ${name} is already served`);
-    this.runs.set(name, { prefix: `/${name}`, table, roots: Roots.open(table, this.log) });
+    const clash = table.exports.some((e) => ALIAS.test(e.path.split('/')[1] ?? ''));
+    const aliases = clash ? undefined : new Map(viewExports.map((p, i) => [`@${i}`, p]));
+    this.runs.set(name, { prefix: `/${name}`, table, roots: Roots.open(table, this.log), aliases });
+  }
+
+  /** Whether the run's view may bind its exports by alias. */
+  aliased(name: string): boolean {
+    return this.runs.get(name)?.aliases !== undefined;
   }
 
   /** From now on the run's paths do not exist; its roots are closed. */

@@ -190,3 +190,13 @@ test('agent: a directory open to others is refused (direct mode, one line), and 
   assert.equal(other.status, 0, other.stderr);
   assert.equal(other.stdout.trim(), 'EACCES', 'user nobody cannot connect to our agent');
 });
+
+test('agent: gocpu hosts shows the agent\'s open connection to a host', async () => {
+  const a = agentEnv();
+  await passes(a.env);
+  const [pid] = agentPids(a.dir);
+  const env = goEnv({ goarch: 'arm64', env: a.env });
+  const r = spawnSync(path.join(repoRoot, 'bin', 'gocpu'), ['hosts'], { env, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(`^ {4}agent ${pid}: 1 connection open, 0 tests running$`, 'm'), r.stdout);
+});

@@ -23,7 +23,7 @@ test('shared session: runs see only their own subtree; `/` lists nothing; a remo
   const spaces = new RunSpaces(() => undefined);
   const a = 'aaaaaaaaaaaaaaaaaaaaaaaa';
   const b = 'bbbbbbbbbbbbbbbbbbbbbbbb';
-  spaces.add(a, new ExportTable([{ path: t.w, writable: true }]));
+  spaces.add(a, new ExportTable([{ path: t.w, writable: true }]), [t.w]);
   spaces.add(b, new ExportTable([{ path: t.outside, writable: false }]));
   const s = await startSession(spaces);
   const c = s.client;
@@ -38,6 +38,13 @@ test('shared session: runs see only their own subtree; `/` lists nothing; a remo
     assert.equal(await code(c.symlink('/', `/${a}${t.w}/root`)), FX.OK);
     assert.equal(await code(c.open(`/${a}${t.w}/root/${b}${t.outside}/victim`, PF.READ)), FX.NO_SUCH_FILE, '`/` in a link is a\'s root');
     assert.equal(await code(c.rename(`/${a}${t.w}/to-b`, `/${b}${t.outside}/moved`)), FX.PERMISSION_DENIED, 'no rename across runs');
+    // @0 names a's first view export, for the view's binds; not in a link's text.
+    assert.equal((await c.open(`/${a}/@0/to-b`, PF.READ)).type, 'status', 'the alias leads to a\'s export (a dangling link there)');
+    assert.equal(await code(c.mkdir(`/${a}/@0/made`)), FX.OK, 'the alias is the export, writable as it is');
+    assert.equal((await c.stat(`/${a}${t.w}/made`)).type, 'attrs');
+    assert.equal(await code(c.open(`/${b}/@0/victim`, PF.READ)), FX.NO_SUCH_FILE, 'b was added without aliases');
+    assert.equal(await code(c.symlink('/@0/made', `/${a}${t.w}/via-alias`)), FX.OK);
+    assert.equal(await code(c.stat(`/${a}${t.w}/via-alias`)), FX.NO_SUCH_FILE, 'a link\'s text knows no alias');
     await spaces.remove(b);
     assert.equal(await code(c.open(`/${b}${t.outside}/victim`, PF.READ)), FX.NO_SUCH_FILE, 'a removed run is gone');
   } finally {

@@ -78,13 +78,13 @@ const join = (dir: string, name: string): string => (dir === '/' ? `/${name}` : 
  * run's own paths. An absolute link resolves from the run's root, never the session's.
  */
 export async function walk(where: Space | ExportTable, roots: Roots, clientPath: unknown, opts: WalkOptions): Promise<Resolved> {
-  const space: Pick<Space, 'prefix' | 'table'> = where instanceof ExportTable ? { prefix: '', table: where } : where;
+  const space: Pick<Space, 'prefix' | 'table' | 'aliases'> = where instanceof ExportTable ? { prefix: '', table: where } : where;
   const table = space.table;
   let target = typeof clientPath === 'string' ? normalizeVirtualPath(clientPath) : null;
   let links = 0;
   let viaLastLink = false;
   for (let first = true; ; first = false) {
-    const inner = target === null ? null : innerPath(space, target);
+    const inner = target === null ? null : innerPath(space, target, first);
     const l = inner === null ? null : table.lookup(inner);
     if (!l || (l.kind === 'virtual-dir' && !first)) {
       if (!first) throw new OutsideError();
