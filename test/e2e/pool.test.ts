@@ -149,8 +149,10 @@ test('pool: with one slot per host (config file), a third call waits and then ru
     assert.deepEqual([h1, h2].sort(), [FIRST, SECOND_ALIAS], 'one run per host');
     const c3 = holder(p);
     held.push(c3);
-    await until('the third call waits for a slot', () => traceLines(p, / ms waiting for a slot$/).length === 1, 60_000);
-    assert.doesNotMatch(c3.output(), /ready/, 'the third call has not started while both slots are busy');
+    await until('the third call waits for a slot', () => {
+      assert.doesNotMatch(c3.output(), /ready/, 'the third call started while both slots were busy');
+      return traceLines(p, / ms waiting for a slot$/).length === 1;
+    }, 60_000);
     await release(c1);
     assert.equal(await hostOf(c3), h1, 'it runs where the slot came free');
     assert.ok(c2.exitedAt() === undefined, 'the other host\'s run is still going: one run per host');
