@@ -203,3 +203,17 @@ test('pool: two pools that share a host share its slots', async () => {
   assert.equal(seated(c3), false);
   assert.equal(pool.busy('kA'), 1);
 });
+
+test('pool: onWait is called once for a call that has to wait, never for one seated at once', async () => {
+  const pool = new Pool(fakeClock());
+  let waits = 0;
+  const first = await pool.acquire([A(1), B(1)], undefined, () => waits++);
+  assert.equal(first?.name, 'a');
+  const failedOver = first!.failed();
+  const c2 = pool.acquire([A(1), B(1)], undefined, () => waits++);
+  assert.equal((await failedOver)?.name, 'b', 'asking again after a failed connect is not waiting when a host is free');
+  assert.equal(waits, 1, 'the second call waits: a is skipped and b is taken');
+  (await failedOver)!.release();
+  assert.equal((await c2)?.name, 'b');
+  assert.equal(waits, 1);
+});
