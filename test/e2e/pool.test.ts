@@ -120,6 +120,20 @@ async function until(what: string, ok: () => boolean, ms: number): Promise<void>
   }
 }
 
+test('pool: the two test hosts share neither /tmp nor the gocpu user\'s home (gocpu keeps per-host state there)', () => {
+  const token = `gocpu-e2e-pool-${process.pid}-${Date.now()}`;
+  const ssh = (host: string, cmd: string) => execFileSync('ssh', ['-F', sshConfig, host, cmd], { encoding: 'utf8' }).trim();
+  try {
+    ssh(SECOND_ALIAS, `touch /tmp/${token} ~/${token}`);
+    assert.equal(ssh(SECOND_ALIAS, `ls /tmp/${token} ~/${token} | wc -l`), '2');
+    assert.equal(ssh(FIRST, `ls /tmp/${token} ~/${token} 2>/dev/null | wc -l`), '0');
+    assert.equal(ssh(FIRST, 'hostname'), FIRST);
+    assert.equal(ssh(SECOND_ALIAS, 'hostname'), SECOND_ALIAS);
+  } finally {
+    ssh(SECOND_ALIAS, `rm -f /tmp/${token} ~/${token}`);
+  }
+});
+
 test('pool: four calls with four slots per host spread two and two over the two hosts', async () => {
   const p = poolEnv({ GOCPU_SLOTS: '4' });
   await where(p);
