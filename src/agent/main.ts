@@ -14,6 +14,7 @@ import { createServer } from 'node:net';
 import { appendFileSync, closeSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { connect } from 'node:net';
 import { Connections } from './connections.js';
+import { Pool } from './pool.js';
 import { pidFile } from './socket-path.js';
 import { type AgentState, serveRun } from './serve-run.js';
 
@@ -69,7 +70,7 @@ async function agentMain(): Promise<void> {
   }
   const idleS = Number(process.env.GOCPU_AGENT_IDLE ?? '60');
   const idleMs = Number.isFinite(idleS) && idleS >= 0 ? idleS * 1000 : 60_000;
-  const state: AgentState = { connections: new Connections(), directHosts: new Map(), log };
+  const state: AgentState = { connections: new Connections(), pool: new Pool(), directHosts: new Map(), log };
   let runs = 0;
   let idleTimer: NodeJS.Timeout | undefined;
   let myIno: number | undefined;

@@ -9,19 +9,26 @@
 import type { Socket } from 'node:net';
 import { PassThrough, Writable } from 'node:stream';
 import { loadConfig } from '../config/config-file.js';
-import { resolveTargetHost } from '../config/host.js';
+import { targetHosts } from '../config/host.js';
 import { targetFromProgramName } from '../config/target.js';
 import { GocpuError, isGocpuError } from '../errors.js';
 import { planRun } from '../run/plan.js';
 import { runOnClient } from '../run/run.js';
-import { resolveHostConfig } from '../ssh/ssh-config.js';
 import { trace, withTraceSink } from '../util/trace.js';
 import type { Connections } from './connections.js';
+<<<<<<< HEAD
 import { type AgentStatus, type EndMessage, FRAME, FrameReader, type RunRequest, frame } from './frames.js';
+=======
+import { type EndMessage, FRAME, FrameReader, type RunRequest, frame } from './frames.js';
+import { placeRun } from './place.js';
+import type { Pool } from './pool.js';
+>>>>>>> pool
 import { gocpuVersion } from './socket-path.js';
 
 export interface AgentState {
   connections: Connections;
+  /** Slots per host, and the calls waiting for one (host pools). */
+  pool: Pool;
   /** Hosts this agent hands back to direct mode (a key needs a passphrase), with whether we said so. */
   directHosts: Map<string, boolean>;
   log: (line: string) => void;
@@ -114,14 +121,15 @@ export function serveRun(sock: Socket, state: AgentState, onDone: () => void): v
         const target = targetFromProgramName(req.name);
         if (!target) throw new GocpuError('USAGE', `the agent serves go_linux_ARCH_exec only, not ${req.name}`);
         const config = loadConfig(env);
-        host = resolveTargetHost(target, env, config);
+        const hosts = targetHosts(target, env, config);
+        host = hosts.join(',');
         if (state.directHosts.has(host)) {
           const said = state.directHosts.get(host);
           state.directHosts.set(host, true);
           send(FRAME.direct, said ? {} : { warn: `the gocpu agent cannot log in to ${host} without a terminal; running directly` });
           return;
         }
-        const plan = planRun({
+        const planned = planRun({
           target,
           host,
           command: req.rawArgs.map((b) => Buffer.from(b, 'base64')),
@@ -131,9 +139,14 @@ export function serveRun(sock: Socket, state: AgentState, onDone: () => void): v
           config,
           merge: req.merge,
         });
-        trace(`run ${plan.nonce} on ${plan.host}`);
-        const hostConfig = resolveHostConfig(plan.host, { configFile: env.GOCPU_SSH_CONFIG || undefined, env });
-        const lease = await state.connections.lease(hostConfig, (l) => stderr.write(l + '\n'));
+        trace(`run ${planned.nonce} on ${planned.host}`);
+        const placed = await placeRun(state.pool, state.connections, hosts, env, config, {
+          signal: abort.signal,
+          stderr: (l) => stderr.write(l + '\n'),
+          log: state.log,
+        });
+        const { lease } = placed;
+        const plan = { ...planned, host: placed.host };
         trace(lease.fresh ? 'connected' : 'connection reused');
         try {
           const end = await runOnClient(lease.client, plan, { stdin: req.stdin ? stdin : null, stdout: new FrameWriter(sock, FRAME.stdout), stderr }, {
@@ -148,7 +161,7 @@ export function serveRun(sock: Socket, state: AgentState, onDone: () => void): v
           });
           send(FRAME.end, end satisfies EndMessage);
         } finally {
-          lease.release();
+          placed.release();
         }
       } catch (e) {
         if (abort.signal.aborted) return;

@@ -5,12 +5,12 @@
 import { basename } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { loadConfig } from '../config/config-file.js';
-import { resolveTargetHost } from '../config/host.js';
+import { resolveTargetHost, splitHosts, targetHosts } from '../config/host.js';
 import { type Target, targetFromElf, targetFromProgramName, isGoArch } from '../config/target.js';
 import { GocpuError, isGocpuError } from '../errors.js';
 import { doctor } from '../doctor/doctor.js';
 import { planRun } from '../run/plan.js';
-import { runRemote } from '../run/run.js';
+import { runOnFirstHost } from '../run/first-host.js';
 import { trace } from '../util/trace.js';
 import { parseGocpuArgs } from './args.js';
 import { exitNowBy, statusFor } from './exit.js';
@@ -93,7 +93,7 @@ export async function main(argv: string[]): Promise<number> {
         // The host a run would use: the same resolution, config and environment.
         const config = loadConfig(env);
         const t = parsed.target ?? (env.GOARCH && isGoArch(env.GOARCH) ? { goos: 'linux' as const, goarch: env.GOARCH } : undefined);
-        const h = parsed.host ?? (t ? resolveTargetHost(t, env, config) : env.GOCPU_HOST);
+        const h = parsed.host ?? (t ? resolveTargetHost(t, env, config) : splitHosts([env.GOCPU_HOST ?? ''])[0]);
         if (!h) throw new GocpuError('USAGE', 'which host?', { hint: 'gocpu doctor [--target linux/ARCH] HOST' });
         return await doctor(h, t?.goarch, env, config, process.stdout);
       }
@@ -107,9 +107,10 @@ export async function main(argv: string[]): Promise<number> {
     const command = rawArgs(args).slice(commandIndex);
     if (command.length === 0) throw new GocpuError('USAGE', 'no program given', { hint: `usage: ${name} PROGRAM [ARGS...]` });
     const config = loadConfig(env);
+    const hosts = host !== undefined ? [host] : targetHosts(target!, env, config);
     const plan = planRun({
       target,
-      host: host ?? resolveTargetHost(target!, env, config),
+      host: hosts[0],
       command,
       cwd: process.cwd(),
       env,
@@ -117,8 +118,9 @@ export async function main(argv: string[]): Promise<number> {
       config,
       generic,
     });
-    trace(`run ${plan.nonce} on ${plan.host}`);
-    const end = await runRemote(
+    trace(`run ${plan.nonce} on ${hosts.join(',')}`);
+    const end = await runOnFirstHost(
+      hosts,
       plan,
       { stdin: process.stdin.isTTY ? null : process.stdin, stdout: process.stdout, stderr: process.stderr },
       env,

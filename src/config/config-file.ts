@@ -4,6 +4,7 @@
  *
  *   {
  *     "hosts": { "linux/arm64": ["pi@rpi4", "porter"], "riscv64": ["visionfive"] },
+ *     "slots": { "pi@rpi4": 2 },
  *     "exports": [{ "path": "/srv/testdata", "writable": false }],
  *     "writableModule": false,
  *     "env": { "allow": ["MY_*"], "deny": ["SECRET_*"] },
@@ -24,6 +25,8 @@ export interface ExportConfig { path: string; writable?: boolean }
 
 export interface GocpuConfig {
   hosts?: Record<string, string[] | string>;
+  /** Runs a host takes at once (agent mode); default: its core count. */
+  slots?: Record<string, number>;
   exports?: ExportConfig[];
   writableModule?: boolean;
   env?: { allow?: string[]; deny?: string[] };

@@ -121,6 +121,11 @@ export function goEnv(opts: { goarch?: string; env?: Record<string, string | und
   if (opts.goarch) {
     Object.assign(env, testHost().env);
     env.GOARCH = opts.goarch;
+    // Every test file shares the default agent and the test host: slots as the host's
+    // core count (issue 8's pools) would make unrelated tests wait for each other, and
+    // a test that holds one run while it starts another could wait on a third file's
+    // run. pool.test.ts sets its own.
+    env.GOCPU_SLOTS = process.env.GOCPU_SLOTS ?? '64';
   }
   for (const [k, v] of Object.entries(opts.env ?? {})) {
     if (v === undefined) delete env[k];
