@@ -16,13 +16,9 @@ import { planRun } from '../run/plan.js';
 import { runOnClient } from '../run/run.js';
 import { trace, withTraceSink } from '../util/trace.js';
 import type { Connections } from './connections.js';
-<<<<<<< HEAD
 import { type AgentStatus, type EndMessage, FRAME, FrameReader, type RunRequest, frame } from './frames.js';
-=======
-import { type EndMessage, FRAME, FrameReader, type RunRequest, frame } from './frames.js';
 import { placeRun } from './place.js';
 import type { Pool } from './pool.js';
->>>>>>> pool
 import { gocpuVersion } from './socket-path.js';
 
 export interface AgentState {
