@@ -16,6 +16,8 @@ import { connectWithRetry } from '../ssh/retry.js';
 import type { HostConfig } from '../ssh/ssh-config.js';
 import type { Mount } from '../run/mount.js';
 import type { RunPlan } from '../run/plan.js';
+import { trace } from '../util/trace.js';
+import { RemoteBinaries } from './binary-cache.js';
 import { SharedMount } from './shared-mount.js';
 
 export const RUNS_PER_CONNECTION = 3;
@@ -28,6 +30,7 @@ interface Entry {
   dead: boolean;
   /** The shared mount per sshfs program and options (shared-mount.ts). */
   mounts: Map<string, Promise<SharedMount>>;
+  binaries: RemoteBinaries;
 }
 
 export interface Lease {
@@ -38,6 +41,8 @@ export interface Lease {
   full(): void;
   /** The run's subtree of this connection's shared mount (started on first use). */
   mount(plan: RunPlan): Promise<Mount>;
+  /** The test binary in the remote's cache: its sha256, or undefined if that failed (then FUSE pages it in). */
+  binary(plan: RunPlan): Promise<string | undefined>;
   release(): void;
 }
 
@@ -93,6 +98,15 @@ export class Connections {
       full: () => {
         e.limit = Math.max(1, e.runs - 1);
       },
+      binary: async (plan) => {
+        if (!plan.binary) return undefined;
+        try {
+          return await e.binaries.ensure(e.client, plan.binary);
+        } catch (err) {
+          trace(`binary: not cached (${(err as Error).message}); paged in through the mount`);
+          return undefined;
+        }
+      },
       mount: async (plan) => {
         const key = `${plan.sshfs}\0${plan.sshfsOptions}`;
         let m = e.mounts.get(key);
@@ -121,7 +135,7 @@ export class Connections {
     // agent (prompter null); the caller falls back to direct mode for that host.
     const client = await connectWithRetry(cfg, { prompter: null, log });
     client.setNoDelay(true);
-    const entry: Entry = { client, host: cfg.alias, runs: 0, limit: RUNS_PER_CONNECTION, dead: false, mounts: new Map() };
+    const entry: Entry = { client, host: cfg.alias, runs: 0, limit: RUNS_PER_CONNECTION, dead: false, mounts: new Map(), binaries: new RemoteBinaries() };
     const drop = () => {
       entry.dead = true;
       const list = this.byKey.get(key)?.filter((x) => x !== entry) ?? [];

@@ -154,6 +154,7 @@ export function serveRun(sock: Socket, state: AgentState, onDone: () => void): v
             },
             onSignalForwarder: (f) => (forward = f),
             mount: (p) => lease.mount(p),
+            binary: (p) => lease.binary(p),
           });
           send(FRAME.end, end satisfies EndMessage);
         } finally {

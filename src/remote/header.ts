@@ -25,6 +25,8 @@ export interface RunHeader {
   shared?: string;
   /** The view binds the i-th export from mnt/@i. */
   aliased?: boolean;
+  /** The test binary from the remote cache (sha256) bound over its path in the view. */
+  binary?: { sha: string; path: string };
   env: [Buffer, Buffer][];
   argv: Buffer[];
 }
@@ -68,6 +70,8 @@ export function encodeHeader(h: RunHeader): Buffer {
     assign('gocpu_binfmt', h.arch ? h.arch.binfmt : ''),
     assign('gocpu_shared', h.shared ?? ''),
     assign('gocpu_aliased', h.aliased ? '1' : '0'),
+    assign('gocpu_bin', h.binary?.sha ?? ''),
+    assign('gocpu_bin_path', h.binary?.path ?? ''),
     assign('gocpu_view_sh', remoteScript('view')),
     assign('gocpu_exec_sh', remoteScript('exec')),
   ];

@@ -24,7 +24,7 @@ gocpu_lc_all_set=${LC_ALL+1} gocpu_lc_all=${LC_ALL-}
 # dd with iflag=fullblock reads exactly hdrlen bytes and no more: head -c would
 # read ahead and swallow the test's stdin.
 gocpu_hdr=$(dd bs="$gocpu_hdrlen" count=1 iflag=fullblock status=none) || gocpu_fail header "cannot read the run header"
-gocpu_arch='' gocpu_binfmt='' gocpu_trace=0 gocpu_cwd='' gocpu_exports='' gocpu_root='' gocpu_view_sh='' gocpu_exec_sh='' gocpu_env='' gocpu_merge=0 gocpu_shared='' gocpu_aliased=0
+gocpu_arch='' gocpu_binfmt='' gocpu_trace=0 gocpu_cwd='' gocpu_exports='' gocpu_root='' gocpu_view_sh='' gocpu_exec_sh='' gocpu_env='' gocpu_merge=0 gocpu_shared='' gocpu_aliased=0 gocpu_bin='' gocpu_bin_path=''
 eval "$gocpu_hdr"
 unset gocpu_hdr
 gocpu_step header-read
@@ -88,7 +88,12 @@ mkfifo -m 600 "$gocpu_dir/$gocpu_f_ready" || gocpu_fail mkfifo "cannot create $g
 # setsid: the holder must not share our process group, or a signal meant for
 # the test (sshd signals the session's group) would kill the whole namespace.
 # LC_ALL=C: the local side matches unshare's and mount's messages.
-gocpu_cwd=$gocpu_cwd gocpu_exports=$gocpu_exports gocpu_mnt=$gocpu_mnt gocpu_aliased=$gocpu_aliased gocpu_root=$gocpu_root LC_ALL=C \
+# The test binary from the cache the local side put it in (upload.sh); gone since
+# (an age sweep), it is paged in through the mount as without a cache.
+gocpu_binf=
+if [ -n "$gocpu_bin" ] && [ -f "$gocpu_cache/bin/$gocpu_bin" ]; then gocpu_binf=$gocpu_cache/bin/$gocpu_bin; fi
+gocpu_cwd=$gocpu_cwd gocpu_exports=$gocpu_exports gocpu_mnt=$gocpu_mnt gocpu_aliased=$gocpu_aliased gocpu_root=$gocpu_root \
+  gocpu_binf=$gocpu_binf gocpu_bin_path=$gocpu_bin_path LC_ALL=C \
   setsid unshare --user --map-root-user --mount-proc --pid --fork --kill-child \
   sh -c "$gocpu_view_sh" gocpu-view "$gocpu_nonce" 3>"$gocpu_dir/$gocpu_f_ready" </dev/null >/dev/null 2>"$gocpu_dir/$gocpu_f_view_err" &
 # The holder outlives us: it must not hold our stdout/stderr, or sshd would keep

@@ -36,7 +36,8 @@
 # Env: gocpu_cwd, gocpu_exports (absolute paths, one per line, none below
 # another), gocpu_mnt (where the exports are: the run's sshfs mount, or its
 # subtree of the agent's shared one), gocpu_aliased (1: export i is also
-# $gocpu_mnt/@i), gocpu_root (R, checked by run.sh; empty
+# $gocpu_mnt/@i), gocpu_binf and gocpu_bin_path (the cached test binary and
+# where it goes), gocpu_root (R, checked by run.sh; empty
 # for the remote's own /). fd 3: gets "ready" when the view is up. No forwarded
 # variable ever reaches this script (only exec.sh applies them), so its own names
 # are short.
@@ -50,7 +51,8 @@ d=$gocpu_dir
 root=$d/$gocpu_d_root
 # shellcheck disable=SC2154 # set by run.sh in our environment
 cwd=$gocpu_cwd exports=$gocpu_exports mnt=$gocpu_mnt top=${gocpu_root:-} aliased=${gocpu_aliased:-0}
-unset gocpu_cwd gocpu_exports gocpu_mnt gocpu_root gocpu_aliased
+binf=${gocpu_binf:-} binpath=${gocpu_bin_path:-}
+unset gocpu_cwd gocpu_exports gocpu_mnt gocpu_root gocpu_aliased gocpu_binf gocpu_bin_path
 nl='
 '
 dirs='' links='' files='' fstab='' e='' s=''
@@ -193,6 +195,10 @@ while [ -n "$rest" ]; do
   if [ "$aliased" = 1 ]; then bind "$mnt/@$i" "$root$x" bind; else bind "$mnt$x" "$root$x" bind; fi
   i=$((i + 1))
 done
+# The test binary from the remote cache, over its path in the (binary dir's) export:
+# read from local disk, not page by page through FUSE; read-only, as a test that wrote
+# to it would change what later runs of the same binary execute.
+if [ -n "$binf" ]; then bind "$binf" "$root$binpath" bind,ro; fi
 
 mount -t tmpfs -o mode=0755 gocpu-view "$root"
 set -f

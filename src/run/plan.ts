@@ -51,6 +51,8 @@ export interface RunPlan {
   outputs?: PlannedOutputs;
   /** A directory on the remote that the view shows in place of its `/` (src/config/remote-root.ts). */
   remoteRoot?: string;
+  /** The test binary's absolute local path (also its path in the view), when it is a local file. */
+  binary?: string;
 }
 
 export interface PlanInput {
@@ -162,6 +164,7 @@ export function planRun(input: PlanInput): RunPlan {
   let binaryTarget: Target | undefined;
   let outputs: PlannedOutputs | undefined;
   let coverDir: ((value: string) => { value: string; move?: OutputMove }) | undefined;
+  let binary: string | undefined;
 
   if (localProgram) {
     const abs = isAbsolute(program) ? program : resolve(cwd, program);
@@ -171,6 +174,7 @@ export function planRun(input: PlanInput): RunPlan {
     // The binary's directory is go's $WORK/bNNN: the test log, go's coverprofile and
     // gocoverdir land there. It is the one writable export of a test run; every other
     // output goes through scratch (src/gotest/output-flags.ts).
+    binary = resolve(abs);
     const binDir = resolve(dirname(abs));
     list.push({ path: binDir, writable: true, from: 'binary' });
     binaryTarget = targetFromElf(abs);
@@ -233,5 +237,6 @@ export function planRun(input: PlanInput): RunPlan {
     nonce: randomBytes(12).toString('hex'),
     outputs: outputs && outputs.moves.length > 0 ? outputs : undefined,
     remoteRoot: remoteRootFor(input.host, env, config),
+    binary,
   };
 }

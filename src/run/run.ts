@@ -45,6 +45,8 @@ export interface ClientRunOptions extends RunHooks {
   abort?: AbortSignal;
   /** The run's files on a mount shared with other runs (the agent's); default: a mount of its own. */
   mount?: (plan: RunPlan, stderr: NodeJS.WritableStream) => Promise<Mount>;
+  /** Puts the test binary into the remote's cache; its sha256, or undefined to page it in through the mount. */
+  binary?: (plan: RunPlan) => Promise<string | undefined>;
 }
 
 /** Direct mode: a connection of our own for this one run. */
@@ -86,10 +88,11 @@ export async function runOnClient(client: Client, plan: RunPlan, io: ProgramIo, 
     // (40 ms), which made each file operation on the remote cost up to a second.
     client.setNoDelay(true);
 
-    const [mount, watchdog] = await Promise.race([
+    const [mount, watchdog, binarySha] = await Promise.race([
       Promise.all([
         opts.mount ? opts.mount(plan, io.stderr) : startMount(client, plan, io.stderr),
         startWatchdog(client, plan.host, plan.nonce, opts.shared === true),
+        plan.binary && opts.binary ? opts.binary(plan) : Promise.resolve(undefined),
       ]),
       abort,
     ]);
@@ -99,7 +102,7 @@ export async function runOnClient(client: Client, plan: RunPlan, io: ProgramIo, 
     cleanup.add('stop the watch half', () => (opts.abort?.aborted ? watchdog.abandon() : watchdog.stop()));
 
     trace('mount half started');
-    const program = await Promise.race([startProgram(client, plan, io, mount, () => watchdog.reap()), abort]);
+    const program = await Promise.race([startProgram(client, plan, io, mount, () => watchdog.reap(), binarySha), abort]);
     cleanup.add('close the run half', () => {
       if (opts.abort?.aborted) program.channel.close();
     });

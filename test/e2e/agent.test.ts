@@ -200,3 +200,23 @@ test('agent: gocpu hosts shows the agent\'s open connection to a host', async ()
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, new RegExp(`^ {4}agent ${pid}: 1 connection open, 0 tests running$`, 'm'), r.stdout);
 });
+
+test('agent: the test binary runs from the remote cache (sent once), not paged in through FUSE', async () => {
+  const a = agentEnv();
+  const probe = path.join(repoRoot, 'test', 'fixtures', 'probe');
+  const once = async (env: Record<string, string>) => {
+    const r = await goTest({ args: ['-count=1', '-v', '-run=^TestExeMount$', '.'], cwd: probe, goarch: 'arm64', env });
+    assert.equal(r.code, 0, describeRun(r));
+    return /^exe-mount (.*)$/m.exec(r.output)?.[1];
+  };
+  const first = await once(a.env);
+  assert.ok(first && first !== 'none' && !first.startsWith('fuse'), `the binary is a bind of the cached copy: ${first}`);
+  assert.match(first!, /\/\.cache\/gocpu\/bin\/[0-9a-f]{64}$/, 'bound from the content-addressed cache');
+  await once(a.env);
+  const lines = fs.readFileSync(a.trace, 'utf8');
+  // Sent by the first call, or by an earlier agent: the cache is the remote user's.
+  const put = lines.match(/ ms binary: (sent \d+ bytes|in the remote cache)$/gm) ?? [];
+  assert.equal(put.length, 1, lines);
+  assert.equal((lines.match(/ ms binary: the remote has it$/gm) ?? []).length, 1, `the second call asked nothing:\n${lines}`);
+  assert.equal(await once({ ...a.env, GOCPU_AGENT: '0' }), 'none', 'direct mode pages it in through its own mount');
+});

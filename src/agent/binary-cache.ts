@@ -1,0 +1,83 @@
+/**
+ * The test binary in one stream, once (issue 8): the agent puts each binary into the
+ * remote user's content-addressed cache (src/remote/upload.sh) and the run's view
+ * binds it from there, so the binary is not paged in through FUSE, a round trip per
+ * page, and an unchanged binary (a -count=1 rerun, several -run passes) is not sent
+ * again. Per connection we remember what the remote has, so a warm call costs no
+ * round trip for it; the local hash is kept per file identity (path, inode, size,
+ * mtime), so an unchanged binary is not read again either.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, promises as fsp } from 'node:fs';
+import type { Client } from 'ssh2';
+import { GocpuError } from '../errors.js';
+import { remoteScript } from '../remote/scripts.js';
+import { exec } from '../ssh/connect.js';
+import { shellJoin } from '../util/shell-quote.js';
+import { trace } from '../util/trace.js';
+
+const hashes = new Map<string, { id: string; sha: string }>();
+
+async function sha256Of(file: string): Promise<{ sha: string; size: number }> {
+  const st = await fsp.stat(file);
+  const id = `${st.ino}:${st.size}:${st.mtimeMs}`;
+  const known = hashes.get(file);
+  if (known?.id === id) return { sha: known.sha, size: st.size };
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
+  const sha = h.digest('hex');
+  hashes.set(file, { id, sha });
+  if (hashes.size > 4096) hashes.delete(hashes.keys().next().value!);
+  return { sha, size: st.size };
+}
+
+/** What one connection's remote holds. */
+export class RemoteBinaries {
+  private readonly have = new Set<string>();
+  private readonly sending = new Map<string, Promise<void>>();
+
+  /** The binary's sha256 once the remote has it in its cache. */
+  async ensure(client: Client, file: string): Promise<string> {
+    const { sha, size } = await sha256Of(file);
+    if (this.have.has(sha)) {
+      trace('binary: the remote has it');
+      return sha;
+    }
+    let p = this.sending.get(sha);
+    if (!p) {
+      p = upload(client, file, sha, size).finally(() => this.sending.delete(sha));
+      this.sending.set(sha, p);
+    }
+    await p;
+    this.have.add(sha);
+    return sha;
+  }
+}
+
+async function upload(client: Client, file: string, sha: string, size: number): Promise<void> {
+  const ch = await exec(client, shellJoin(['sh', '-c', remoteScript('upload'), 'gocpu-upload', sha, String(size)]));
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    let sent = false;
+    ch.stderr.resume();
+    ch.on('data', (d: Buffer) => {
+      out += d.toString();
+      const lines = out.split('\n');
+      for (const l of lines.slice(0, -1)) {
+        if (l === 'have') {
+          trace('binary: in the remote cache');
+          ch.end();
+        } else if (l === 'send' && !sent) {
+          sent = true;
+          createReadStream(file).on('error', () => ch.close()).pipe(ch);
+        } else if (l === 'done') trace(`binary: sent ${size} bytes`);
+        else if (l.startsWith('error')) reject(new GocpuError('BINARY_UPLOAD', `cannot put the test binary into the remote cache: ${l}`, { side: 'remote' }));
+      }
+      out = lines[lines.length - 1];
+    });
+    ch.on('close', (code: number | null) => (code === 0 || code === null ? resolve() : reject(new GocpuError('BINARY_UPLOAD', `the remote cache upload ended with status ${code}`, { side: 'remote' }))));
+    ch.on('exit', (code: number | null) => {
+      if (code !== 0) reject(new GocpuError('BINARY_UPLOAD', `the remote cache upload ended with status ${code}`, { side: 'remote' }));
+    });
+  });
+}

@@ -1,0 +1,46 @@
+#!/bin/sh
+# gocpu upload (remote side): puts one test binary into the remote user's
+# content-addressed cache, so that the run's view can bind it from local disk
+# instead of paging it in through FUSE, one round trip per page (issue 8), and a
+# rerun of an unchanged binary (-count=1, several -run passes) sends nothing.
+#
+# Usage: sh -c "$(cat upload.sh)" gocpu-upload SHA256 SIZE
+# Prints "have" (nothing more to send) or "send"; after "send", reads exactly SIZE
+# bytes from stdin, checks their sha256 and prints "done", or an error line.
+# shellcheck source=src/remote/prelude.sh
+. ./prelude.sh
+set -u
+gocpu_sha=$1 gocpu_size=$2
+case $gocpu_sha in *[!0-9a-f]* | '') echo "error bad-sha"; exit 1 ;; esac
+gocpu_bins=$gocpu_cache/bin
+gocpu_f=$gocpu_bins/$gocpu_sha
+if [ -f "$gocpu_f" ]; then
+  # Recently used: the age sweep below keeps it.
+  touch "$gocpu_f" 2>/dev/null
+  echo have
+  exit 0
+fi
+(umask 077 && mkdir -p "$gocpu_bins") || { echo "error mkdir"; exit 1; }
+echo send
+gocpu_t=$gocpu_f.tmp.$$
+# dd, not head -c: exactly SIZE bytes, nothing read ahead.
+if ! dd of="$gocpu_t" bs=65536 iflag=fullblock,count_bytes count="$gocpu_size" status=none; then
+  rm -f "$gocpu_t"
+  echo "error write"
+  exit 1
+fi
+gocpu_got=$(sha256sum <"$gocpu_t") || gocpu_got=
+if [ "${gocpu_got%% *}" != "$gocpu_sha" ]; then
+  rm -f "$gocpu_t"
+  echo "error checksum"
+  exit 1
+fi
+if ! { chmod 0500 "$gocpu_t" && mv -f "$gocpu_t" "$gocpu_f"; }; then
+  rm -f "$gocpu_t"
+  echo "error write"
+  exit 1
+fi
+echo 'done'
+# Binaries not used for three days go (interrupted uploads after a day).
+find "$gocpu_bins" -maxdepth 1 -type f \( -name '*.tmp.*' -mtime +1 -o -mtime +3 \) -delete 2>/dev/null
+exit 0
