@@ -66,6 +66,7 @@ export class SharedMount {
     this.spaces.add(plan.nonce, new ExportTable(plan.exports), plan.viewExports);
     return {
       aliased: this.spaces.aliased(plan.nonce),
+      requests: () => this.spaces.requests(plan.nonce),
       control: this.control,
       // Nothing to wait for when a run fails to start: the mount is not the run's.
       closed: Promise.resolve({ code: null }),

@@ -19,6 +19,8 @@ export interface Mount {
   shared?: string;
   /** The view binds export i from mnt/@i (src/sftp/spaces.ts). */
   aliased?: boolean;
+  /** SFTP requests served for this run so far: each a round trip (GOCPU_TRACE). */
+  requests(): number;
   /** Resolves when the mount half's channel has closed (remote cleanup done). */
   closed: Promise<{ code: number | null }>;
   stop(): Promise<void>;
@@ -40,6 +42,7 @@ export async function startMount(client: Client, plan: RunPlan, stderr: NodeJS.W
   return {
     control,
     closed,
+    requests: () => server.stats().requests,
     async stop() {
       server.close();
       const timer = setTimeout(() => channel.close(), 5000);

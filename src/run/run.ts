@@ -96,7 +96,10 @@ export async function runOnClient(client: Client, plan: RunPlan, io: ProgramIo, 
       ]),
       abort,
     ]);
-    cleanup.add('unmount and remove the remote run directory', () => mount.stop());
+    cleanup.add('unmount and remove the remote run directory', () => {
+      trace(`sftp: ${mount.requests()} requests (round trips) for this run`);
+      return mount.stop();
+    });
     // A wrapper that is gone leaves as a killed one would: the watch half hears
     // the stream end without goodbye and takes the run down on the remote.
     cleanup.add('stop the watch half', () => (opts.abort?.aborted ? watchdog.abandon() : watchdog.stop()));

@@ -42,6 +42,8 @@ export interface SftpServerStats {
   peakQueued: number;
   /** Descriptors held by this session's handles. */
   descriptors: number;
+  /** Requests served, each a round trip for the remote (GOCPU_TRACE). */
+  requests: number;
 }
 
 export interface SftpServer {
@@ -137,24 +139,38 @@ export function startSftpServer(stream: Duplex, table: ExportTable | Spaces, opt
     else scheduler.exclusive(task);
     flow.update();
   }
-  const path = (p: unknown): string => (typeof p === 'string' ? p : '?');
+  // Every request is counted once, for its run (the space its path, or its handle's, is in).
+  let requests = 0;
+  const counted = (p: unknown): void => {
+    requests++;
+    const space = spaces.of(p);
+    space.requests = (space.requests ?? 0) + 1;
+  };
+  const path = (p: unknown): string => {
+    counted(p);
+    return typeof p === 'string' ? p : '?';
+  };
+  const byHandle = (what: string, h: Buffer): string => {
+    counted(ctx.handles.get(h)?.path);
+    return what;
+  };
 
   sftp.on('OPEN', (id: number, p: unknown, flags: number, attrs: Attrs) =>
     serve('exclusive', `OPEN ${path(p)}`, id, () => handleOpen(ctx, p, flags, attrs)),
   );
   sftp.on('READ', (id: number, h: Buffer, offset: number, len: number) =>
-    serve('shared', 'READ', id, () => handleRead(ctx, id, h, offset, len)),
+    serve('shared', byHandle('READ', h), id, () => handleRead(ctx, id, h, offset, len)),
   );
   sftp.on('WRITE', (id: number, h: Buffer, offset: number, data: Buffer) =>
-    serve('exclusive', 'WRITE', id, () => handleWrite(ctx, h, offset, data)),
+    serve('exclusive', byHandle('WRITE', h), id, () => handleWrite(ctx, h, offset, data)),
   );
-  sftp.on('CLOSE', (id: number, h: Buffer) => serve('exclusive', 'CLOSE', id, () => handleClose(ctx, h)));
-  sftp.on('FSTAT', (id: number, h: Buffer) => serve('exclusive', 'FSTAT', id, () => handleFstat(ctx, h)));
+  sftp.on('CLOSE', (id: number, h: Buffer) => serve('exclusive', byHandle('CLOSE', h), id, () => handleClose(ctx, h)));
+  sftp.on('FSTAT', (id: number, h: Buffer) => serve('exclusive', byHandle('FSTAT', h), id, () => handleFstat(ctx, h)));
   sftp.on('FSETSTAT', (id: number, h: Buffer, attrs: Attrs) =>
-    serve('exclusive', 'FSETSTAT', id, () => handleFsetstat(ctx, h, attrs)),
+    serve('exclusive', byHandle('FSETSTAT', h), id, () => handleFsetstat(ctx, h, attrs)),
   );
   sftp.on('OPENDIR', (id: number, p: unknown) => serve('exclusive', `OPENDIR ${path(p)}`, id, () => handleOpendir(ctx, p)));
-  sftp.on('READDIR', (id: number, h: Buffer) => serve('exclusive', 'READDIR', id, () => handleReaddir(ctx, h)));
+  sftp.on('READDIR', (id: number, h: Buffer) => serve('exclusive', byHandle('READDIR', h), id, () => handleReaddir(ctx, h)));
   sftp.on('STAT', (id: number, p: unknown) => serve('exclusive', `STAT ${path(p)}`, id, () => handleStat(ctx, p, true)));
   sftp.on('LSTAT', (id: number, p: unknown) => serve('exclusive', `LSTAT ${path(p)}`, id, () => handleStat(ctx, p, false)));
   sftp.on('REALPATH', (id: number, p: unknown) =>
@@ -240,6 +256,6 @@ export function startSftpServer(stream: Duplex, table: ExportTable | Spaces, opt
   return {
     done,
     close: endOurSide,
-    stats: () => ({ queued: flow.queued, peakQueued: flow.peak, descriptors: quota.used }),
+    stats: () => ({ queued: flow.queued, peakQueued: flow.peak, descriptors: quota.used, requests }),
   };
 }

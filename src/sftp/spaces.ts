@@ -22,6 +22,8 @@ export interface Space {
    * text is resolved as the run's own paths, where no alias exists.
    */
   aliases?: Map<string, string>;
+  /** Requests served in this space (server.ts counts them; GOCPU_TRACE shows them). */
+  requests?: number;
 }
 
 export interface Spaces {
@@ -81,6 +83,11 @@ export class RunSpaces implements Spaces {
     const clash = table.exports.some((e) => ALIAS.test(e.path.split('/')[1] ?? ''));
     const aliases = clash ? undefined : new Map(viewExports.map((p, i) => [`@${i}`, p]));
     this.runs.set(name, { prefix: `/${name}`, table, roots: Roots.open(table, this.log), aliases });
+  }
+
+  /** Requests served for the run so far. */
+  requests(name: string): number {
+    return this.runs.get(name)?.requests ?? 0;
   }
 
   /** Whether the run's view may bind its exports by alias. */

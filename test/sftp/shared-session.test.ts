@@ -45,6 +45,13 @@ test('shared session: runs see only their own subtree; `/` lists nothing; a remo
     assert.equal(await code(c.open(`/${b}/@0/victim`, PF.READ)), FX.NO_SUCH_FILE, 'b was added without aliases');
     assert.equal(await code(c.symlink('/@0/made', `/${a}${t.w}/via-alias`)), FX.OK);
     assert.equal(await code(c.stat(`/${a}${t.w}/via-alias`)), FX.NO_SUCH_FILE, 'a link\'s text knows no alias');
+    const before = { a: spaces.requests(a), b: spaces.requests(b) };
+    const h = await c.handleOf(c.open(`/${b}${t.outside}/victim`, PF.READ));
+    await c.read(h, 0, 10);
+    await c.close(h);
+    assert.deepEqual({ a: spaces.requests(a), b: spaces.requests(b) }, { a: before.a, b: before.b + 3 }, 'OPEN, READ and CLOSE count for b, by path and by handle');
+    assert.ok(before.a >= 10, `a's requests are counted too: ${before.a}`);
+    assert.equal(s.server.stats().requests >= before.a + before.b + 3, true);
     await spaces.remove(b);
     assert.equal(await code(c.open(`/${b}${t.outside}/victim`, PF.READ)), FX.NO_SUCH_FILE, 'a removed run is gone');
   } finally {
