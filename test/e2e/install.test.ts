@@ -84,7 +84,8 @@ test('gocpu install DIR: GOARCH=arm64 go test finds the wrapper with PATH=DIR:GO
 test('gocpu hosts shows what gocpu doctor last found for the test host', { timeout: 60_000 }, async (t) => {
   const cache = tempDir();
   t.after(cache.cleanup);
-  const env: NodeJS.ProcessEnv = { ...process.env, ...testHost().env, XDG_CACHE_HOME: cache.dir };
+  // An agent directory of its own: the suite's shared agent would add its connection lines.
+  const env: NodeJS.ProcessEnv = { ...process.env, ...testHost().env, XDG_CACHE_HOME: cache.dir, GOCPU_AGENT_DIR: path.join(cache.dir, 'agent') };
   for (const k of Object.keys(env)) if (/^GOCPU_HOST_/.test(k)) delete env[k];
   const host = testHost().host;
   const before = await run(gocpu, ['hosts'], { cwd: repoRoot, env });
