@@ -67,8 +67,9 @@ export function resultsMarkdown({ machine: m, sections, failures, runs, loadAfte
 Written by \`make bench\` (bench/run-bench.mjs, BENCH_RUNS=${runs}). Medians; a ratio is
 this row's median divided by the pipeline's in the same section (for a time, below 1 means
 faster than the pipeline; for a throughput, above 1 means faster). "the pipeline" is the
-seed's, rebuilt from stock OpenSSH (bench/openssh-exec). gocpu's rows are today's gocpu: a
-new SSH connection, sshfs mount and namespace view on every call.
+seed's, rebuilt from stock OpenSSH (bench/openssh-exec). "gocpu, warm agent" reuses the
+agent's connection, mount and cached binary (a view per call); "cold" is a call that starts
+the agent; "direct" (GOCPU_AGENT=0) opens a connection and mount and builds a view per call.
 
 ${busy(m.load) ? `**The load average was above the core count: these numbers are mostly noise.**\n\n` : ''}## Machine
 
