@@ -5,9 +5,9 @@
  * between calls (an edited ~/.ssh/config, another SSH_AUTH_SOCK) does not.
  *
  * A connection holds one shared mount (its channel stays open), and a run uses
- * two channels (run, watch) plus a short one per signal; sshd's MaxSessions
- * (default 10) counts them per connection, so a connection takes
- * RUNS_PER_CONNECTION runs and the next run opens another. A server with a lower limit refuses a channel: the caller then
+ * two channels (run, watch) plus short ones (the binary's upload, a signal);
+ * sshd's MaxSessions (default 10) counts them per connection, so a connection
+ * takes RUNS_PER_CONNECTION runs and the next run opens another. A server with a lower limit refuses a channel: the caller then
  * marks the connection full (`full()`) and asks again.
  */
 import type { Client } from 'ssh2';
@@ -20,7 +20,10 @@ import { trace } from '../util/trace.js';
 import { RemoteBinaries } from './binary-cache.js';
 import { SharedMount } from './shared-mount.js';
 
-export const RUNS_PER_CONNECTION = 3;
+// 1 (the shared mount) + 2 x (run, watch, the binary's upload) + a signal's or a
+// core count's channel: 8, under MaxSessions' 10 even while sshd is still freeing the
+// sessions of a run that just ended (it counts them a moment longer than we do).
+export const RUNS_PER_CONNECTION = 2;
 
 interface Entry {
   client: Client;

@@ -136,29 +136,41 @@ export function serveRun(sock: Socket, state: AgentState, onDone: () => void): v
           merge: req.merge,
         });
         trace(`run ${planned.nonce} on ${planned.host}`);
-        const placed = await placeRun(state.pool, state.connections, hosts, env, config, {
-          signal: abort.signal,
-          stderr: (l) => stderr.write(l + '\n'),
-          log: state.log,
-        });
-        const { lease } = placed;
-        const plan = { ...planned, host: placed.host };
-        trace(lease.fresh ? 'connected' : 'connection reused');
-        try {
-          const end = await runOnClient(lease.client, plan, { stdin: req.stdin ? stdin : null, stdout: new FrameWriter(sock, FRAME.stdout), stderr }, {
-            shared: true,
-            abort: abort.signal,
-            onStarted: () => {
-              started = true;
-              sock.write(frame(FRAME.started));
-            },
-            onSignalForwarder: (f) => (forward = f),
-            mount: (p) => lease.mount(p),
-            binary: (p) => lease.binary(p),
+        // A server with fewer sessions per connection than we use (MaxSessions) refuses
+        // a channel before the test starts: that connection takes no more runs, and the
+        // run goes to another. Same nonce: nothing of it is on the remote yet (run.sh
+        // makes the run dir, and the run half opens last; the cleanup took back the rest).
+        for (let attempt = 1; ; attempt++) {
+          const placed = await placeRun(state.pool, state.connections, hosts, env, config, {
+            signal: abort.signal,
+            stderr: (l) => stderr.write(l + '\n'),
+            log: state.log,
           });
-          send(FRAME.end, end satisfies EndMessage);
-        } finally {
-          placed.release();
+          const { lease } = placed;
+          const plan = { ...planned, host: placed.host };
+          trace(lease.fresh ? 'connected' : 'connection reused');
+          try {
+            const end = await runOnClient(lease.client, plan, { stdin: req.stdin ? stdin : null, stdout: new FrameWriter(sock, FRAME.stdout), stderr }, {
+              shared: true,
+              abort: abort.signal,
+              onStarted: () => {
+                started = true;
+                sock.write(frame(FRAME.started));
+              },
+              onSignalForwarder: (f) => (forward = f),
+              mount: (p) => lease.mount(p),
+              binary: (p) => lease.binary(p),
+            });
+            send(FRAME.end, end satisfies EndMessage);
+            return;
+          } catch (e) {
+            if (started || attempt >= 3 || abort.signal.aborted || !isGocpuError(e) || e.code !== 'SSH_CHANNEL_OPEN') throw e;
+            lease.full();
+            trace(`a channel was refused (${e.message}); the run goes to another connection`);
+            state.log(`channel refused on ${placed.host}: ${e.message}`);
+          } finally {
+            placed.release();
+          }
         }
       } catch (e) {
         if (abort.signal.aborted) return;
