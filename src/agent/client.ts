@@ -11,11 +11,12 @@
  * test runs fails the run with a clear line, never a hang.
  */
 import { type Socket, connect } from 'node:net';
-import { closeSync, fstatSync, openSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
+import { sameOutput } from '../util/same-output.js';
 import { rawArgs, rawEnv } from '../cli/raw-argv.js';
 import { exitNowBy, statusFor } from '../cli/exit.js';
 import { onForwardedSignal } from '../cli/launcher.js';
-import { type DirectMessage, type EndMessage, FRAME, FrameReader, type RunRequest, frame } from './frames.js';
+import { type DirectMessage, type EndMessage, FRAME, readFrames, type RunRequest, frame } from './frames.js';
 import { AgentDirError, gocpuVersion, socketPath } from './socket-path.js';
 import { startAgent } from './start.js';
 
@@ -26,16 +27,6 @@ const ACCEPT_MS = 3000;
 
 function warn(line: string): void {
   process.stderr.write(`gocpu: local: warning: ${line}\n`);
-}
-
-function sameOutput(): boolean {
-  try {
-    const a = fstatSync(1);
-    const b = fstatSync(2);
-    return a.dev === b.dev && a.ino === b.ino;
-  } catch {
-    return false;
-  }
 }
 
 /** Whether direct mode could ask for a passphrase (src/ssh/tty-prompt.ts asks on /dev/tty). */
@@ -134,7 +125,7 @@ export async function runViaAgent(argv: string[], env: NodeJS.ProcessEnv = proce
       if (!started || signals > 1) exitNowBy(sig);
       sock.write(frame(FRAME.signal, sig));
     });
-    const reader = new FrameReader((type, payload) => {
+    readFrames(sock, (type, payload) => {
       switch (type) {
         case FRAME.accepted:
           accepted = true;
@@ -166,14 +157,6 @@ export async function runViaAgent(argv: string[], env: NodeJS.ProcessEnv = proce
         }
       }
     });
-    sock.on('data', (d: Buffer) => {
-      try {
-        reader.push(d);
-      } catch {
-        sock.destroy();
-      }
-    });
-    sock.on('error', () => {});
     sock.on('close', () => {
       if (done) return;
       if (!started) {

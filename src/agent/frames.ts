@@ -59,6 +59,19 @@ export class FrameReader {
   }
 }
 
+/** Reads frames from a socket; a broken or oversized frame drops the connection. */
+export function readFrames(sock: { on(ev: 'data', f: (d: Buffer) => void): unknown; on(ev: 'error', f: () => void): unknown; destroy(): void }, onFrame: (type: number, payload: Buffer) => void): void {
+  const reader = new FrameReader(onFrame);
+  sock.on('data', (d: Buffer) => {
+    try {
+      reader.push(d);
+    } catch {
+      sock.destroy();
+    }
+  });
+  sock.on('error', () => {});
+}
+
 /** What a wrapper asks for: everything planRun needs that only the wrapper knows. */
 export interface RunRequest {
   /** Protocol check: an agent of another version must not serve us. */

@@ -16,7 +16,7 @@ import { planRun } from '../run/plan.js';
 import { runOnClient } from '../run/run.js';
 import { trace, withTraceSink } from '../util/trace.js';
 import type { Connections } from './connections.js';
-import { type AgentStatus, type EndMessage, FRAME, FrameReader, type RunRequest, frame } from './frames.js';
+import { type AgentStatus, type EndMessage, FRAME, readFrames, type RunRequest, frame } from './frames.js';
 import { placeRun } from './place.js';
 import type { Pool } from './pool.js';
 import { gocpuVersion } from './socket-path.js';
@@ -59,7 +59,7 @@ export function serveRun(sock: Socket, state: AgentState, onDone: () => void): v
   let forward: ((signal: string) => void) | undefined;
   let started = false;
   let request: RunRequest | undefined;
-  const reader = new FrameReader((type, payload) => {
+  readFrames(sock, (type, payload) => {
     if (!request) {
       clearTimeout(firstTimer);
       if (type === FRAME.status) {
@@ -77,14 +77,6 @@ export function serveRun(sock: Socket, state: AgentState, onDone: () => void): v
     else if (type === FRAME.stdinEof) stdin.end();
     else if (type === FRAME.signal) forward?.(payload.toString());
   });
-  sock.on('data', (d: Buffer) => {
-    try {
-      reader.push(d);
-    } catch {
-      sock.destroy();
-    }
-  });
-  sock.on('error', () => {});
   sock.on('close', () => {
     clearTimeout(firstTimer);
     abort.abort();

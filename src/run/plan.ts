@@ -3,7 +3,8 @@
  * apart from a few stats of the local filesystem.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, fstatSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { sameOutput } from '../util/same-output.js';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import type { GocpuConfig } from '../config/config-file.js';
 import { filterEnv } from '../config/env-filter.js';
@@ -139,16 +140,7 @@ export function normalizeExports(list: PlannedExport[]): { exports: { path: stri
   return { exports, viewExports };
 }
 
-/** go gives its wrapper one pipe for stdout and stderr; so do we to the remote then. */
-export function sameOutput(): boolean {
-  try {
-    const a = fstatSync(1);
-    const b = fstatSync(2);
-    return a.dev === b.dev && a.ino === b.ino;
-  } catch {
-    return false;
-  }
-}
+export { sameOutput } from '../util/same-output.js';
 
 export function planRun(input: PlanInput): RunPlan {
   const { cwd, env, config } = input;
