@@ -127,7 +127,7 @@ test('a second SIGINT ends the wrapper within 5 s and the remote run goes within
   await r.waitFor(/^ready$/m, 60_000);
   const run = await findRemoteRun(marker);
   // Through the agent: sshfs is the shared mount's, not this run's.
-  assertRunHas(run, [/\bunshare --user/, /^sleep infinity$/, /^nsenter /, testProcessPattern(marker), /gocpu-watch /]);
+  assertRunHas(run, [/\bunshare --user/, /^sleep infinity$/, /^nsenter /, testProcessPattern(marker), /gocpu-watch /], true);
   r.signal('SIGINT');
   await r.waitFor(/^got interrupt, going on$/m, 30_000);
   const second = Date.now();
