@@ -46,7 +46,8 @@ class FrameWriter extends Writable {
     super();
   }
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
-    if (this.sock.destroyed) return cb();
+    // After END (an early one: the teardown still traces), the wrapper is gone.
+    if (this.sock.destroyed || this.sock.writableEnded) return cb();
     if (this.sock.write(frame(this.type, chunk))) cb();
     else this.sock.once('drain', () => cb());
   }
@@ -58,6 +59,7 @@ export function serveRun(sock: Socket, state: AgentState, onDone: () => void): v
   const abort = new AbortController();
   let forward: ((signal: string) => void) | undefined;
   let started = false;
+  let endSent = false;
   let request: RunRequest | undefined;
   readFrames(sock, (type, payload) => {
     if (!request) {
@@ -79,13 +81,15 @@ export function serveRun(sock: Socket, state: AgentState, onDone: () => void): v
   });
   sock.on('close', () => {
     clearTimeout(firstTimer);
-    abort.abort();
+    // A wrapper that leaves after its END (an early one) leaves a run that is over.
+    if (!endSent) abort.abort();
     stdin.end();
     if (!request) onDone();
   });
 
   const send = (type: typeof FRAME.end | typeof FRAME.direct, msg: object) => {
-    if (!sock.destroyed) sock.end(frame(type, JSON.stringify(msg)));
+    endSent = true;
+    if (!sock.destroyed && !sock.writableEnded) sock.end(frame(type, JSON.stringify(msg)));
   };
 
   async function handle(req: RunRequest): Promise<void> {
@@ -150,6 +154,7 @@ export function serveRun(sock: Socket, state: AgentState, onDone: () => void): v
                 sock.write(frame(FRAME.started));
               },
               onSignalForwarder: (f) => (forward = f),
+              onEarlyEnd: (end) => send(FRAME.end, end satisfies EndMessage),
               mount: (p) => lease.mount(p),
               binary: (p) => lease.binary(p),
             });

@@ -33,6 +33,12 @@ export interface RunHooks {
   onSignalForwarder?: (forward: ((signal: string) => void) | undefined) => void;
   /** Called once the remote test has been started (the agent tells its wrapper). */
   onStarted?: () => void;
+  /**
+   * Called with the test's end as soon as it is known, when nothing is left that the
+   * caller must wait for (no outputs to move into place): the agent's wrapper can
+   * exit while the teardown goes on, which otherwise costs every call its duration.
+   */
+  onEarlyEnd?: (end: RemoteEnd) => void;
 }
 
 export interface ClientRunOptions extends RunHooks {
@@ -119,7 +125,9 @@ export async function runOnClient(client: Client, plan: RunPlan, io: ProgramIo, 
       const torn = watchdog.tornDown();
       if (torn) throw torn;
       // Before the mount half goes: it removes the run dir with the end record.
-      return await exactEnd(end, (ms) => watchdog.askEnd(ms));
+      const exact = await exactEnd(end, (ms) => watchdog.askEnd(ms));
+      if (!plan.outputs) opts.onEarlyEnd?.(exact);
+      return exact;
     } catch (e) {
       // A dead link makes every graceful step wait for its timeout; the remote
       // cleans up by itself (watch.sh), so drop the connection at once (every run
