@@ -96,7 +96,9 @@ export async function startProgram(client: Client, plan: RunPlan, io: ProgramIo,
   } else {
     channel.write(header);
   }
-  if (stdin) stdin.pipe(channel);
+  // A terminal ends only by a ^D typed before raw mode began (cooked mode): that is
+  // no EOF for a pty, whose program reads ^D itself.
+  if (stdin) stdin.pipe(channel, { end: !ctl });
   else channel.end();
 
   const end = (async (): Promise<RemoteEnd> => {

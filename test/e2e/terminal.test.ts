@@ -9,6 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { binDir, goEnv, randomToken, testHost } from './harness.js';
 import { connectionPort, cutLink, healLink } from './remote-state.js';
@@ -143,6 +144,24 @@ test('a cut link: gocpu fails in one line within 30 s and restores the terminal'
     assertRestored(e, 'cut link');
   } finally {
     if (port !== undefined) await healLink(port);
+    t.close();
+  }
+});
+
+test('node killed by SIGKILL: bin/gocpu puts the terminal back (it was raw)', { timeout: 120_000 }, async () => {
+  const t = term();
+  try {
+    t.start(gocpuLine(['sh', '-c', 'echo ready-$((6*7)); exec sleep 300']));
+    const pid = await t.pid(START_MS);
+    await t.waitFor(READY, START_MS);
+    assert.match(t.paneStty(), /(^|\s)-icanon\b/, 'raw while the remote program runs');
+    const node = Number(fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ')[0]);
+    assert.ok(node > 0, 'the launcher runs node');
+    process.kill(node, 'SIGKILL');
+    const e = await t.ended(30_000);
+    assert.equal(e.rc, 137, t.screen());
+    assertRestored(e, 'node SIGKILLed');
+  } finally {
     t.close();
   }
 });

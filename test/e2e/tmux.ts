@@ -52,6 +52,12 @@ export class Tmux {
     this.tmux(['resize-window', '-t', 'e2e', '-x', String(cols), '-y', String(rows)]);
   }
 
+  /** `stty -a` of the pane's terminal, read from outside while a program runs in it. */
+  paneStty(): string {
+    const tty = this.tmux(['display-message', '-p', '-t', 'e2e', '#{pane_tty}']).trim();
+    return execFileSync('stty', ['-a', '-F', tty], { encoding: 'utf8' });
+  }
+
   /** The screen and its scrollback, lines joined as they were wrapped. */
   screen(): string {
     return this.tmux(['capture-pane', '-p', '-J', '-S', '-', '-t', 'e2e']);
