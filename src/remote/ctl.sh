@@ -14,13 +14,19 @@ trap '' PIPE HUP
 gocpu_at_run "$1"
 
 # run.sh makes the fifos once the mount half has made the run dir: header last.
-gocpu_i=0
+# A run dir that never came, or went again, is a run that failed to start.
+gocpu_i=0 gocpu_seen=0
 until [ -p "$gocpu_dir/$gocpu_f_pty_header" ]; do
+  if [ -d "$gocpu_dir" ]; then gocpu_seen=1
+  elif [ "$gocpu_seen" = 1 ] || [ "$gocpu_i" -gt 200 ]; then exit 1
+  fi
   [ -e "$gocpu_dir/$gocpu_f_failed" ] && exit 1
   [ "$gocpu_i" -gt 3000 ] && exit 1
   sleep 0.01
   gocpu_i=$((gocpu_i + 1))
 done
+# run.sh opened the control fifo before it made the header's, so this open finds a
+# writer; the header's is opened read-write, which never blocks on a fifo.
 cat "$gocpu_dir/$gocpu_f_pty_control" >&2 &
-cat >"$gocpu_dir/$gocpu_f_pty_header"
+cat 1<>"$gocpu_dir/$gocpu_f_pty_header"
 wait

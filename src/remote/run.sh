@@ -32,16 +32,20 @@ gocpu_lc_all_set=${LC_ALL+1} gocpu_lc_all=${LC_ALL-}
 if [ "$gocpu_mode" = "$gocpu_mode_pty" ]; then
   # The pty stays as fd 4 for the program's stderr. Until ctl.sh listens we have
   # no word for the local side; it explains a failure from the mount half's.
+  # The mount half makes the run dir at once (as in the wait for the mount below).
   exec 4>&2 2>/dev/null
   gocpu_i=0
   until [ -d "$gocpu_dir" ]; do
-    [ "$gocpu_i" -gt 3000 ] && exit 125
+    [ "$gocpu_i" -gt 200 ] && exit 125
     sleep 0.01
     gocpu_i=$((gocpu_i + 1))
   done
-  mkfifo -m 600 "$gocpu_dir/$gocpu_f_pty_control" "$gocpu_dir/$gocpu_f_pty_header" || exit 125
-  exec 2>"$gocpu_dir/$gocpu_f_pty_control"
-  gocpu_hdr=$(dd bs="$gocpu_hdrlen" count=1 iflag=fullblock status=none <"$gocpu_dir/$gocpu_f_pty_header") || gocpu_fail header "cannot read the run header"
+  # Opened read-write, which never blocks on a fifo: if ctl.sh is gone, the local
+  # side hangs the pty up when the mount half ends, and that ends us.
+  mkfifo -m 600 "$gocpu_dir/$gocpu_f_pty_control" || exit 125
+  exec 2<>"$gocpu_dir/$gocpu_f_pty_control"
+  mkfifo -m 600 "$gocpu_dir/$gocpu_f_pty_header" || exit 125
+  gocpu_hdr=$(dd bs="$gocpu_hdrlen" count=1 iflag=fullblock status=none 0<>"$gocpu_dir/$gocpu_f_pty_header") || gocpu_fail header "cannot read the run header"
 else
   gocpu_hdr=$(dd bs="$gocpu_hdrlen" count=1 iflag=fullblock status=none) || gocpu_fail header "cannot read the run header"
 fi

@@ -90,6 +90,11 @@ export async function startProgram(client: Client, plan: RunPlan, io: ProgramIo,
   const stdin = io.stdin;
   let stopResize = () => {};
   if (ctl && terminal) {
+    // A mount half that ended before the program started means it never will: hang
+    // up the pty (sshd sends SIGHUP to run.sh, which may wait on ctl.sh's fifos).
+    mount.closed.then(() => {
+      if (!control.started) channel.close();
+    }).catch(() => {});
     ctl.end(header);
     terminal.raw();
     stopResize = terminal.onResize((s) => channel.setWindow(s.rows, s.cols, 0, 0));

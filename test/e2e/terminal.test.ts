@@ -165,3 +165,20 @@ test('node killed by SIGKILL: bin/gocpu puts the terminal back (it was raw)', { 
     t.close();
   }
 });
+
+test('a run that cannot start (no sshfs on the remote): one line saying why, quickly, and the terminal as it was', { timeout: 120_000 }, async () => {
+  const t = term();
+  try {
+    const t0 = Date.now();
+    t.start(`GOCPU_REMOTE_SSHFS=/nonexistent/sshfs ${gocpuLine(['true'])}`);
+    const e = await t.ended(START_MS);
+    assert.equal(e.rc, 125, t.screen());
+    assert.ok(Date.now() - t0 < 20_000, `took ${Date.now() - t0} ms`);
+    const lines = t.screen().split('\n').filter((l) => /^gocpu: /.test(l));
+    assert.equal(lines.length, 1, t.screen());
+    assert.match(lines[0], /^gocpu: remote: .*sshfs/);
+    assertRestored(e, 'failed start');
+  } finally {
+    t.close();
+  }
+});
