@@ -13,10 +13,10 @@ set -u
 trap '' PIPE HUP
 gocpu_at_run "$1"
 
-# run.sh makes the fifos once the mount half has made the run dir: header last.
+# run.sh makes the fifos once the mount half has made the run dir: control last.
 # A run dir that never came, or went again, is a run that failed to start.
 gocpu_i=0 gocpu_seen=0
-until [ -p "$gocpu_dir/$gocpu_f_pty_header" ]; do
+until [ -p "$gocpu_dir/$gocpu_f_pty_control" ]; do
   if [ -d "$gocpu_dir" ]; then gocpu_seen=1
   elif [ "$gocpu_seen" = 1 ] || [ "$gocpu_i" -gt 200 ]; then exit 1
   fi
@@ -25,8 +25,8 @@ until [ -p "$gocpu_dir/$gocpu_f_pty_header" ]; do
   sleep 0.01
   gocpu_i=$((gocpu_i + 1))
 done
-# run.sh opened the control fifo before it made the header's, so this open finds a
-# writer; the header's is opened read-write, which never blocks on a fifo.
+# run.sh holds the header's fifo open already, and the control fifo from just after
+# making it (see there); read-write never blocks on a fifo.
 cat "$gocpu_dir/$gocpu_f_pty_control" >&2 &
 cat 1<>"$gocpu_dir/$gocpu_f_pty_header"
 wait

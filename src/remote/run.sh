@@ -40,12 +40,17 @@ if [ "$gocpu_mode" = "$gocpu_mode_pty" ]; then
     sleep 0.01
     gocpu_i=$((gocpu_i + 1))
   done
-  # Opened read-write, which never blocks on a fifo: if ctl.sh is gone, the local
-  # side hangs the pty up when the mount half ends, and that ends us.
+  # Each fifo is held open (read-write: that never blocks on a fifo) before ctl.sh
+  # can see the next one, and ctl.sh starts when it sees the control fifo, made
+  # last: so the header it writes always finds us holding its fifo (a fifo nobody
+  # holds drops what was written to it), and its reader always finds a writer. If
+  # ctl.sh is gone, the local side hangs the pty up when the mount half ends.
+  mkfifo -m 600 "$gocpu_dir/$gocpu_f_pty_header" || exit 125
+  exec 6<>"$gocpu_dir/$gocpu_f_pty_header"
   mkfifo -m 600 "$gocpu_dir/$gocpu_f_pty_control" || exit 125
   exec 2<>"$gocpu_dir/$gocpu_f_pty_control"
-  mkfifo -m 600 "$gocpu_dir/$gocpu_f_pty_header" || exit 125
-  gocpu_hdr=$(dd bs="$gocpu_hdrlen" count=1 iflag=fullblock status=none 0<>"$gocpu_dir/$gocpu_f_pty_header") || gocpu_fail header "cannot read the run header"
+  gocpu_hdr=$(dd bs="$gocpu_hdrlen" count=1 iflag=fullblock status=none <&6) || gocpu_fail header "cannot read the run header"
+  exec 6<&-
 else
   gocpu_hdr=$(dd bs="$gocpu_hdrlen" count=1 iflag=fullblock status=none) || gocpu_fail header "cannot read the run header"
 fi

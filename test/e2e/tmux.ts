@@ -83,9 +83,20 @@ export class Tmux {
     this.keys('Enter');
   }
 
+  /** The pid `echo $$ >pid` wrote: a whole line, never the empty file between its creation and the write. */
   async pid(ms: number): Promise<number> {
-    await this.waitForFile('pid', ms);
-    return Number(fs.readFileSync(path.join(this.dir, 'pid'), 'utf8').trim());
+    const deadline = Date.now() + ms;
+    for (;;) {
+      let text = '';
+      try {
+        text = fs.readFileSync(path.join(this.dir, 'pid'), 'utf8');
+      } catch {
+        // not yet
+      }
+      if (/^[1-9]\d*\n$/.test(text)) return Number(text);
+      if (Date.now() > deadline) throw new Error(`no pid within ${ms} ms; screen:\n${this.screen()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 
   private async waitForFile(name: string, ms: number): Promise<void> {
