@@ -38,7 +38,8 @@ fi
 gocpu_e=$gocpu_env
 unset gocpu_env gocpu_path gocpu_lc_all_set gocpu_lc_all
 # The forwarded environment comes last, so that no name in it (the local side has
-# dropped the shell's special ones) can change anything we do: only exec follows.
+# dropped the shell's special ones) can change anything we do: only exec follows
+# (on a pty, shell builtins that start and wait for the program).
 eval "$gocpu_e"
 [ "$gocpu_mode" = "$gocpu_mode_pty" ] || exec "$@"
 
