@@ -47,8 +47,14 @@ if [ "$gocpu_mode" = "$gocpu_mode_pty" ]; then
   # ctl.sh is gone, the local side hangs the pty up when the mount half ends.
   mkfifo -m 600 "$gocpu_dir/$gocpu_f_pty_header" || exit 125
   exec 6<>"$gocpu_dir/$gocpu_f_pty_header"
+  # ctl.sh's reader would wait forever for a writer if we died between these two
+  # (the local side hangs the pty up when the mount half ends): a hangup waits.
+  gocpu_hup=
+  trap 'gocpu_hup=1' HUP
   mkfifo -m 600 "$gocpu_dir/$gocpu_f_pty_control" || exit 125
   exec 2<>"$gocpu_dir/$gocpu_f_pty_control"
+  trap - HUP
+  [ -z "$gocpu_hup" ] || kill -s HUP "$$"
   gocpu_hdr=$(dd bs="$gocpu_hdrlen" count=1 iflag=fullblock status=none <&6) || gocpu_fail header "cannot read the run header"
   exec 6<&-
 else
