@@ -4,6 +4,7 @@
  * verbatim. A verb (exec, doctor, version, help, install, uninstall, hosts) counts
  * only as the first word, and there it wins over a remote program of that name:
  * `gocpu -host=H version` and `gocpu -- version` run a remote program "version".
+ * `-ro`, `-export PATH` and `-export-rw PATH` (repeatable) shape what a command sees.
  */
 import minimist from 'minimist';
 import { GocpuError } from '../errors.js';
@@ -22,12 +23,17 @@ export interface Parsed {
   /** install, uninstall: the directory named; install: --force. */
   dir?: string;
   force?: boolean;
+  /** -ro: the working tree is read-only to the command. */
+  readOnly?: boolean;
+  /** -export PATH (read-only) and -export-rw PATH, in the order given. */
+  exports?: { path: string; writable: boolean }[];
 }
 
-const LONG = ['host', 'target', 'help', 'version'];
+const LONG = ['host', 'target', 'help', 'version', 'ro', 'export', 'export-rw'];
+const WITH_VALUE = /^--(host|target|export|export-rw)$/;
 
 function normalize(a: string): string {
-  const m = /^-([a-z]+)(=.*)?$/s.exec(a);
+  const m = /^-([a-z][a-z-]*)(=.*)?$/s.exec(a);
   return m && LONG.includes(m[1]) ? `--${m[1]}${m[2] ?? ''}` : a;
 }
 
@@ -68,13 +74,22 @@ export function parseGocpuArgs(args: readonly string[]): Parsed {
   let end = 0;
   while (end < rest.length && rest[end].startsWith('-') && rest[end] !== '--') {
     const a = normalize(rest[end]);
-    end += /^--(host|target)$/.test(a) ? 2 : 1;
+    end += WITH_VALUE.test(a) ? 2 : 1;
   }
   const ours = rest.slice(0, Math.min(end, rest.length)).map(normalize);
-  const argv = minimist(ours, { string: ['host', 'target'], boolean: ['help', 'version'], alias: { h: 'help' } });
+  // Each -export is kept where it stands, so that -export and -export-rw of one path keep their order.
+  const exports: { path: string; writable: boolean }[] = [];
+  for (let i = 0; i < ours.length; i++) {
+    const m = /^--(export|export-rw)(?:=(.*))?$/s.exec(ours[i]);
+    if (!m) continue;
+    const path = m[2] ?? ours[i + 1];
+    if (path === undefined || path === '') throw new GocpuError('USAGE', `-${m[1]} needs a path`, { hint: 'e.g. -export=/srv/data or -export-rw /tmp/out' });
+    exports.push({ path, writable: m[1] === 'export-rw' });
+  }
+  const argv = minimist(ours, { string: ['host', 'target', 'export', 'export-rw'], boolean: ['help', 'version', 'ro'], alias: { h: 'help' } });
   let commandIndex = offset + Math.min(end, rest.length);
   if (args[commandIndex] === '--') commandIndex++;
-  const unknown = Object.keys(argv).filter((k) => k !== '_' && !['host', 'target', 'help', 'version', 'h'].includes(k));
+  const unknown = Object.keys(argv).filter((k) => k !== '_' && !['host', 'target', 'help', 'version', 'h', 'ro', 'export', 'export-rw'].includes(k));
   if (unknown.length > 0) throw new GocpuError('USAGE', `unknown flag -${unknown[0]}`, { hint: 'see gocpu --help' });
   // doctor has no command whose flags a --help could belong to: `gocpu doctor HOST --help` is help too.
   if (verb === 'doctor' && args.slice(commandIndex).some((a) => /^(--?help|-h)$/.test(a))) return { verb: 'help', helpTopic: 'doctor', commandIndex: args.length };
@@ -94,5 +109,7 @@ export function parseGocpuArgs(args: readonly string[]): Parsed {
     host: argv.host || undefined,
     target: argv.target ? parseTarget(argv.target) : undefined,
     commandIndex,
+    ...(argv.ro ? { readOnly: true } : {}),
+    ...(exports.length > 0 ? { exports } : {}),
   };
 }

@@ -3,8 +3,9 @@
  * was called by (go_linux_arm64_exec picks linux/arm64).
  *
  * A go_linux_ARCH_exec call goes to the per-host agent (src/agent/client.ts)
- * unless GOCPU_AGENT=0: that path loads none of the ssh or sftp code. Everything
- * else, and a call the agent cannot take, runs here (main.ts, direct mode).
+ * unless GOCPU_AGENT=0 or it has a terminal: that path loads none of the ssh or sftp
+ * code. Everything else, and a call the agent cannot take, runs here (main.ts, direct
+ * mode).
  */
 import { startUnderLauncher } from './launcher.js';
 
@@ -12,7 +13,10 @@ startUnderLauncher();
 const argv = process.argv.slice(2);
 const { exitWith } = await import('./exit.js');
 let status: number | undefined;
-if (/(^|\/)go_[a-z0-9]+_[a-z0-9]+_exec$/.test(argv[0] ?? '')) {
+// A terminal on both ends (`go run` of an interactive program) gets a remote pty,
+// which only direct mode sets up (src/terminal/).
+const terminal = process.stdin.isTTY && process.stdout.isTTY;
+if (/(^|\/)go_[a-z0-9]+_[a-z0-9]+_exec$/.test(argv[0] ?? '') && !terminal) {
   const client = await import('../agent/client.js');
   if (client.agentWanted(process.env)) status = await client.runViaAgent(argv);
 }

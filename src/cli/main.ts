@@ -19,6 +19,7 @@ import { rawArgs, rawEnv } from './raw-argv.js';
 import { helpText } from './usage.js';
 import { isLocalVerb } from './local-verb-args.js';
 import { runLocalVerb } from './local-verbs.js';
+import { localTerminal } from '../terminal/local-terminal.js';
 export { exitWith } from './exit.js';
 
 /** gocpu's own failures exit 125, as env(1) and docker do for theirs. */
@@ -73,13 +74,15 @@ export async function main(argv: string[]): Promise<number> {
   // From the start: under the launcher node begins with INT and QUIT ignored (a
   // shell's background job), so a signal relayed before we listen would be lost.
   const stopListening = onForwardedSignal(onSignal);
+  let terminal: ReturnType<typeof localTerminal>;
   try {
     let target: Target | undefined = targetFromProgramName(name);
     let host: string | undefined;
     let commandIndex = 0;
     let generic = false;
+    let parsed: ReturnType<typeof parseGocpuArgs> | undefined;
     if (!target) {
-      const parsed = parseGocpuArgs(args);
+      parsed = parseGocpuArgs(args);
       if (parsed.verb === 'help') {
         process.stdout.write(helpText(parsed.helpTopic) + '\n');
         return 0;
@@ -101,11 +104,15 @@ export async function main(argv: string[]): Promise<number> {
       host = parsed.host;
       generic = parsed.verb === 'generic';
       const program = args[commandIndex];
-      if (program === undefined) throw new GocpuError('USAGE', 'no program given', { hint: 'usage: gocpu [-host=H] COMMAND [ARGS...]; gocpu help lists every verb' });
-      target = targetFor(parsed.target, program, env, host);
+      // No command: the remote user's login shell, on the host GOARCH or GOCPU_HOST names.
+      if (program === undefined && !host && !parsed.target && !(env.GOARCH && isGoArch(env.GOARCH))) {
+        host = env.GOCPU_HOST;
+        if (!host) throw new GocpuError('USAGE', 'which host?', { hint: 'usage: gocpu [-host=H] [COMMAND [ARGS...]]; gocpu help lists every verb' });
+      }
+      target = targetFor(parsed.target, program ?? '', env, host);
     }
     const command = rawArgs(args).slice(commandIndex);
-    if (command.length === 0) throw new GocpuError('USAGE', 'no program given', { hint: `usage: ${name} PROGRAM [ARGS...]` });
+    if (command.length === 0 && !generic) throw new GocpuError('USAGE', 'no program given', { hint: `usage: ${name} PROGRAM [ARGS...]` });
     const config = loadConfig(env);
     const hosts = host !== undefined ? [host] : targetHosts(target!, env, config);
     const plan = planRun({
@@ -117,12 +124,16 @@ export async function main(argv: string[]): Promise<number> {
       rawEnv: rawEnv(env),
       config,
       generic,
+      readOnly: parsed?.readOnly,
+      extraExports: parsed?.exports,
     });
     trace(`run ${plan.nonce} on ${hosts.join(',')}`);
+    terminal = localTerminal(process.stdin, process.stdout, env);
     const end = await runOnFirstHost(
       hosts,
       plan,
-      { stdin: process.stdin.isTTY ? null : process.stdin, stdout: process.stdout, stderr: process.stderr },
+      // stdin always travels (issue 9: a terminal's was dropped); with a terminal on both ends, on a remote pty.
+      { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, terminal },
       env,
       { onSignalForwarder: (f) => (forward = f) },
     );
@@ -130,6 +141,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     return report(e);
   } finally {
+    terminal?.restore();
     stopListening();
   }
 }

@@ -15,7 +15,7 @@ export const USAGE = `usage:
   go_linux_ARCH_exec PROGRAM [ARGS...]      run PROGRAM on the host for linux/ARCH (go test finds this on PATH)
   gocpu exec [--host H] [--target linux/ARCH] PROGRAM [ARGS...]
                                             the same, for go test -exec 'gocpu exec --host H'
-  gocpu [-host=H] COMMAND [ARGS...]         run any command on H with the working tree mounted (cpu(1) style)
+  gocpu [-host=H] [COMMAND [ARGS...]]       run any command (none: your login shell) on H with the working tree mounted (cpu(1) style)
   gocpu doctor [--target linux/ARCH] HOST   check that HOST can run gocpu's tests, with a fix for each failure
   gocpu install [--force] [DIR]             write the go_linux_ARCH_exec wrappers into DIR (default: on PATH)
   gocpu uninstall [DIR]                     remove the wrappers gocpu install wrote there, and nothing else
@@ -60,16 +60,26 @@ example:
 ${HOSTS}
 ${SSH}`,
 
-  command: `usage: gocpu [-host=H] [--target linux/ARCH] COMMAND [ARGS...]
+  command: `usage: gocpu [-host=H] [--target linux/ARCH] [-ro] [-export PATH] [-export-rw PATH] [COMMAND [ARGS...]]
 
 Runs any command on host H in the current directory, with that directory's module
 (or the directory itself) mounted read-write at the same path: Plan 9 cpu(1) style.
+No command: the remote user's login shell. When stdin and stdout are a terminal,
+the command gets a remote pty of this window's size and TERM, and every key (^C,
+^Z, ^D too) goes to it; the terminal is restored however the run ends.
 A verb (exec, doctor, install, uninstall, hosts, version, help) as the first word
 is gocpu's own, never a remote command: gocpu -- CMD always runs CMD remotely. Put --
 before a command named like a verb or starting with a dash.
 
+  -ro                  the working tree is read-only to the command
+  -export PATH         also export PATH, read-only (repeatable; PATH may contain ':')
+  -export-rw PATH      also export PATH, writable (repeatable)
+  flags take either form: -host=H, --host H
+
 example:
+  gocpu -host=rpi4                # a login shell on rpi4, in this directory
   gocpu -host=rpi4 uname -a
+  gocpu -host=rpi4 -ro -export /srv/data make check
   gocpu -host=rpi4 -- version     # a remote program named "version"
 
 ${HOSTS}

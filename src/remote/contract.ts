@@ -46,6 +46,10 @@ export const RUN_FILES = {
   end: 'end',
   /** stderr of setsid/nsenter (the test's own stderr stays on the channel). */
   endErr: 'end.err',
+  /** Terminal runs (RUN_MODES.pty): fifos run.sh makes, ctl.sh feeds the header into... */
+  ptyHeader: 'pty-header',
+  /** ...and copies run.sh's control lines from, to the control channel's stderr. */
+  ptyControl: 'pty-control',
 } as const;
 export const RUN_SUBDIRS = { mnt: 'mnt', root: 'root' } as const;
 
@@ -82,12 +86,21 @@ export const ERROR_CODES = {
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES][number];
 
 /**
- * Which channel carries control lines. Today the run channel has no pty, so they go
- * on its stderr before the exec marker. A pty (issue 9) echoes and rewrites what
- * passes through it, so with a pty they travel on the watch channel instead, which
- * already answers heartbeats and END queries: never on the test's stdio.
+ * How the run channel runs the program (run.sh's and exec.sh's MODE argument): with
+ * pipes, or on a pty sshd allocated for it (a terminal session, issue 9).
  */
-export const CONTROL_CHANNEL = { plain: 'run-stderr', pty: 'watch' } as const;
+export const RUN_MODES = { pipe: 'pipe', pty: 'pty' } as const;
+
+/**
+ * Which channel carries the run header and the control lines. Without a pty: the run
+ * channel, header on its stdin, control lines on its stderr before the exec marker.
+ * A pty echoes what is written to it (the header holds the forwarded environment)
+ * and its line discipline rewrites long lines and control bytes, so with a pty both
+ * travel on a channel of their own, ctl.sh's (through RUN_FILES.ptyHeader and
+ * ptyControl): never on the program's stdio. Not the watch channel: it is the
+ * heartbeat's, which a per-host agent keeps per run.
+ */
+export const CONTROL_CHANNEL = { plain: 'run-stderr', pty: 'ctl' } as const;
 
 /**
  * Heartbeat bytes on the watch channel's stdin/stdout: one watch channel, one
@@ -190,6 +203,7 @@ export function renderPrelude(): string {
   for (const [k, v] of Object.entries(HEARTBEAT)) L.push(`gocpu_hb_${snake(k)}=${sq(v)}`);
   L.push(`gocpu_end_code=${sq(END_CODE)} gocpu_end_signal=${sq(END_SIGNAL)} gocpu_end_none=${sq(END_NONE)}`);
   L.push(`gocpu_setsid_signaled=${sq(SETSID_SIGNALED)}`);
+  L.push(`gocpu_mode_pipe=${sq(RUN_MODES.pipe)} gocpu_mode_pty=${sq(RUN_MODES.pty)}`);
   L.push(`gocpu_tools=${sq(REMOTE_TOOLS.map((t) => t.name).join(' '))}`);
   L.push(`gocpu_nonce=''`);
   L.push('# gocpu_at_run NONCE: this run\'s dir is $gocpu_dir.');

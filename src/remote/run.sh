@@ -6,13 +6,19 @@
 # through nsenter and ends exactly as the test ended (status, or death by signal),
 # which sshd reports.
 #
-# Usage: sh -c "$(cat run.sh)" gocpu-run NONCE HEADER_BYTES
+# Usage: sh -c "$(cat run.sh)" gocpu-run NONCE HEADER_BYTES [MODE]
 # Reads exactly HEADER_BYTES from stdin; the rest of stdin is the test's stdin.
+# MODE $gocpu_mode_pty: our stdio is a pty (a terminal session). Nothing of ours may
+# pass through it (it echoes): the header comes from a fifo in the run dir that
+# ctl.sh fills from its channel, and our stderr (control lines) is another fifo that
+# ctl.sh copies to its channel's stderr. The program runs in this session (the pty
+# is its controlling terminal), not below setsid.
 # shellcheck source=src/remote/prelude.sh
 . ./prelude.sh
 set -u
 gocpu_at_run "$1"
 gocpu_hdrlen=$2
+gocpu_mode=${3:-$gocpu_mode_pipe}
 shift 2
 gocpu_fail() { gocpu_say error "$@"; exit 125; }
 # GOCPU_TRACE on the local side: step times, in ms of the remote's clock.
@@ -23,7 +29,37 @@ gocpu_lc_all_set=${LC_ALL+1} gocpu_lc_all=${LC_ALL-}
 
 # dd with iflag=fullblock reads exactly hdrlen bytes and no more: head -c would
 # read ahead and swallow the test's stdin.
-gocpu_hdr=$(dd bs="$gocpu_hdrlen" count=1 iflag=fullblock status=none) || gocpu_fail header "cannot read the run header"
+if [ "$gocpu_mode" = "$gocpu_mode_pty" ]; then
+  # The pty stays as fd 4 for the program's stderr. Until ctl.sh listens we have
+  # no word for the local side; it explains a failure from the mount half's.
+  # The mount half makes the run dir at once (as in the wait for the mount below).
+  exec 4>&2 2>/dev/null
+  gocpu_i=0
+  until [ -d "$gocpu_dir" ]; do
+    [ "$gocpu_i" -gt 200 ] && exit 125
+    sleep 0.01
+    gocpu_i=$((gocpu_i + 1))
+  done
+  # Each fifo is held open (read-write: that never blocks on a fifo) before ctl.sh
+  # can see the next one, and ctl.sh starts when it sees the control fifo, made
+  # last: so the header it writes always finds us holding its fifo (a fifo nobody
+  # holds drops what was written to it), and its reader always finds a writer. If
+  # ctl.sh is gone, the local side hangs the pty up when the mount half ends.
+  mkfifo -m 600 "$gocpu_dir/$gocpu_f_pty_header" || exit 125
+  exec 6<>"$gocpu_dir/$gocpu_f_pty_header"
+  # ctl.sh's reader would wait forever for a writer if we died between these two
+  # (the local side hangs the pty up when the mount half ends): a hangup waits.
+  gocpu_hup=
+  trap 'gocpu_hup=1' HUP
+  mkfifo -m 600 "$gocpu_dir/$gocpu_f_pty_control" || exit 125
+  exec 2<>"$gocpu_dir/$gocpu_f_pty_control"
+  trap - HUP
+  [ -z "$gocpu_hup" ] || kill -s HUP "$$"
+  gocpu_hdr=$(dd bs="$gocpu_hdrlen" count=1 iflag=fullblock status=none <&6) || gocpu_fail header "cannot read the run header"
+  exec 6<&-
+else
+  gocpu_hdr=$(dd bs="$gocpu_hdrlen" count=1 iflag=fullblock status=none) || gocpu_fail header "cannot read the run header"
+fi
 gocpu_arch='' gocpu_binfmt='' gocpu_trace=0 gocpu_cwd='' gocpu_exports='' gocpu_root='' gocpu_view_sh='' gocpu_exec_sh='' gocpu_env='' gocpu_merge=0 gocpu_shared='' gocpu_aliased=0 gocpu_bin='' gocpu_bin_path=''
 eval "$gocpu_hdr"
 unset gocpu_hdr
@@ -97,9 +133,9 @@ if [ -n "$gocpu_bin" ] && [ -f "$gocpu_cache/bin/$gocpu_bin" ]; then gocpu_binf=
 gocpu_cwd=$gocpu_cwd gocpu_exports=$gocpu_exports gocpu_mnt=$gocpu_mnt gocpu_aliased=$gocpu_aliased gocpu_root=$gocpu_root \
   gocpu_binf=$gocpu_binf gocpu_bin_path=$gocpu_bin_path LC_ALL=C \
   setsid unshare --user --map-root-user --mount-proc --pid --fork --kill-child \
-  sh -c "$gocpu_view_sh" gocpu-view "$gocpu_nonce" 3>"$gocpu_dir/$gocpu_f_ready" </dev/null >/dev/null 2>"$gocpu_dir/$gocpu_f_view_err" &
-# The holder outlives us: it must not hold our stdout/stderr, or sshd would keep
-# the channel open until the mount half kills it.
+  sh -c "$gocpu_view_sh" gocpu-view "$gocpu_nonce" 3>"$gocpu_dir/$gocpu_f_ready" </dev/null >/dev/null 2>"$gocpu_dir/$gocpu_f_view_err" 4>&- &
+# The holder outlives us: it must not hold our stdout/stderr (nor the pty, fd 4),
+# or sshd would keep the channel open until the mount half kills it.
 gocpu_holder=$!
 echo "$gocpu_holder" >"$gocpu_dir/$gocpu_f_holder_pid"
 read -r gocpu_ready <"$gocpu_dir/$gocpu_f_ready" || gocpu_ready=
@@ -123,6 +159,24 @@ export gocpu_env gocpu_path gocpu_lc_all_set gocpu_lc_all
 # The local side signals the test through our pid (src/remote/kill.sh).
 gocpu_say pid "$$"
 echo "$$" >"$gocpu_dir/$gocpu_f_run_pid"
+if [ "$gocpu_mode" = "$gocpu_mode_pty" ]; then
+  # In this session, so that the pty is the program's controlling terminal; exec.sh
+  # gives it a process group of its own in the foreground (^C is for it alone) and
+  # writes its end on fd 5. nsenter's own messages go to ctl.sh; LC_ALL=C for them.
+  exec 3>&4 4>&-
+  LC_ALL=C nsenter --target "$gocpu_p1" --user --mount --pid --root --wd --preserve-credentials \
+    sh -c "$gocpu_exec_sh" gocpu-exec "$gocpu_nonce" "$gocpu_merge" "$gocpu_mode" "$@" 5>"$gocpu_dir/$gocpu_f_end"
+  gocpu_rc=$?
+  exec 3>&-
+  gocpu_l=
+  read -r gocpu_l <"$gocpu_dir/$gocpu_f_end"
+  case $gocpu_l in
+    "$gocpu_end_code "*) exit "${gocpu_l#"$gocpu_end_code "}" ;;
+  esac
+  # exec.sh never got to say (nsenter failed, or it was killed): nsenter's status.
+  echo "$gocpu_end_code $gocpu_rc" >"$gocpu_dir/$gocpu_f_end"
+  exit "$gocpu_rc"
+fi
 exec 3>&2
 # setsid and nsenter are the remote's own; nsenter enters the view's root before it
 # looks up `sh` on our PATH, so with a remote root that sh (and the test) is R's.
@@ -133,7 +187,7 @@ if ! gocpu_setsid_fork; then
   LC_ALL=C
   export LC_ALL
   exec nsenter --target "$gocpu_p1" --user --mount --pid --root --wd --preserve-credentials \
-    sh -c "$gocpu_exec_sh" gocpu-exec "$gocpu_nonce" "$gocpu_merge" "$@"
+    sh -c "$gocpu_exec_sh" gocpu-exec "$gocpu_nonce" "$gocpu_merge" "$gocpu_mode" "$@"
 fi
 
 # A shell that waits for the test sees only 128+N for a death by signal N, the
@@ -141,7 +195,7 @@ fi
 # (its stderr, parsed: LC_ALL=C) and exits with the raw status's low byte. setsid -f
 # also makes the test a session leader (setsid -c would give it a pty later).
 LC_ALL=C setsid -f -w nsenter --target "$gocpu_p1" --user --mount --pid --root --wd --preserve-credentials \
-  sh -c "$gocpu_exec_sh" gocpu-exec "$gocpu_nonce" "$gocpu_merge" "$@" 2>"$gocpu_dir/$gocpu_f_end_err"
+  sh -c "$gocpu_exec_sh" gocpu-exec "$gocpu_nonce" "$gocpu_merge" "$gocpu_mode" "$@" 2>"$gocpu_dir/$gocpu_f_end_err"
 gocpu_rc=$?
 exec 3>&-
 gocpu_sig=

@@ -65,10 +65,14 @@ export interface PlanInput {
   env: NodeJS.ProcessEnv;
   rawEnv: Buffer[];
   config: GocpuConfig;
-  /** `gocpu -host=H cmd`: any command, working tree writable (the seed's shape). */
+  /** `gocpu -host=H cmd`: any command, working tree writable (the seed's shape); no command is the login shell. */
   generic?: boolean;
   /** stdout and stderr are one pipe; default: ours are (the agent passes its wrapper's). */
   merge?: boolean;
+  /** `-ro`: the working tree stays read-only in generic mode too. */
+  readOnly?: boolean;
+  /** `-export PATH`, `-export-rw PATH`: relative to cwd. */
+  extraExports?: { path: string; writable: boolean }[];
 }
 
 
@@ -144,11 +148,11 @@ export { sameOutput } from '../util/same-output.js';
 
 export function planRun(input: PlanInput): RunPlan {
   const { cwd, env, config } = input;
-  if (input.command.length === 0) {
+  if (input.command.length === 0 && !input.generic) {
     throw new GocpuError('USAGE', 'no program to run', { hint: 'usage: go_linux_ARCH_exec PROGRAM [ARGS...]' });
   }
   checkCarriable(cwd, 'the working directory');
-  const program = input.command[0].toString();
+  const program = input.command[0]?.toString() ?? '';
   const args = input.command.slice(1).map((a) => a.toString());
   const localProgram = program.includes('/');
   const list: PlannedExport[] = [];
@@ -198,9 +202,11 @@ export function planRun(input: PlanInput): RunPlan {
   // A package in GOROOT (`go test strings`: go runs us in /usr/share/go-1.19/src/strings,
   // below std's go.mod) is part of the installation: writableModule does not reach it.
   const inGoroot = gorootDirs.some((d) => under(src.dir, d));
-  const srcWritable = input.generic === true || (config.writableModule === true && !inGoroot);
+  const treeWritable = input.generic === true && input.readOnly !== true;
+  const srcWritable = treeWritable || (config.writableModule === true && !inGoroot && input.readOnly !== true);
   list.push({ path: src.dir, writable: srcWritable, from: src.kind === 'none' ? 'cwd' : 'module' });
-  if (!under(cwd, src.dir)) list.push({ path: cwd, writable: input.generic === true, from: 'cwd' });
+  if (!under(cwd, src.dir)) list.push({ path: cwd, writable: treeWritable, from: 'cwd' });
+  for (const e of input.extraExports ?? []) list.push({ path: resolve(cwd, e.path), writable: e.writable, from: `-export${e.writable ? '-rw' : ''}` });
   if (go.gomodcache && existsSync(go.gomodcache)) list.push({ path: go.gomodcache, writable: false, from: 'gomodcache' });
   for (const e of config.exports ?? []) list.push({ path: e.path, writable: e.writable === true, from: 'config exports' });
   const { exports, viewExports } = normalizeExports(list);

@@ -4,17 +4,22 @@
  * Its stdout is the test's stdout byte for byte; its stderr is ours until the exec
  * marker, the test's after it; its exit status or signal is the test's (a signal
  * sshd cannot name comes back through the watch half: exact-end.ts).
+ * With a local terminal (io.terminal) the run channel gets a pty instead: its output
+ * is the program's stdout and stderr as one stream, the header and the control
+ * lines go on a channel of their own (src/remote/ctl.sh), and the exit status is
+ * what a shell sees (128+N for a death by signal N).
  */
 import { AsyncResource } from 'node:async_hooks';
 import type { Client, ClientChannel } from 'ssh2';
 import { QEMU_BINFMT, UNAME_MACHINES } from '../config/target.js';
 import { GocpuError } from '../errors.js';
 import { exec } from '../ssh/connect.js';
-import { WORDS } from '../remote/contract.js';
+import { RUN_MODES, WORDS } from '../remote/contract.js';
 import { droppedEnvNames, encodeHeader } from '../remote/header.js';
 import { remoteScript } from '../remote/scripts.js';
 import { shellJoin } from '../util/shell-quote.js';
 import { trace, tracing } from '../util/trace.js';
+import type { LocalTerminal } from '../terminal/local-terminal.js';
 import type { RemoteEnd } from '../gotest/exit-status.js';
 import { type ControlLine, ControlStream } from './control.js';
 import type { Mount } from './mount.js';
@@ -25,6 +30,8 @@ export interface ProgramIo {
   stdin: NodeJS.ReadableStream | null;
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
+  /** Set when stdin and stdout are a terminal: the program runs on a remote pty. */
+  terminal?: LocalTerminal;
 }
 
 export interface Program {
@@ -53,8 +60,13 @@ export async function startProgram(client: Client, plan: RunPlan, io: ProgramIo,
   if (dropped.length > 0) {
     io.stderr.write(`gocpu: local: warning: not forwarding ${dropped.join(', ')} (names the remote shell or gocpu's scripts reserve)\n`);
   }
-  const command = shellJoin(['sh', '-c', remoteScript('run'), 'gocpu-run', plan.nonce, String(header.length)]);
-  const channel = await exec(client, command);
+  const terminal = io.terminal;
+  const pty = terminal?.pty();
+  const command = shellJoin(['sh', '-c', remoteScript('run'), 'gocpu-run', plan.nonce, String(header.length), ...(pty ? [RUN_MODES.pty] : [])]);
+  const [channel, ctl] = await Promise.all([
+    exec(client, command, pty ? { pty: { ...pty, width: 0, height: 0 } } : {}),
+    pty ? exec(client, shellJoin(['sh', '-c', remoteScript('ctl'), 'gocpu-ctl', plan.nonce])) : undefined,
+  ]);
   let remotePid: number | undefined;
   // Bound: the channel's events come from the connection's context, and in the
   // agent the trace of this run lives in the run's (src/util/trace.ts).
@@ -62,8 +74,12 @@ export async function startProgram(client: Client, plan: RunPlan, io: ProgramIo,
     if (l.word === WORDS.pid) remotePid = Number(l.detail);
     if (l.word === WORDS.trace) trace(`remote: ${l.detail}`);
   }));
-  channel.stderr.pipe(control);
+  (ctl ?? channel).stderr.pipe(control);
   channel.pipe(io.stdout as NodeJS.WritableStream, { end: false });
+  if (ctl) {
+    ctl.resume();
+    channel.stderr.pipe(io.stderr as NodeJS.WritableStream, { end: false });
+  }
   const controlDone = new Promise<void>((r) => control.on('finish', r));
 
   let exit: RemoteEnd | undefined;
@@ -76,13 +92,29 @@ export async function startProgram(client: Client, plan: RunPlan, io: ProgramIo,
   }));
   const closed = new Promise<void>((r) => channel.on('close', r));
 
-  channel.write(header);
   const stdin = io.stdin;
-  if (stdin) stdin.pipe(channel);
+  let stopResize = () => {};
+  if (ctl && terminal) {
+    // A mount half that ended before the program started means it never will: hang
+    // up the pty (sshd sends SIGHUP to run.sh, which may wait on ctl.sh's fifos).
+    mount.closed.then(() => {
+      if (!control.started) channel.close();
+    }).catch(() => {});
+    ctl.end(header);
+    terminal.raw();
+    stopResize = terminal.onResize((s) => channel.setWindow(s.rows, s.cols, 0, 0));
+  } else {
+    channel.write(header);
+  }
+  // A terminal ends only by a ^D typed before raw mode began (cooked mode): that is
+  // no EOF for a pty, whose program reads ^D itself.
+  if (stdin) stdin.pipe(channel, { end: !ctl });
   else channel.end();
 
   const end = (async (): Promise<RemoteEnd> => {
     await closed;
+    stopResize();
+    terminal?.restore();
     await waitFor(controlDone, 2000);
     if (stdin) {
       stdin.unpipe(channel);

@@ -104,3 +104,22 @@ test('install [--force] [DIR], uninstall [DIR], hosts; --help anywhere is their 
   usage(['hosts', 'x'], /too many arguments/);
   usage(['install', '--frce'], /unknown flag --frce/);
 });
+
+test('-ro, -export and -export-rw (repeatable, either dash style, paths with ":"), then the command', () => {
+  const a = ['-host=pi', '-ro', '-export', '/srv/a:b', '--export-rw=/tmp/out', '-export=rel/dir', 'make', '-export', 'x'];
+  const p = parseGocpuArgs(a);
+  assert.equal(p.verb, 'generic');
+  assert.equal(p.readOnly, true);
+  assert.deepEqual(p.exports, [
+    { path: '/srv/a:b', writable: false },
+    { path: '/tmp/out', writable: true },
+    { path: 'rel/dir', writable: false },
+  ]);
+  assert.deepEqual(a.slice(p.commandIndex), ['make', '-export', 'x']);
+  const q = parseGocpuArgs(['--host', 'pi']);
+  assert.equal(q.host, 'pi');
+  assert.equal(q.readOnly, undefined);
+  assert.equal(q.exports, undefined);
+  assert.equal(q.commandIndex, 2, 'no command: the login shell');
+  assert.throws(() => parseGocpuArgs(['-export']), (e: unknown) => e instanceof GocpuError && e.code === 'USAGE');
+});

@@ -5,7 +5,7 @@ import { HELP_TOPICS, helpText, USAGE } from '../../src/cli/usage.js';
 test('the overview lists every verb and every help topic', () => {
   assert.equal(helpText(), USAGE);
   assert.match(USAGE, /^usage:\n/);
-  for (const v of ['gocpu exec', 'gocpu doctor', 'gocpu install', 'gocpu uninstall', 'gocpu hosts', 'gocpu version', 'gocpu help', 'gocpu [-host=H] COMMAND', 'go_linux_ARCH_exec']) assert.ok(USAGE.includes(v), v);
+  for (const v of ['gocpu exec', 'gocpu doctor', 'gocpu install', 'gocpu uninstall', 'gocpu hosts', 'gocpu version', 'gocpu help', 'gocpu [-host=H] [COMMAND', 'go_linux_ARCH_exec']) assert.ok(USAGE.includes(v), v);
   for (const t of HELP_TOPICS) assert.ok(USAGE.includes(t), t);
 });
 
@@ -13,7 +13,7 @@ test('each verb has its own page: a usage line first, and an example', () => {
   const first: Record<string, RegExp> = {
     exec: /^usage: gocpu exec \[--host H\] \[--target linux\/ARCH\] PROGRAM \[ARGS\.\.\.\]$/,
     doctor: /^usage: gocpu doctor \[--target linux\/ARCH\] \[HOST\]$/,
-    command: /^usage: gocpu \[-host=H\] \[--target linux\/ARCH\] COMMAND \[ARGS\.\.\.\]$/,
+    command: /^usage: gocpu \[-host=H\] \[--target linux\/ARCH\] \[-ro\] \[-export PATH\] \[-export-rw PATH\] \[COMMAND \[ARGS\.\.\.\]\]$/,
     install: /^usage: gocpu install \[--force\] \[DIR\]$/,
     uninstall: /^usage: gocpu uninstall \[DIR\]$/,
     hosts: /^usage: gocpu hosts$/,
@@ -36,4 +36,9 @@ test('the overview and the command page say that verbs win and -- runs any comma
     assert.match(page.replace(/\s+/g, ' '), /gocpu -- CMD always runs CMD remotely/);
   }
   assert.match(helpText('command'), /exec, doctor, install, uninstall, hosts, version, help/);
+});
+
+test('the command page says what no command, a terminal and the export flags do', () => {
+  const page = helpText('command');
+  for (const w of ['login shell', 'pty', '^C', '-ro ', '-export PATH ', '-export-rw PATH ', '--host H', 'gocpu -- CMD always runs CMD remotely']) assert.ok(page.includes(w), w);
 });

@@ -14,6 +14,7 @@ import { runOnTestHost } from './run-remote.js';
 import { remoteSh, sq } from './remote-sh.js';
 import { envBlock } from '../../src/remote/header.js';
 import { remoteScript } from '../../src/remote/scripts.js';
+import { RUN_MODES } from '../../src/remote/contract.js';
 
 const cwd = fixtureDir('status');
 const HOSTILE: Record<string, string> = {
@@ -65,7 +66,7 @@ for (const shell of ['dash', 'bash --posix']) {
       `gocpu_env=${sq(block)} GOCPU_ENV=${sq(block)}`,
       'gocpu_path=$PATH GOCPU_PATH=$PATH',
       'export gocpu_env GOCPU_ENV gocpu_path GOCPU_PATH',
-      `${shell} -c ${sq(remoteScript('exec'))} gocpu-exec ${nonce} 0 ${PROBE.slice(0, 2).join(' ')} ${sq(PROBE[2])} 3>&2 2>/tmp/gocpu-env-names.$$ || echo "exit $?"`,
+      `${shell} -c ${sq(remoteScript('exec'))} gocpu-exec ${nonce} 0 ${RUN_MODES.pipe} ${PROBE.slice(0, 2).join(' ')} ${sq(PROBE[2])} 3>&2 2>/tmp/gocpu-env-names.$$ || echo "exit $?"`,
       'echo ---; cat /tmp/gocpu-env-names.$$; rm -f /tmp/gocpu-env-names.$$',
     ].join('\n');
     const r = await remoteSh(script, 'user');

@@ -176,3 +176,23 @@ test('the plan carries the remote root of its host (config, or GOCPU_REMOTE_ROOT
   assert.equal(planRun(input(l, [], { config, env: { HOME: l.root, PATH: '/nonexistent/bin', GOCPU_REMOTE_ROOT: '/' } })).remoteRoot, undefined);
   assert.throws(() => planRun(input(l, [], { config: { remoteRoot: { h: 'rel' } } })), (e: GocpuError) => e.code === 'REMOTE_ROOT_PATH');
 });
+
+test('gocpu -host=H: no command is allowed (the login shell); -ro keeps the tree read-only; -export and -export-rw add paths', () => {
+  const l = layout();
+  try {
+    const extra = join(l.root, 'data:set');
+    const base = { host: 'h', command: [], cwd: l.pkg, env: { HOME: l.root, PATH: '/nonexistent/bin' }, rawEnv: [], config: {}, generic: true };
+    const rw = planRun(base);
+    assert.deepEqual(rw.argv, []);
+    assert.deepEqual(rw.exports.filter((e) => e.path.startsWith(l.root)), [{ path: l.mod, writable: true }]);
+    const ro = planRun({ ...base, readOnly: true, extraExports: [{ path: extra, writable: false }, { path: '../../work', writable: true }] });
+    assert.deepEqual(ro.exports.filter((e) => e.path.startsWith(l.root)), [
+      { path: extra, writable: false },
+      { path: l.mod, writable: false },
+      { path: join(l.root, 'work'), writable: true },
+    ]);
+    assert.throws(() => planRun({ ...base, generic: false }), /no program to run/);
+  } finally {
+    rmSync(l.root, { recursive: true, force: true });
+  }
+});
