@@ -52,7 +52,7 @@ test('bin/gocpu version, --version, help and VERB --help exit 0 with the expecte
   }
 });
 
-test('bin/gocpu help with an unknown verb, or no command at all, is a usage error (125) pointing at the help', { timeout: 30_000 }, async () => {
+test('bin/gocpu help with an unknown verb, or no command and no host, is a usage error (125) pointing at the help', { timeout: 30_000 }, async () => {
   const t = tempDir();
   try {
     const r = await run(gocpu, ['help', 'frobnicate'], { cwd: t.dir, env: bareEnv(), timeoutMs: 20_000 });
@@ -60,7 +60,8 @@ test('bin/gocpu help with an unknown verb, or no command at all, is a usage erro
     assert.match(r.stderr, /^gocpu: local: no help for "frobnicate" \(gocpu help VERB, VERB one of: exec, doctor, command, install, uninstall, hosts, version, help\)\n$/);
     const bare = await run(gocpu, [], { cwd: t.dir, env: bareEnv(), timeoutMs: 20_000 });
     assert.equal(bare.code, 125, bare.output);
-    assert.match(bare.stderr, /^gocpu: local: no program given \(.*gocpu help lists every verb\)\n$/);
+    // No command is the login shell (issue 9): without a host to run it on, a usage error.
+    assert.match(bare.stderr, /^gocpu: local: which host\? \(usage: gocpu \[-host=H\] \[COMMAND \[ARGS\.\.\.\]\]; gocpu help lists every verb\)\n$/);
   } finally {
     t.cleanup();
   }
