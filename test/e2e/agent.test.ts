@@ -7,7 +7,7 @@
  * warning; no other user can reach the socket, and a directory that is not
  * private is refused. Every test has an agent directory of its own.
  */
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -16,21 +16,11 @@ import { describeRun, goEnv, goTest, randomToken, repoRoot, requireWrapper, temp
 import { fixtureBinaries } from './fixture-binaries.js';
 import { startRun } from './live-run.js';
 import { findRemoteRun, waitRemoteClean } from './remote-state.js';
+import { agentScratch } from './agent-scratch.js';
 
 const cache = path.join(repoRoot, 'test', 'fixtures', 'cache');
 const fx = fixtureBinaries('faults');
-const dirs: (() => void)[] = [];
-const agents: number[] = [];
-after(() => {
-  for (const pid of agents) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // Gone already: the usual case.
-    }
-  }
-  for (const c of dirs) c();
-});
+const { dirs, agents } = agentScratch();
 
 function agentEnv(extra: Record<string, string> = {}): { dir: string; trace: string; env: Record<string, string> } {
   const t = tempDir(undefined, 'gocpu-e2e-agent-');

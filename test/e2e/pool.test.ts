@@ -8,7 +8,7 @@
  * agent of its own (own GOCPU_AGENT_DIR), warmed by one call first: wrappers
  * that start at once could each start an agent, and two agents do not share slots.
  */
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -17,11 +17,11 @@ import { describeRun, goEnv, requireWrapper, run, tempDir, testHost } from './ha
 import { fixtureBinaries } from './fixture-binaries.js';
 import { type LiveRun, startRun } from './live-run.js';
 import { SECOND_ALIAS, bothHosts, downSecondHost, upSecondHost } from './testhost2.js';
+import { agentScratch } from './agent-scratch.js';
 
 const fx = fixtureBinaries('pool');
 const FIRST = 'gocpu-test';
-const dirs: (() => void)[] = [];
-const agents: number[] = [];
+const { dirs, agents } = agentScratch();
 let sshConfig = '';
 
 before(async () => {
@@ -30,16 +30,6 @@ before(async () => {
   sshConfig = await bothHosts(t.dir);
 });
 
-after(() => {
-  for (const pid of agents) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // Gone already: the usual case.
-    }
-  }
-  for (const c of dirs) c();
-});
 
 interface PoolEnv {
   dir: string;

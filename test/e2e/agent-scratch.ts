@@ -1,0 +1,28 @@
+/**
+ * For test files that start agents of their own (each test its own GOCPU_AGENT_DIR):
+ * temp dirs to remove and agent pids to kill when the file is done, so no agent of a
+ * test outlives it (an idle one would leave after 60 s anyway).
+ */
+import { after } from 'node:test';
+
+export interface AgentScratch {
+  /** A cleanup to run after the file's tests (a temp dir's). */
+  dirs: (() => void)[];
+  /** Agent pids to SIGKILL after the file's tests. */
+  agents: number[];
+}
+
+export function agentScratch(): AgentScratch {
+  const s: AgentScratch = { dirs: [], agents: [] };
+  after(() => {
+    for (const pid of s.agents) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Gone already: the usual case.
+      }
+    }
+    for (const c of s.dirs) c();
+  });
+  return s;
+}
