@@ -14,14 +14,12 @@ import { type Socket, connect } from 'node:net';
 import { closeSync, openSync } from 'node:fs';
 import { sameOutput } from '../util/same-output.js';
 import { rawArgs, rawEnv } from '../cli/raw-argv.js';
-import { exitNowBy, statusFor } from '../cli/exit.js';
+import { EXIT_GOCPU_FAILURE, exitNowBy, statusFor } from '../cli/exit.js';
 import { onForwardedSignal } from '../cli/launcher.js';
 import { type DirectMessage, type EndMessage, FRAME, readFrames, type RunRequest, frame } from './frames.js';
 import { AgentDirError, gocpuVersion, socketPath } from './socket-path.js';
 import { startAgent } from './start.js';
 
-/** gocpu's own failures exit 125 (src/cli/main.ts). */
-const EXIT_GOCPU_FAILURE = 125;
 /** A live agent answers a request at once; one that does not within this is wedged. */
 const ACCEPT_MS = 3000;
 
@@ -85,7 +83,6 @@ export async function runViaAgent(argv: string[], env: NodeJS.ProcessEnv = proce
   const req: RunRequest = {
     version: gocpuVersion(),
     name: (argv[0] ?? '').replace(/.*\//, ''),
-    args,
     rawArgs: rawArgs(args).map((b) => b.toString('base64')),
     rawEnv: rawEnv(env).map((b) => b.toString('base64')),
     cwd: process.cwd(),

@@ -58,13 +58,7 @@ export class Connections {
   private byKey = new Map<string, Entry[]>();
   private opening = new Map<string, Promise<Entry>>();
 
-  /** Connections currently open, for `gocpu hosts` and the tests. */
-  count(): number {
-    let n = 0;
-    for (const list of this.byKey.values()) n += list.filter((e) => !e.dead).length;
-    return n;
-  }
-
+  /** Open connections and their runs now, for `gocpu hosts`. */
   describe(): { host: string; runs: number }[] {
     return [...this.byKey.values()].flat().filter((e) => !e.dead).map((e) => ({ host: e.host, runs: e.runs }));
   }

@@ -76,9 +76,8 @@ export function readFrames(sock: { on(ev: 'data', f: (d: Buffer) => void): unkno
 export interface RunRequest {
   /** Protocol check: an agent of another version must not serve us. */
   version: string;
-  /** The wrapper's name (go_linux_arm64_exec) and arguments, as bytes (base64). */
+  /** The wrapper's name (go_linux_arm64_exec), and its arguments as bytes (base64). */
   name: string;
-  args: string[];
   rawArgs: string[];
   rawEnv: string[];
   cwd: string;

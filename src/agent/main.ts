@@ -70,7 +70,7 @@ async function agentMain(): Promise<void> {
   }
   const idleS = Number(process.env.GOCPU_AGENT_IDLE ?? '60');
   const idleMs = Number.isFinite(idleS) && idleS >= 0 ? idleS * 1000 : 60_000;
-  const state: AgentState = { connections: new Connections(), pool: new Pool(), directHosts: new Map(), log };
+  const state: AgentState = { connections: new Connections(), pool: new Pool(), directHosts: new Set(), log };
   let runs = 0;
   let idleTimer: NodeJS.Timeout | undefined;
   let myIno: number | undefined;

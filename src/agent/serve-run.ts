@@ -11,10 +11,11 @@ import { PassThrough, Writable } from 'node:stream';
 import { loadConfig } from '../config/config-file.js';
 import { targetHosts } from '../config/host.js';
 import { targetFromProgramName } from '../config/target.js';
+import { EXIT_GOCPU_FAILURE } from '../cli/exit.js';
 import { GocpuError, isGocpuError } from '../errors.js';
 import { planRun } from '../run/plan.js';
 import { runOnClient } from '../run/run.js';
-import { trace, withTraceSink } from '../util/trace.js';
+import { trace, traceSinkFor, withTraceSink } from '../util/trace.js';
 import type { Connections } from './connections.js';
 import { type AgentStatus, type EndMessage, FRAME, readFrames, type RunRequest, frame } from './frames.js';
 import { placeRun } from './place.js';
@@ -25,20 +26,20 @@ export interface AgentState {
   connections: Connections;
   /** Slots per host, and the calls waiting for one (host pools). */
   pool: Pool;
-  /** Hosts this agent hands back to direct mode (a key needs a passphrase), with whether we said so. */
-  directHosts: Map<string, boolean>;
+  /** Hosts (pools) this agent hands back to direct mode: their login needs a terminal (said once). */
+  directHosts: Set<string>;
   log: (line: string) => void;
 }
 
 const FIRST_FRAME_MS = 10_000;
 
-function envOf(raw: Buffer[]): { env: NodeJS.ProcessEnv; raw: Buffer[] } {
+function envOf(raw: Buffer[]): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const b of raw) {
     const i = b.indexOf('=');
     if (i > 0) env[b.subarray(0, i).toString()] = b.subarray(i + 1).toString();
   }
-  return { env, raw };
+  return env;
 }
 
 class FrameWriter extends Writable {
@@ -97,16 +98,10 @@ export function serveRun(sock: Socket, state: AgentState, onDone: () => void): v
       send(FRAME.direct, { warn: `the gocpu agent is version ${gocpuVersion()}, not ${req.version}` });
       return;
     }
-    const { env, raw } = envOf(req.rawEnv.map((b) => Buffer.from(b, 'base64')));
+    const raw = req.rawEnv.map((b) => Buffer.from(b, 'base64'));
+    const env = envOf(raw);
     const stderr = new FrameWriter(sock, FRAME.stderr);
-    const sink = {
-      on: !!env.GOCPU_TRACE || !!env.GOCPU_TRACE_FILE,
-      file: env.GOCPU_TRACE_FILE || undefined,
-      pid: req.pid,
-      origin: req.origin,
-      write: (l: string) => stderr.write(l),
-    };
-    await withTraceSink(sink, async () => {
+    await withTraceSink(traceSinkFor(env, req.pid, req.origin, (l) => stderr.write(l)), async () => {
       let host = '';
       try {
         trace(`agent ${process.pid}: request read`);
@@ -116,9 +111,7 @@ export function serveRun(sock: Socket, state: AgentState, onDone: () => void): v
         const hosts = targetHosts(target, env, config);
         host = hosts.join(',');
         if (state.directHosts.has(host)) {
-          const said = state.directHosts.get(host);
-          state.directHosts.set(host, true);
-          send(FRAME.direct, said ? {} : { warn: `the gocpu agent cannot log in to ${host} without a terminal; running directly` });
+          send(FRAME.direct, {});
           return;
         }
         const planned = planRun({
@@ -174,13 +167,13 @@ export function serveRun(sock: Socket, state: AgentState, onDone: () => void): v
         if (isGocpuError(e) && e.code === 'SSH_AUTH' && host && !started && req.tty) {
           // No terminal in the agent: the wrapper has one, so it logs in itself
           // (a passphrase, a password). Without one it would fail the same way.
-          state.directHosts.set(host, true);
+          state.directHosts.add(host);
           send(FRAME.direct, { warn: `the gocpu agent cannot log in to ${host} without a terminal (${e.message}); running directly` });
           return;
         }
         const line = isGocpuError(e) ? e.oneLine() : `gocpu: local: internal error in the agent: ${(e as Error)?.message ?? String(e)} (please report it)`;
         state.log(`run failed: ${line}${(e as Error)?.stack ? `\n${(e as Error).stack}` : ''}`);
-        send(FRAME.end, { error: line, status: 125 } satisfies EndMessage);
+        send(FRAME.end, { error: line, status: EXIT_GOCPU_FAILURE } satisfies EndMessage);
       }
     });
   }

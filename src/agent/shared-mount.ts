@@ -75,10 +75,6 @@ export class SharedMount {
     };
   }
 
-  get runs(): number {
-    return this.spaces.size;
-  }
-
   /** Ends the SFTP stream: sshfs unmounts, mount.sh removes the directory. */
   async stop(): Promise<void> {
     this.server.close();

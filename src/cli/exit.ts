@@ -9,6 +9,9 @@
 import { exitCodeFor, launcherExit, type RemoteEnd } from '../gotest/exit-status.js';
 import { markSignalDeath } from './launcher.js';
 
+/** gocpu's own failures exit 125, as env(1) and docker do for theirs. */
+export const EXIT_GOCPU_FAILURE = 125;
+
 let pendingEnd: RemoteEnd | undefined;
 
 /** Records how the remote ended and returns the exit status main() should return. */

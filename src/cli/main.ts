@@ -22,8 +22,7 @@ import { runLocalVerb } from './local-verbs.js';
 import { localTerminal } from '../terminal/local-terminal.js';
 export { exitWith } from './exit.js';
 
-/** gocpu's own failures exit 125, as env(1) and docker do for theirs. */
-export const EXIT_GOCPU_FAILURE = 125;
+import { EXIT_GOCPU_FAILURE } from './exit.js';
 
 function version(): string {
   const pkg = new URL('../../../package.json', import.meta.url);

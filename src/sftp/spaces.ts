@@ -102,10 +102,6 @@ export class RunSpaces implements Spaces {
     if (s) await (await s.roots).close();
   }
 
-  get size(): number {
-    return this.runs.size;
-  }
-
   of(p: unknown): Space {
     const n = typeof p === 'string' ? normalizeVirtualPath(p) : null;
     if (n === null || n === '/') return this.empty;

@@ -28,13 +28,12 @@ export interface TraceSink {
   fileFailed?: boolean;
 }
 
-const processSink: TraceSink = {
-  on: !!process.env.GOCPU_TRACE || !!process.env.GOCPU_TRACE_FILE,
-  file: process.env.GOCPU_TRACE_FILE || undefined,
-  pid: process.pid,
-  origin: Date.now(),
-  write: (l) => process.stderr.write(l),
-};
+/** The sink GOCPU_TRACE and GOCPU_TRACE_FILE in `env` ask for (ours, or an agent's wrapper's). */
+export function traceSinkFor(env: NodeJS.ProcessEnv, pid: number, origin: number, write: (line: string) => void): TraceSink {
+  return { on: !!env.GOCPU_TRACE || !!env.GOCPU_TRACE_FILE, file: env.GOCPU_TRACE_FILE || undefined, pid, origin, write };
+}
+
+const processSink = traceSinkFor(process.env, process.pid, Date.now(), (l) => process.stderr.write(l));
 const perRun = new AsyncLocalStorage<TraceSink>();
 
 /** Runs fn with trace() going to sink (every async step fn starts included). */
