@@ -8,30 +8,24 @@
  * mount; runs find it through the run header (run.sh) and bind their subtree only.
  */
 import { randomBytes } from 'node:crypto';
-import type { Client, ClientChannel } from 'ssh2';
+import type { Client } from 'ssh2';
 import { ExportTable } from '../sftp/exports.js';
-import { startSftpServer } from '../sftp/server.js';
 import { RunSpaces } from '../sftp/spaces.js';
 import { WORDS } from '../remote/contract.js';
-import { remoteScript } from '../remote/scripts.js';
-import { exec } from '../ssh/connect.js';
-import { shellJoin } from '../util/shell-quote.js';
-import { ControlStream } from '../run/control.js';
-import type { Mount } from '../run/mount.js';
+import { type Mount, type MountHalf, startMountHalf } from '../run/mount.js';
 import type { RunPlan } from '../run/plan.js';
 import { explainRemoteFailure } from '../run/remote-errors.js';
 
 export class SharedMount {
+  private ended = false;
+
   private constructor(
     readonly nonce: string,
-    private readonly channel: ClientChannel,
+    private readonly half: MountHalf,
     private readonly spaces: RunSpaces,
-    readonly control: ControlStream,
-    readonly closed: Promise<{ code: number | null }>,
-    private readonly server: { close(): void },
-  ) {}
-
-  private ended = false;
+  ) {
+    void half.closed.then(() => (this.ended = true));
+  }
 
   get alive(): boolean {
     return !this.ended;
@@ -40,25 +34,18 @@ export class SharedMount {
   /** Starts mount.sh and resolves once sshfs is mounted on the remote. */
   static async start(client: Client, host: string, sshfs: string, sshfsOptions: string): Promise<SharedMount> {
     const nonce = randomBytes(12).toString('hex');
-    const channel = await exec(client, shellJoin(['sh', '-c', remoteScript('mount'), 'gocpu-mount', nonce, sshfs, sshfsOptions, '1']));
     let mounted: () => void = () => {};
     const isMounted = new Promise<void>((r) => (mounted = r));
-    const control = new ControlStream(nonce, null, (l) => {
-      if (l.word === WORDS.mounted) mounted();
-    });
-    channel.stderr.pipe(control);
-    let exitCode: number | null = null;
-    channel.on('exit', (code: number | null) => (exitCode = code));
-    const closed = new Promise<{ code: number | null }>((resolve) => channel.on('close', () => resolve({ code: exitCode })));
     const spaces = new RunSpaces(() => undefined);
-    const server = startSftpServer(channel, spaces);
-    const m = new SharedMount(nonce, channel, spaces, control, closed, server);
-    void closed.then(() => (m.ended = true));
-    const ended = await Promise.race([isMounted.then(() => false), closed.then(() => true)]);
+    const half = await startMountHalf(client, {
+      nonce, sshfs, sshfsOptions, served: spaces, stderr: null, sayMounted: true,
+      onLine: (l) => l.word === WORDS.mounted && mounted(),
+    });
+    const ended = await Promise.race([isMounted.then(() => undefined), half.closed]);
     if (ended) {
-      throw explainRemoteFailure({ host, errors: control.errors(), other: control.other, exitCode });
+      throw explainRemoteFailure({ host, errors: half.control.errors(), other: half.control.other, exitCode: ended.code });
     }
-    return m;
+    return new SharedMount(nonce, half, spaces);
   }
 
   /** This run's subtree, served until the returned mount's stop(). */
@@ -67,7 +54,7 @@ export class SharedMount {
     return {
       aliased: this.spaces.aliased(plan.nonce),
       requests: () => this.spaces.requests(plan.nonce),
-      control: this.control,
+      control: this.half.control,
       // Nothing to wait for when a run fails to start: the mount is not the run's.
       closed: Promise.resolve({ code: null }),
       shared: this.nonce,
@@ -76,10 +63,7 @@ export class SharedMount {
   }
 
   /** Ends the SFTP stream: sshfs unmounts, mount.sh removes the directory. */
-  async stop(): Promise<void> {
-    this.server.close();
-    const timer = setTimeout(() => this.channel.close(), 5000);
-    await this.closed;
-    clearTimeout(timer);
+  stop(): Promise<void> {
+    return this.half.stop();
   }
 }

@@ -7,10 +7,11 @@
 import type { Client, ClientChannel } from 'ssh2';
 import { exec } from '../ssh/connect.js';
 import { ExportTable } from '../sftp/exports.js';
-import { startSftpServer } from '../sftp/server.js';
+import { type SftpServer, startSftpServer } from '../sftp/server.js';
+import type { Spaces } from '../sftp/spaces.js';
 import { remoteScript } from '../remote/scripts.js';
 import { shellJoin } from '../util/shell-quote.js';
-import { ControlStream } from './control.js';
+import { type ControlLine, ControlStream } from './control.js';
 import type { RunPlan } from './plan.js';
 
 export interface Mount {
@@ -26,10 +27,32 @@ export interface Mount {
   stop(): Promise<void>;
 }
 
-export async function startMount(client: Client, plan: RunPlan, stderr: NodeJS.WritableStream = process.stderr): Promise<Mount> {
-  const command = shellJoin(['sh', '-c', remoteScript('mount'), 'gocpu-mount', plan.nonce, plan.sshfs, plan.sshfsOptions]);
+/** mount.sh on its channel with our SFTP server on its stdio; what a run's own mount and the agent's shared one both are. */
+export interface MountHalf {
+  control: ControlStream;
+  closed: Promise<{ code: number | null }>;
+  /** Ends our side of the SFTP stream and waits (5 s at most) for the remote's cleanup. */
+  stop(): Promise<void>;
+  server: SftpServer;
+}
+
+export interface MountHalfOptions {
+  nonce: string;
+  sshfs: string;
+  sshfsOptions: string;
+  /** One run's table, or the runs of a shared mount (src/sftp/spaces.ts). */
+  served: ExportTable | Spaces;
+  /** Where the mount half's other lines go (null: kept for the error message only). */
+  stderr: NodeJS.WritableStream | null;
+  /** mount.sh says WORDS.mounted once sshfs is mounted (the shared mount waits for it). */
+  sayMounted?: boolean;
+  onLine?: (l: ControlLine) => void;
+}
+
+export async function startMountHalf(client: Client, o: MountHalfOptions): Promise<MountHalf> {
+  const command = shellJoin(['sh', '-c', remoteScript('mount'), 'gocpu-mount', o.nonce, o.sshfs, o.sshfsOptions, ...(o.sayMounted ? ['1'] : [])]);
   const channel: ClientChannel = await exec(client, command);
-  const control = new ControlStream(plan.nonce, stderr);
+  const control = new ControlStream(o.nonce, o.stderr, o.onLine);
   channel.stderr.pipe(control);
   let exitCode: number | null = null;
   channel.on('exit', (code: number | null) => {
@@ -38,11 +61,11 @@ export async function startMount(client: Client, plan: RunPlan, stderr: NodeJS.W
   const closed = new Promise<{ code: number | null }>((resolve) => {
     channel.on('close', () => resolve({ code: exitCode }));
   });
-  const server = startSftpServer(channel, new ExportTable(plan.exports));
+  const server = startSftpServer(channel, o.served);
   return {
     control,
     closed,
-    requests: () => server.stats().requests,
+    server,
     async stop() {
       server.close();
       const timer = setTimeout(() => channel.close(), 5000);
@@ -50,4 +73,9 @@ export async function startMount(client: Client, plan: RunPlan, stderr: NodeJS.W
       clearTimeout(timer);
     },
   };
+}
+
+export async function startMount(client: Client, plan: RunPlan, stderr: NodeJS.WritableStream = process.stderr): Promise<Mount> {
+  const half = await startMountHalf(client, { nonce: plan.nonce, sshfs: plan.sshfs, sshfsOptions: plan.sshfsOptions, served: new ExportTable(plan.exports), stderr });
+  return { control: half.control, closed: half.closed, requests: () => half.server.stats().requests, stop: () => half.stop() };
 }
