@@ -26,7 +26,7 @@ import { collectOutputs, prepareOutputs } from './outputs.js';
 import type { RunPlan } from './plan.js';
 import { type ProgramIo, startProgram } from './program.js';
 import { signalRemote } from './signals.js';
-import { startWatchdog } from './watchdog.js';
+import { startWatchdog, type Watchdog } from './watchdog.js';
 
 export interface RunHooks {
   /** Called with a function that forwards a signal to the remote test. */
@@ -70,9 +70,11 @@ export async function runRemote(plan: RunPlan, io: ProgramIo, env: NodeJS.Proces
   }
 }
 
+const wrapperGone = () => new GocpuError('WRAPPER_GONE', 'the wrapper that asked for this run is gone');
+
 function aborted(signal: AbortSignal | undefined): Promise<never> {
   return new Promise<never>((_, reject) => {
-    const fail = () => reject(new GocpuError('WRAPPER_GONE', 'the wrapper that asked for this run is gone'));
+    const fail = () => reject(wrapperGone());
     if (signal?.aborted) fail();
     signal?.addEventListener('abort', fail, { once: true });
   });
@@ -94,21 +96,32 @@ export async function runOnClient(client: Client, plan: RunPlan, io: ProgramIo, 
     // (40 ms), which made each file operation on the remote cost up to a second.
     client.setNoDelay(true);
 
-    const [mount, watchdog, binarySha] = await Promise.race([
-      Promise.all([
-        opts.mount ? opts.mount(plan, io.stderr) : startMount(client, plan, io.stderr),
-        startWatchdog(client, plan.host, plan.nonce, opts.shared === true),
-        plan.binary && opts.binary ? opts.binary(plan) : Promise.resolve(undefined),
-      ]),
-      abort,
+    // Each half is registered for cleanup as soon as it is up, even when another
+    // failed to start: a shared mount keeps a run's subtree until it is stopped, and
+    // the agent may retry the run on another connection under the same nonce.
+    const [m, w, b] = await Promise.allSettled([
+      opts.mount ? opts.mount(plan, io.stderr) : startMount(client, plan, io.stderr),
+      startWatchdog(client, plan.host, plan.nonce, opts.shared === true),
+      plan.binary && opts.binary ? opts.binary(plan) : Promise.resolve(undefined),
     ]);
-    cleanup.add('unmount and remove the remote run directory', () => {
-      trace(`sftp: ${mount.requests()} requests (round trips) for this run`);
-      return mount.stop();
-    });
-    // A wrapper that is gone leaves as a killed one would: the watch half hears
-    // the stream end without goodbye and takes the run down on the remote.
-    cleanup.add('stop the watch half', () => (opts.abort?.aborted ? watchdog.abandon() : watchdog.stop()));
+    if (m.status === 'fulfilled') {
+      const mount = m.value;
+      cleanup.add('unmount and remove the remote run directory', () => {
+        trace(`sftp: ${mount.requests()} requests (round trips) for this run`);
+        return mount.stop();
+      });
+    }
+    if (w.status === 'fulfilled') {
+      const watchdog = w.value;
+      // A wrapper that is gone leaves as a killed one would: the watch half hears
+      // the stream end without goodbye and takes the run down on the remote.
+      cleanup.add('stop the watch half', () => (opts.abort?.aborted ? watchdog.abandon() : watchdog.stop()));
+    }
+    for (const r of [m, w, b]) if (r.status === 'rejected') throw r.reason;
+    const mount = (m as PromiseFulfilledResult<Mount>).value;
+    const watchdog = (w as PromiseFulfilledResult<Watchdog>).value;
+    const binarySha = (b as PromiseFulfilledResult<string | undefined>).value;
+    if (opts.abort?.aborted) throw wrapperGone();
 
     trace('mount half started');
     const program = await Promise.race([startProgram(client, plan, io, mount, () => watchdog.reap(), binarySha), abort]);
