@@ -59,25 +59,33 @@ async function upload(client: Client, file: string, sha: string, size: number): 
   await new Promise<void>((resolve, reject) => {
     let out = '';
     let sent = false;
+    // Only upload.sh's own word says the cache has the binary; anything else is a failure.
+    let ok = false;
+    let failed: string | undefined;
+    let exitCode: number | null = null;
     ch.stderr.resume();
     ch.on('data', (d: Buffer) => {
       out += d.toString();
       const lines = out.split('\n');
       for (const l of lines.slice(0, -1)) {
         if (l === 'have') {
+          ok = true;
           trace('binary: in the remote cache');
           ch.end();
         } else if (l === 'send' && !sent) {
           sent = true;
           createReadStream(file).on('error', () => ch.close()).pipe(ch);
-        } else if (l === 'done') trace(`binary: sent ${size} bytes`);
-        else if (l.startsWith('error')) reject(new GocpuError('BINARY_UPLOAD', `cannot put the test binary into the remote cache: ${l}`, { side: 'remote' }));
+        } else if (l === 'done') {
+          ok = true;
+          trace(`binary: sent ${size} bytes`);
+        } else if (l.startsWith('error')) failed = l;
       }
       out = lines[lines.length - 1];
     });
-    ch.on('close', (code: number | null) => (code === 0 || code === null ? resolve() : reject(new GocpuError('BINARY_UPLOAD', `the remote cache upload ended with status ${code}`, { side: 'remote' }))));
-    ch.on('exit', (code: number | null) => {
-      if (code !== 0) reject(new GocpuError('BINARY_UPLOAD', `the remote cache upload ended with status ${code}`, { side: 'remote' }));
+    ch.on('exit', (code: number | null) => (exitCode = code));
+    ch.on('close', () => {
+      if (ok && !failed) resolve();
+      else reject(new GocpuError('BINARY_UPLOAD', `cannot put the test binary into the remote cache: ${failed ?? `upload.sh ended with status ${exitCode}`}`, { side: 'remote' }));
     });
   });
 }
