@@ -45,23 +45,20 @@ while :; do
 done
 
 [ -d "$gocpu_dir" ] || exit 0
-if [ "$gocpu_c" = "$gocpu_hb_quit" ]; then
-  # A run on the agent's shared mount has no mount half of its own to remove its dir.
-  if [ "$gocpu_shared" = 1 ]; then
-    gocpu_kill_pidfile "$gocpu_f_holder_pid" KILL
-    gocpu_remove_dir "$gocpu_dir"
-  fi
-  exit 0
+if [ "$gocpu_c" != "$gocpu_hb_quit" ]; then
+  # Tell the local side, if it still listens, why its test is about to die.
+  printf '%s' "$gocpu_hb_torn"
+  gocpu_kill_pidfile "$gocpu_f_holder_pid" KILL
+  gocpu_kill_pidfile "$gocpu_f_run_pid" KILL
 fi
-# Tell the local side, if it still listens, why its test is about to die.
-printf '%s' "$gocpu_hb_torn"
-gocpu_kill_pidfile "$gocpu_f_holder_pid" KILL
-gocpu_kill_pidfile "$gocpu_f_run_pid" KILL
 if [ "$gocpu_shared" = 1 ]; then
-  # The mount is the other runs' too: only ours goes.
+  # A run on the agent's shared mount has no mount half of its own to remove its
+  # dir, and the mount and the connection are the other runs' too: only ours goes.
+  gocpu_kill_pidfile "$gocpu_f_holder_pid" KILL
   gocpu_remove_dir "$gocpu_dir"
   exit 0
 fi
+[ "$gocpu_c" != "$gocpu_hb_quit" ] || exit 0
 gocpu_kill_pidfile "$gocpu_f_sshfs_pid" TERM
 gocpu_i=0
 while [ -d "$gocpu_dir" ] && [ "$gocpu_i" -lt 30 ]; do
@@ -71,7 +68,7 @@ done
 # sshfs may hang on a dead link: a lazy unmount frees the mount point anyway.
 fusermount3 -u -z "$gocpu_dir/$gocpu_d_mnt" 2>/dev/null || fusermount -u -z "$gocpu_dir/$gocpu_d_mnt" 2>/dev/null
 # Our parent is this connection's sshd session process; it runs as us. Ending
-# it makes sshd drop a connection whose link may be dead; a shared connection's
-# other runs have their own watch halves, and the agent its keepalives.
-[ "$gocpu_shared" = 1 ] || kill -TERM "$PPID" 2>/dev/null
+# it makes sshd drop a connection whose link may be dead (a shared connection
+# left above: the agent's keepalives judge it).
+kill -TERM "$PPID" 2>/dev/null
 exit 0
