@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { ExportTable } from '../../src/sftp/exports.js';
 import { RunSpaces } from '../../src/sftp/spaces.js';
 import { startSession } from './fixture.js';
-import { code, FX, PF } from './raw-client.js';
+import { code, FX, PF, str } from './raw-client.js';
 import { makeHostileTree } from './hostile-fixture.js';
 
 process.env.GOCPU_TEST_SFTP_SPACES = 'shared';
@@ -38,6 +38,13 @@ test('shared session: runs see only their own subtree; `/` lists nothing; a remo
     assert.equal(await code(c.symlink('/', `/${a}${t.w}/root`)), FX.OK);
     assert.equal(await code(c.open(`/${a}${t.w}/root/${b}${t.outside}/victim`, PF.READ)), FX.NO_SUCH_FILE, '`/` in a link is a\'s root');
     assert.equal(await code(c.rename(`/${a}${t.w}/to-b`, `/${b}${t.outside}/moved`)), FX.PERMISSION_DENIED, 'no rename across runs');
+    // Even where both ends are writable to their own run: a third run exporting a's own tree writable.
+    const w2 = 'cccccccccccccccccccccccc';
+    spaces.add(w2, new ExportTable([{ path: t.w, writable: true }]));
+    assert.equal(await code(c.rename(`/${a}${t.w}/to-b`, `/${w2}${t.w}/moved`)), FX.PERMISSION_DENIED, 'no rename between two writable runs');
+    assert.equal(await code(c.extended('hardlink@openssh.com', str(`/${a}${t.w}/to-b`), str(`/${w2}${t.w}/linked`))), FX.PERMISSION_DENIED, 'no hard link between runs');
+    assert.equal((await c.lstat(`/${a}${t.w}/to-b`)).type, 'attrs', 'the link stayed where it was');
+    await spaces.remove(w2);
     // @0 names a's first view export, for the view's binds; not in a link's text.
     assert.equal((await c.open(`/${a}/@0/to-b`, PF.READ)).type, 'status', 'the alias leads to a\'s export (a dangling link there)');
     assert.equal(await code(c.mkdir(`/${a}/@0/made`)), FX.OK, 'the alias is the export, writable as it is');
