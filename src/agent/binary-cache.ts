@@ -7,29 +7,14 @@
  * round trip for it; the local hash is kept per file identity (path, inode, size,
  * mtime), so an unchanged binary is not read again either.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, promises as fsp } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import type { Client } from 'ssh2';
 import { GocpuError } from '../errors.js';
 import { remoteScript } from '../remote/scripts.js';
 import { exec } from '../ssh/connect.js';
 import { shellJoin } from '../util/shell-quote.js';
 import { trace } from '../util/trace.js';
-
-const hashes = new Map<string, { id: string; sha: string }>();
-
-async function sha256Of(file: string): Promise<{ sha: string; size: number }> {
-  const st = await fsp.stat(file);
-  const id = `${st.ino}:${st.size}:${st.mtimeMs}`;
-  const known = hashes.get(file);
-  if (known?.id === id) return { sha: known.sha, size: st.size };
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
-  const sha = h.digest('hex');
-  hashes.set(file, { id, sha });
-  if (hashes.size > 4096) hashes.delete(hashes.keys().next().value!);
-  return { sha, size: st.size };
-}
+import { sha256Of } from '../util/file-hash.js';
 
 /** What one connection's remote holds. */
 export class RemoteBinaries {

@@ -10,7 +10,8 @@
  *     "env": { "allow": ["MY_*"], "deny": ["SECRET_*"] },
  *     "remoteSshfs": "sshfs",
  *     "sshfsOptions": "max_read=65536",
- *     "remoteRoot": { "porter": "/run/schroot/mount/gocpu" }
+ *     "remoteRoot": { "porter": "/run/schroot/mount/gocpu" },
+ *     "mode": { "porter": "copy" }
  *   }
  *
  * remoteRoot: per host (keyed as gocpu names the host), a directory on the remote
@@ -33,6 +34,8 @@ export interface GocpuConfig {
   remoteSshfs?: string;
   sshfsOptions?: string;
   remoteRoot?: Record<string, string>;
+  /** mount, copy or auto, for every host or per host (src/config/mode.ts). */
+  mode?: string | Record<string, string>;
 }
 
 export function configPath(env: NodeJS.ProcessEnv): string {

@@ -11,7 +11,8 @@
  *   ${TMPDIR:-/tmp}/gocpu-host.UID/   host-level state beside the runs (a per-host
  *                                     agent to come); never matched by the stale-run
  *                                     sweep (`gocpu.*`), hidden from tests like runs are
- *   ${XDG_CACHE_HOME:-$HOME/.cache}/gocpu/   a content-addressed cache (copy mode to come)
+ *   ${TMPDIR:-/tmp}/gocpu-host.UID/files/  copy mode's content-addressed file cache
+ *   ${XDG_CACHE_HOME:-$HOME/.cache}/gocpu/bin/   the content-addressed test binary cache
  */
 
 /** The directory every run dir (and the host dir) lives in; a shell word. */
@@ -38,6 +39,16 @@ export const RUN_FILES = {
   holderPid: 'holder.pid',
   /** A fifo: view.sh writes "ready" when the view is up. */
   ready: 'ready',
+  /**
+   * Copy mode (src/copy/): mnt/ holds a copied tree, not a mount point. Made before
+   * anything is copied, so that whoever removes the run dir (the copy half, the stale
+   * sweep) knows mnt/ may be emptied recursively.
+   */
+  copyRun: 'copy',
+  /** Copy mode: touched once the tree is in place; what the test writes is newer. */
+  copied: 'copied',
+  /** Copy mode: a link to the host's file cache, where the tar's hard links point. */
+  cacheLink: 'c',
   /** Exists once the mount half gave up (or ended). */
   failed: 'failed',
   viewErr: 'view.err',
@@ -51,7 +62,10 @@ export const RUN_FILES = {
   /** ...and copies run.sh's control lines from, to the control channel's stderr. */
   ptyControl: 'pty-control',
 } as const;
-export const RUN_SUBDIRS = { mnt: 'mnt', root: 'root' } as const;
+/** staging: copy mode's files new to the host's cache, moved into it once extracted. */
+export const RUN_SUBDIRS = { mnt: 'mnt', root: 'root', staging: 'new' } as const;
+/** Copy mode's content-addressed file cache, in the host dir (same filesystem as the run dirs: hard links). */
+export const HOST_FILES = 'files';
 
 /**
  * Control lines: `gocpu-NONCE WORD DETAIL\n`. The nonce keeps a test's own output
@@ -82,6 +96,7 @@ export const ERROR_CODES = {
   /** root: the remote root is no directory reached without a symlink; root-sh: it has no /bin/sh. */
   run: ['header', 'arch', 'root', 'root-sh', 'mount', 'mount-timeout', 'mkdir', 'mkfifo', 'view'],
   mount: ['mkdir', 'no-sshfs', 'no-fuse', 'sshfs-exit'],
+  copy: ['mkdir', 'no-tar', 'protocol', 'copy', 'copy-back'],
 } as const;
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES][number];
 
@@ -197,6 +212,7 @@ export function renderPrelude(): string {
   L.push(`gocpu_run_glob=${sq(`${RUN_DIR_PREFIX}*`)}`);
   L.push(`gocpu_host_glob=${sq(`${HOST_DIR_PREFIX}*`)}`);
   L.push(`gocpu_cache=${CACHE_DIR_SH}`);
+  L.push(`gocpu_host_files=${sq(HOST_FILES)}`);
   for (const [k, v] of Object.entries(RUN_FILES)) L.push(`gocpu_f_${snake(k)}=${sq(v)}`);
   L.push(`gocpu_run_files=${sq(Object.values(RUN_FILES).join(' '))}`);
   for (const [k, v] of Object.entries(RUN_SUBDIRS)) L.push(`gocpu_d_${k}=${sq(v)}`);
@@ -217,9 +233,26 @@ export function renderPrelude(): string {
   L.push('}');
   L.push('# gocpu_remove_dir DIR: a run dir, never with rm -r: while anything is still');
   L.push('# mounted below it, a recursive remove would delete the developer\'s files through it.');
+  L.push('# A copy run\'s mnt/ is a copied tree: it goes recursively, unless something is mounted there.');
   L.push('gocpu_remove_dir() {');
+  L.push('  if [ -f "$1/$gocpu_f_copy_run" ] && ! mountpoint -q "$1/$gocpu_d_mnt" 2>/dev/null; then');
+  L.push('    rm -rf --one-file-system "${1:?}/${gocpu_d_mnt:?}" "${1:?}/${gocpu_d_staging:?}"');
+  L.push('  fi');
   L.push('  for gocpu_f in $gocpu_run_files; do rm -f "$1/$gocpu_f"; done');
-  L.push('  rmdir "$1/$gocpu_d_mnt" "$1/$gocpu_d_root" "$1" 2>/dev/null');
+  L.push('  rmdir "$1/$gocpu_d_mnt" "$1/$gocpu_d_root" "$1/$gocpu_d_staging" "$1" 2>/dev/null');
+  L.push('}');
+  L.push('# gocpu_clear_stale: runs that died without cleaning up (a crash, a reboot of the');
+  L.push('# laptop) leave their directory, maybe a dead mount: clear ours when their mount or');
+  L.push('# copy half is gone. Only directories older than a minute: a run starting now has no');
+  L.push('# mount.pid yet. The host dir (gocpu-host.UID) does not match: it is not a run.');
+  L.push('gocpu_clear_stale() {');
+  L.push('  find "$gocpu_base" -maxdepth 1 -name "$gocpu_run_glob" -user "$(id -u)" -mmin +1 2>/dev/null | while IFS= read -r gocpu_s; do');
+  L.push('    gocpu_p=$(cat "$gocpu_s/$gocpu_f_mount_pid" 2>/dev/null) || gocpu_p=');
+  L.push('    if [ -n "$gocpu_p" ] && kill -0 "$gocpu_p" 2>/dev/null; then continue; fi');
+  L.push('    if [ -f "$gocpu_s/$gocpu_f_holder_pid" ]; then kill -KILL "$(cat "$gocpu_s/$gocpu_f_holder_pid")" 2>/dev/null; fi');
+  L.push('    fusermount3 -u -z "$gocpu_s/$gocpu_d_mnt" 2>/dev/null || fusermount -u -z "$gocpu_s/$gocpu_d_mnt" 2>/dev/null');
+  L.push('    gocpu_remove_dir "$gocpu_s"');
+  L.push('  done');
   L.push('}');
   L.push('# gocpu_real_dir BASE PATH: BASE/PATH is a directory and no component of PATH is a');
   L.push('# symlink (BASE itself is not looked at: "" for /). Builtins only: view.sh calls it a lot.');

@@ -27,6 +27,8 @@ export interface RunHeader {
   aliased?: boolean;
   /** The test binary from the remote cache (sha256) bound over its path in the view. */
   binary?: { sha: string; path: string };
+  /** Copy mode: mnt/ is a copied tree the copy half finished; these exports are bound read-only. */
+  copy?: { readOnly: string[] };
   env: [Buffer, Buffer][];
   argv: Buffer[];
 }
@@ -72,6 +74,8 @@ export function encodeHeader(h: RunHeader): Buffer {
     assign('gocpu_aliased', h.aliased ? '1' : '0'),
     assign('gocpu_bin', h.binary?.sha ?? ''),
     assign('gocpu_bin_path', h.binary?.path ?? ''),
+    assign('gocpu_copy', h.copy ? '1' : ''),
+    assign('gocpu_ro', h.copy ? h.copy.readOnly.join('\n') : ''),
     assign('gocpu_view_sh', remoteScript('view')),
     assign('gocpu_exec_sh', remoteScript('exec')),
   ];

@@ -44,20 +44,6 @@ gocpu_fail() {
   exit 1
 }
 
-# Runs that died without cleaning up (a crash, a reboot of the laptop) leave
-# their directory, maybe a dead mount: clear ours when their mount half is gone.
-# Only directories older than a minute: a run starting now has no mount.pid yet.
-# The host dir (gocpu-host.UID) does not match: it is not a run.
-gocpu_clear_stale() {
-  find "$gocpu_base" -maxdepth 1 -name "$gocpu_run_glob" -user "$(id -u)" -mmin +1 2>/dev/null | while IFS= read -r gocpu_s; do
-    gocpu_p=$(cat "$gocpu_s/$gocpu_f_mount_pid" 2>/dev/null) || gocpu_p=
-    if [ -n "$gocpu_p" ] && kill -0 "$gocpu_p" 2>/dev/null; then continue; fi
-    if [ -f "$gocpu_s/$gocpu_f_holder_pid" ]; then kill -KILL "$(cat "$gocpu_s/$gocpu_f_holder_pid")" 2>/dev/null; fi
-    fusermount3 -u -z "$gocpu_s/$gocpu_d_mnt" 2>/dev/null || fusermount -u -z "$gocpu_s/$gocpu_d_mnt" 2>/dev/null
-    gocpu_remove_dir "$gocpu_s"
-  done
-}
-
 umask 077
 gocpu_clear_stale
 if ! mkdir "$gocpu_dir" 2>/dev/null; then

@@ -5,11 +5,15 @@ gocpu_base=${TMPDIR:-/tmp}
 gocpu_run_glob='gocpu.*'
 gocpu_host_glob='gocpu-host.*'
 gocpu_cache=${XDG_CACHE_HOME:-${HOME:-}/.cache}/gocpu
+gocpu_host_files='files'
 gocpu_f_mount_pid='mount.pid'
 gocpu_f_sshfs_pid='sshfs.pid'
 gocpu_f_run_pid='run.pid'
 gocpu_f_holder_pid='holder.pid'
 gocpu_f_ready='ready'
+gocpu_f_copy_run='copy'
+gocpu_f_copied='copied'
+gocpu_f_cache_link='c'
 gocpu_f_failed='failed'
 gocpu_f_view_err='view.err'
 gocpu_f_fstab='fstab'
@@ -17,9 +21,10 @@ gocpu_f_end='end'
 gocpu_f_end_err='end.err'
 gocpu_f_pty_header='pty-header'
 gocpu_f_pty_control='pty-control'
-gocpu_run_files='mount.pid sshfs.pid run.pid holder.pid ready failed view.err fstab end end.err pty-header pty-control'
+gocpu_run_files='mount.pid sshfs.pid run.pid holder.pid ready copy copied c failed view.err fstab end end.err pty-header pty-control'
 gocpu_d_mnt='mnt'
 gocpu_d_root='root'
+gocpu_d_staging='new'
 gocpu_hb_beat='.'
 gocpu_hb_reap='k'
 gocpu_hb_quit='q'
@@ -41,9 +46,26 @@ gocpu_at_host() {
 }
 # gocpu_remove_dir DIR: a run dir, never with rm -r: while anything is still
 # mounted below it, a recursive remove would delete the developer's files through it.
+# A copy run's mnt/ is a copied tree: it goes recursively, unless something is mounted there.
 gocpu_remove_dir() {
+  if [ -f "$1/$gocpu_f_copy_run" ] && ! mountpoint -q "$1/$gocpu_d_mnt" 2>/dev/null; then
+    rm -rf --one-file-system "${1:?}/${gocpu_d_mnt:?}" "${1:?}/${gocpu_d_staging:?}"
+  fi
   for gocpu_f in $gocpu_run_files; do rm -f "$1/$gocpu_f"; done
-  rmdir "$1/$gocpu_d_mnt" "$1/$gocpu_d_root" "$1" 2>/dev/null
+  rmdir "$1/$gocpu_d_mnt" "$1/$gocpu_d_root" "$1/$gocpu_d_staging" "$1" 2>/dev/null
+}
+# gocpu_clear_stale: runs that died without cleaning up (a crash, a reboot of the
+# laptop) leave their directory, maybe a dead mount: clear ours when their mount or
+# copy half is gone. Only directories older than a minute: a run starting now has no
+# mount.pid yet. The host dir (gocpu-host.UID) does not match: it is not a run.
+gocpu_clear_stale() {
+  find "$gocpu_base" -maxdepth 1 -name "$gocpu_run_glob" -user "$(id -u)" -mmin +1 2>/dev/null | while IFS= read -r gocpu_s; do
+    gocpu_p=$(cat "$gocpu_s/$gocpu_f_mount_pid" 2>/dev/null) || gocpu_p=
+    if [ -n "$gocpu_p" ] && kill -0 "$gocpu_p" 2>/dev/null; then continue; fi
+    if [ -f "$gocpu_s/$gocpu_f_holder_pid" ]; then kill -KILL "$(cat "$gocpu_s/$gocpu_f_holder_pid")" 2>/dev/null; fi
+    fusermount3 -u -z "$gocpu_s/$gocpu_d_mnt" 2>/dev/null || fusermount -u -z "$gocpu_s/$gocpu_d_mnt" 2>/dev/null
+    gocpu_remove_dir "$gocpu_s"
+  done
 }
 # gocpu_real_dir BASE PATH: BASE/PATH is a directory and no component of PATH is a
 # symlink (BASE itself is not looked at: "" for /). Builtins only: view.sh calls it a lot.

@@ -60,7 +60,7 @@ if [ "$gocpu_mode" = "$gocpu_mode_pty" ]; then
 else
   gocpu_hdr=$(dd bs="$gocpu_hdrlen" count=1 iflag=fullblock status=none) || gocpu_fail header "cannot read the run header"
 fi
-gocpu_arch='' gocpu_binfmt='' gocpu_trace=0 gocpu_cwd='' gocpu_exports='' gocpu_root='' gocpu_view_sh='' gocpu_exec_sh='' gocpu_env='' gocpu_merge=0 gocpu_shared='' gocpu_aliased=0 gocpu_bin='' gocpu_bin_path=''
+gocpu_arch='' gocpu_binfmt='' gocpu_trace=0 gocpu_cwd='' gocpu_exports='' gocpu_root='' gocpu_view_sh='' gocpu_exec_sh='' gocpu_env='' gocpu_merge=0 gocpu_shared='' gocpu_aliased=0 gocpu_bin='' gocpu_bin_path='' gocpu_copy='' gocpu_ro=''
 eval "$gocpu_hdr"
 unset gocpu_hdr
 gocpu_step header-read
@@ -110,8 +110,10 @@ else
 fi
 
 # The mount half creates the run dir and mounts sshfs on mnt/ in it; wait for either.
+# A copy half has finished before the local side starts us.
 gocpu_i=0 gocpu_seen=0
-while [ -z "$gocpu_shared" ] && ! mountpoint -q "$gocpu_mnt" 2>/dev/null; do
+if [ -n "$gocpu_copy" ] && [ ! -f "$gocpu_dir/$gocpu_f_copied" ]; then gocpu_fail mount "the copy half did not finish"; fi
+while [ -z "$gocpu_shared" ] && [ -z "$gocpu_copy" ] && ! mountpoint -q "$gocpu_mnt" 2>/dev/null; do
   [ -e "$gocpu_dir/$gocpu_f_failed" ] && gocpu_fail mount "sshfs ended before the mount was ready"
   if [ -d "$gocpu_dir" ]; then gocpu_seen=1
   elif [ "$gocpu_seen" = 1 ] || [ "$gocpu_i" -gt 200 ]; then gocpu_fail mount "the mount half did not start"
@@ -131,7 +133,7 @@ mkfifo -m 600 "$gocpu_dir/$gocpu_f_ready" || gocpu_fail mkfifo "cannot create $g
 gocpu_binf=
 if [ -n "$gocpu_bin" ] && [ -f "$gocpu_cache/bin/$gocpu_bin" ]; then gocpu_binf=$gocpu_cache/bin/$gocpu_bin; fi
 gocpu_cwd=$gocpu_cwd gocpu_exports=$gocpu_exports gocpu_mnt=$gocpu_mnt gocpu_aliased=$gocpu_aliased gocpu_root=$gocpu_root \
-  gocpu_binf=$gocpu_binf gocpu_bin_path=$gocpu_bin_path LC_ALL=C \
+  gocpu_binf=$gocpu_binf gocpu_bin_path=$gocpu_bin_path gocpu_ro=$gocpu_ro LC_ALL=C \
   setsid unshare --user --map-root-user --mount-proc --pid --fork --kill-child \
   sh -c "$gocpu_view_sh" gocpu-view "$gocpu_nonce" 3>"$gocpu_dir/$gocpu_f_ready" </dev/null >/dev/null 2>"$gocpu_dir/$gocpu_f_view_err" 4>&- &
 # The holder outlives us: it must not hold our stdout/stderr (nor the pty, fd 4),

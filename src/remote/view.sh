@@ -37,7 +37,7 @@
 # another), gocpu_mnt (where the exports are: the run's sshfs mount, or its
 # subtree of the agent's shared one), gocpu_aliased (1: export i is also
 # $gocpu_mnt/@i), gocpu_binf and gocpu_bin_path (the cached test binary and
-# where it goes), gocpu_root (R, checked by run.sh; empty
+# where it goes), gocpu_ro (copy mode: exports to bind read-only), gocpu_root (R, checked by run.sh; empty
 # for the remote's own /). fd 3: gets "ready" when the view is up. No forwarded
 # variable ever reaches this script (only exec.sh applies them), so its own names
 # are short.
@@ -51,8 +51,8 @@ d=$gocpu_dir
 root=$d/$gocpu_d_root
 # shellcheck disable=SC2154 # set by run.sh in our environment
 cwd=$gocpu_cwd exports=$gocpu_exports mnt=$gocpu_mnt top=${gocpu_root:-} aliased=${gocpu_aliased:-0}
-binf=${gocpu_binf:-} binpath=${gocpu_bin_path:-}
-unset gocpu_cwd gocpu_exports gocpu_mnt gocpu_root gocpu_aliased gocpu_binf gocpu_bin_path
+binf=${gocpu_binf:-} binpath=${gocpu_bin_path:-} ro=${gocpu_ro:-}
+unset gocpu_cwd gocpu_exports gocpu_mnt gocpu_root gocpu_aliased gocpu_binf gocpu_bin_path gocpu_ro
 nl='
 '
 dirs='' links='' files='' fstab='' e='' s=''
@@ -185,14 +185,42 @@ shadow() {
   done
 }
 
+# lock_opts P: sets $lk to the flags of the mount that holds P which a read-only
+# remount of a bind from it must repeat: in a user namespace the kernel refuses to
+# drop the flags (nosuid, nodev, noexec, atime) a more privileged mount set, and
+# util-linux 2.38's `bind,ro` remounts without them. Builtins only.
+lock_opts() {
+  local mp o best='' opts='' f
+  # shellcheck disable=SC2034 # the fields before the mount point are not used
+  while read -r f f f f mp o f; do
+    case $mp in
+      /) [ -n "$best" ] || opts=$o best=/ ;;
+      *) case $1/ in "$mp"/*) if [ "${#mp}" -ge "${#best}" ]; then best=$mp opts=$o; fi ;; esac ;;
+    esac
+  done </proc/self/mountinfo
+  lk=
+  set -f
+  IFS=,
+  for f in $opts; do
+    case $f in nosuid | nodev | noexec | noatime | nodiratime | relatime | strictatime) lk=$lk,$f ;; esac
+  done
+  IFS=' 	'
+  set +f
+}
+
 shadow ""
+lk=
+[ -z "$ro" ] || lock_opts "$mnt"
 # On the agent's shared mount the i-th export is also mnt/@i: a bind from there costs
 # two FUSE lookups (a round trip each) instead of one per component of its path.
 rest=$exports$nl i=0
 while [ -n "$rest" ]; do
   x=${rest%%"$nl"*} rest=${rest#*"$nl"}
   [ -n "$x" ] || continue
-  if [ "$aliased" = 1 ]; then bind "$mnt/@$i" "$root$x" bind; else bind "$mnt$x" "$root$x" bind; fi
+  # A copied tree has no server to refuse writes to a read-only export: the bind does.
+  o=bind
+  case "$nl$ro$nl" in *"$nl$x$nl"*) o=bind,ro$lk ;; esac
+  if [ "$aliased" = 1 ]; then bind "$mnt/@$i" "$root$x" "$o"; else bind "$mnt$x" "$root$x" "$o"; fi
   i=$((i + 1))
 done
 # The test binary from the remote cache, over its path in the (binary dir's) export:

@@ -54,8 +54,9 @@ fi
 if [ "$gocpu_shared" = 1 ]; then
   # A run on the agent's shared mount has no mount half of its own to remove its
   # dir, and the mount and the connection are the other runs' too: only ours goes.
+  # A copy run's dir is its copy half's, which still sends back what the test wrote.
   gocpu_kill_pidfile "$gocpu_f_holder_pid" KILL
-  gocpu_remove_dir "$gocpu_dir"
+  [ -f "$gocpu_dir/$gocpu_f_copy_run" ] || gocpu_remove_dir "$gocpu_dir"
   exit 0
 fi
 [ "$gocpu_c" != "$gocpu_hb_quit" ] || exit 0

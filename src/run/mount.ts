@@ -20,6 +20,8 @@ export interface Mount {
   shared?: string;
   /** The view binds export i from mnt/@i (src/sftp/spaces.ts). */
   aliased?: boolean;
+  /** Copy mode (src/copy/): mnt/ holds a copy; the view binds these, the read-only ones read-only. */
+  copy?: { exports: string[]; readOnly: string[] };
   /** SFTP requests served for this run so far: each a round trip (GOCPU_TRACE). */
   requests(): number;
   /** Resolves when the mount half's channel has closed (remote cleanup done). */

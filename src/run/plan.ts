@@ -17,6 +17,8 @@ import { sourceRoot } from '../gotest/module-root.js';
 import { type OutputMove, redirectCoverDir, redirectOutputs } from '../gotest/output-flags.js';
 import { testLogFile } from '../gotest/test-flags.js';
 import { sshfsChoice } from './sshfs-choice.js';
+import { type CopyRoot, copyRootsFor } from '../copy/ship-list.js';
+import { type ModeSetting, modeSetting } from '../config/mode.js';
 
 export interface PlannedExport {
   path: string;
@@ -54,6 +56,10 @@ export interface RunPlan {
   remoteRoot?: string;
   /** The test binary's absolute local path (also its path in the view), when it is a local file. */
   binary?: string;
+  /** What copy mode ships instead of mounting (src/copy/ship-list.ts). */
+  copyRoots: CopyRoot[];
+  /** mount, copy or auto (src/config/mode.ts); the run settles auto (src/run/mode.ts). */
+  mode: { setting: ModeSetting; forced: boolean };
 }
 
 export interface PlanInput {
@@ -161,6 +167,8 @@ export function planRun(input: PlanInput): RunPlan {
   let outputs: PlannedOutputs | undefined;
   let coverDir: ((value: string) => { value: string; move?: OutputMove }) | undefined;
   let binary: string | undefined;
+  let binDir: string | undefined;
+  let outputDirs: string[] = [];
 
   if (localProgram) {
     const abs = isAbsolute(program) ? program : resolve(cwd, program);
@@ -171,17 +179,19 @@ export function planRun(input: PlanInput): RunPlan {
     // gocoverdir land there. It is the one writable export of a test run; every other
     // output goes through scratch (src/gotest/output-flags.ts).
     binary = resolve(abs);
-    const binDir = resolve(dirname(abs));
-    list.push({ path: binDir, writable: true, from: 'binary' });
+    const dir = resolve(dirname(abs));
+    binDir = dir;
+    list.push({ path: dir, writable: true, from: 'binary' });
     binaryTarget = targetFromElf(abs);
-    const scratch = join(binDir, `gocpu-out.${randomBytes(6).toString('hex')}`);
-    const redirected = redirectOutputs(args, { cwd, binDir, scratch });
+    const scratch = join(dir, `gocpu-out.${randomBytes(6).toString('hex')}`);
+    const redirected = redirectOutputs(args, { cwd, binDir: dir, scratch });
     for (const dir of redirected.writable) list.push({ path: dir, writable: true, from: 'output' });
+    outputDirs = redirected.writable;
     argv = [input.command[0], ...input.command.slice(1).map((a, i) => (redirected.changed.includes(i) ? Buffer.from(redirected.args[i]) : a))];
     const log = testLogFile(args, abs);
     if (log) argv = [argv[0], Buffer.from(log), ...argv.slice(1)];
     outputs = { scratch, moves: redirected.moves };
-    coverDir = (value) => redirectCoverDir(value, { cwd, binDir, scratch });
+    coverDir = (value) => redirectCoverDir(value, { cwd, binDir: dir, scratch });
   }
 
   const go = goPaths(env);
@@ -236,5 +246,10 @@ export function planRun(input: PlanInput): RunPlan {
     outputs: outputs && outputs.moves.length > 0 ? outputs : undefined,
     remoteRoot: remoteRootFor(input.host, env, config),
     binary,
+    mode: ((m) => ({ setting: m.mode, forced: m.forced }))(modeSetting(input.host, env, config)),
+    copyRoots: copyRootsFor({
+      binDir, outputDirs, cwd, src, srcWritable, treeWritable,
+      trees: [...(input.extraExports ?? []).map((e) => ({ path: resolve(cwd, e.path), writable: e.writable })), ...(config.exports ?? []).map((e) => ({ path: e.path, writable: e.writable === true }))],
+    }),
   };
 }

@@ -53,8 +53,9 @@ export function explainRemoteFailure(f: RemoteFailure): GocpuError {
       'point it at the top of a chroot, the directory holding its bin, usr and etc, e.g. /run/schroot/mount/SESSION');
   }
   const noSshfs = has('no-sshfs');
-  if (noSshfs) return remote('REMOTE_NO_SSHFS', `${host} has no sshfs (looked for "${noSshfs[1]}")`, `apt install sshfs on ${host}`);
-  if (has('no-fuse')) return remote('REMOTE_NO_FUSE', `${host} has no /dev/fuse`, `modprobe fuse on ${host}, or apt install fuse3`);
+  if (noSshfs) return remote('REMOTE_NO_SSHFS', `${host} has no sshfs (looked for "${noSshfs[1]}")`, `apt install sshfs on ${host}, or GOCPU_MODE=copy`);
+  if (has('no-fuse')) return remote('REMOTE_NO_FUSE', `${host} has no /dev/fuse`, `modprobe fuse on ${host}, or apt install fuse3, or GOCPU_MODE=copy`);
+  if (has('no-tar')) return remote('REMOTE_MISSING_TOOL', `${host} lacks tar, which copy mode needs`, `apt install tar on ${host}`);
   if (/unshare: unshare failed: (Operation not permitted|Invalid argument|No space left on device)/.test(text)) {
     return remote('REMOTE_NO_USERNS', `${host} does not allow unprivileged user namespaces (${text})`,
       `on ${host}: sysctl -w kernel.unprivileged_userns_clone=1 user.max_user_namespaces=10000, or on Ubuntu 24.04+ kernel.apparmor_restrict_unprivileged_userns=0`);

@@ -27,6 +27,9 @@ import type { RunPlan } from './plan.js';
 import { type ProgramIo, startProgram } from './program.js';
 import { signalRemote } from './signals.js';
 import { startWatchdog, type Watchdog } from './watchdog.js';
+import { chooseMode, forgetMode } from './mode.js';
+import { startCopy } from '../copy/copy-half.js';
+import { RemoteBinaries } from '../agent/binary-cache.js';
 
 export interface RunHooks {
   /** Called with a function that forwards a signal to the remote test. */
@@ -70,6 +73,13 @@ export async function runRemote(plan: RunPlan, io: ProgramIo, env: NodeJS.Proces
   }
 }
 
+// Copy mode without user namespaces (run in the copied tree, paths in the test's
+// arguments rewritten) is the part of issue 10 still to come.
+const noUserns = (host: string) => new GocpuError('REMOTE_NO_USERNS', `${host} does not allow unprivileged user namespaces, which gocpu needs in mount and copy mode alike`, {
+  side: 'remote',
+  hint: `on ${host}: sysctl -w kernel.unprivileged_userns_clone=1 user.max_user_namespaces=10000 (Ubuntu 24.04+: kernel.apparmor_restrict_unprivileged_userns=0); gocpu doctor ${host} says which`,
+});
+
 const wrapperGone = () => new GocpuError('WRAPPER_GONE', 'the wrapper that asked for this run is gone');
 
 function aborted(signal: AbortSignal | undefined): Promise<never> {
@@ -99,10 +109,14 @@ export async function runOnClient(client: Client, plan: RunPlan, io: ProgramIo, 
     // Each half is registered for cleanup as soon as it is up, even when another
     // failed to start: a shared mount keeps a run's subtree until it is stopped, and
     // the agent may retry the run on another connection under the same nonce.
+    const mode = await chooseMode(client, { host: plan.host, setting: plan.mode.setting, forced: plan.mode.forced, sshfs: plan.sshfs, sshfsOptions: plan.sshfsOptions, remoteRoot: plan.remoteRoot }, process.env, io.stderr);
+    if (mode.mode === 'copy' && !mode.userns) throw noUserns(plan.host);
+    // Copy mode binds the binary from the cache over its placeholder: it needs the cache.
+    const binary = opts.binary ?? (mode.mode === 'copy' ? (p: RunPlan) => new RemoteBinaries().ensure(client, p.binary!) : undefined);
     const [m, w, b] = await Promise.allSettled([
-      opts.mount ? opts.mount(plan, io.stderr) : startMount(client, plan, io.stderr),
+      mode.mode === 'copy' ? startCopy(client, plan, io.stderr) : opts.mount ? opts.mount(plan, io.stderr) : startMount(client, plan, io.stderr),
       startWatchdog(client, plan.host, plan.nonce, opts.shared === true),
-      plan.binary && opts.binary ? opts.binary(plan) : Promise.resolve(undefined),
+      plan.binary && binary ? binary(plan) : Promise.resolve(undefined),
     ]);
     if (m.status === 'fulfilled') {
       const mount = m.value;
@@ -139,7 +153,8 @@ export async function runOnClient(client: Client, plan: RunPlan, io: ProgramIo, 
       if (torn) throw torn;
       // Before the mount half goes: it removes the run dir with the end record.
       const exact = await exactEnd(end, (ms) => watchdog.askEnd(ms));
-      if (!plan.outputs) opts.onEarlyEnd?.(exact);
+      // A copy's outputs (coverage, the test log) come back in the teardown: go reads them when we end.
+      if (!plan.outputs && !mount.copy) opts.onEarlyEnd?.(exact);
       return exact;
     } catch (e) {
       // A dead link makes every graceful step wait for its timeout; the remote
@@ -151,8 +166,14 @@ export async function runOnClient(client: Client, plan: RunPlan, io: ProgramIo, 
       trace('test ended');
       opts.onSignalForwarder?.(undefined);
     }
+  } catch (e) {
+    // The host lost what the cached `auto` answer said it had: ask it again next time.
+    if (e instanceof GocpuError && HOST_CHANGED.includes(e.code) && plan.mode.setting === 'auto') forgetMode(plan.host, process.env);
+    throw e;
   } finally {
     await cleanup.run();
     trace('cleaned up');
   }
 }
+
+const HOST_CHANGED = ['REMOTE_NO_SSHFS', 'REMOTE_NO_FUSE', 'REMOTE_FUSE_DENIED', 'REMOTE_NO_USERNS'];

@@ -1,0 +1,91 @@
+/**
+ * The local side of what copy mode ships: every directory, file and symlink below
+ * the copy roots (ship-list.ts), found with lstat, never following a link (a link
+ * stays a link, as the mount shows it: a link to ~/.ssh is never shipped as its
+ * target). Version control directories stay home: tests do not read them, and a
+ * repository's history would be most of every tree.
+ */
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import type { CopyRoot } from './ship-list.js';
+
+export interface LocalEntry {
+  path: string;
+  type: 'dir' | 'file' | 'symlink';
+  mode: number;
+  mtime: Date;
+  size: number;
+  linkname?: string;
+  /** In a writable root (most specific root decides): sent as it is, and collected after. */
+  writable: boolean;
+  /** Shipped empty: the test binary, which the binary cache puts in its place. */
+  placeholder?: boolean;
+}
+
+const SKIP_DIRS = new Set(['.git', '.hg', '.svn', '.bzr']);
+
+function isUnder(p: string, dir: string): boolean {
+  return p === dir || dir === '/' || p.startsWith(dir + '/');
+}
+
+async function entryOf(path: string, writable: boolean): Promise<LocalEntry | undefined> {
+  let st;
+  try {
+    st = await fsp.lstat(path);
+  } catch {
+    return undefined; // gone meanwhile, or unreadable: as missing
+  }
+  const base = { path, mode: st.mode & 0o7777, mtime: st.mtime, size: 0, writable };
+  if (st.isDirectory()) return { ...base, type: 'dir' };
+  if (st.isFile()) return { ...base, type: 'file', size: st.size };
+  if (st.isSymbolicLink()) return { ...base, type: 'symlink', linkname: await fsp.readlink(path) };
+  return undefined; // fifos, sockets, devices: nothing a copy can carry
+}
+
+export async function listTree(roots: readonly CopyRoot[], binary?: string): Promise<LocalEntry[]> {
+  const byPath = new Map<string, LocalEntry>();
+  // The most specific root says whether a path is writable.
+  const writableAt = (p: string): boolean => {
+    let best: CopyRoot | undefined;
+    for (const r of roots) if (isUnder(p, r.path) && (!best || r.path.length > best.path.length)) best = r;
+    return best?.writable ?? false;
+  };
+  const add = (e: LocalEntry | undefined) => {
+    if (e && !byPath.has(e.path)) byPath.set(e.path, { ...e, writable: writableAt(e.path) });
+  };
+  const walk = async (dir: string, files: boolean): Promise<void> => {
+    let names: string[];
+    try {
+      names = await fsp.readdir(dir);
+    } catch {
+      return;
+    }
+    for (const name of names.sort()) {
+      const p = join(dir, name);
+      const e = await entryOf(p, false);
+      if (!e) continue;
+      if (e.type === 'dir') {
+        if (SKIP_DIRS.has(name)) continue;
+        add(e);
+        await walk(p, files);
+      } else if (files) {
+        add(e);
+      }
+    }
+  };
+  for (const r of roots) {
+    const top = await entryOf(r.path, r.writable);
+    if (!top || top.type !== 'dir') continue;
+    add(top);
+    if (r.what === 'files') {
+      for (const f of r.files ?? []) add(await entryOf(join(r.path, f), r.writable));
+    } else {
+      await walk(r.path, r.what === 'tree');
+    }
+  }
+  if (binary) {
+    const b = byPath.get(binary) ?? (await entryOf(binary, true));
+    if (b && b.type === 'file') byPath.set(binary, { ...b, size: 0, placeholder: true, writable: writableAt(binary) });
+  }
+  return [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}

@@ -1,0 +1,113 @@
+/**
+ * Mount or copy, per host (issue 10). A forced mode is used as it is; `auto` asks
+ * the host once what it has (doctor.sh's report, the same facts `gocpu doctor`
+ * shows) and keeps the answer: in this process (the agent serves many runs) and in
+ * ${XDG_CACHE_HOME:-~/.cache}/gocpu/mode/ for an hour, so a `go test ./...` pays
+ * the probe once. When auto picks copy it says so on stderr, once per probe: the
+ * line lands in go's output, so it must be rare.
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Client } from 'ssh2';
+import { probe } from '../doctor/doctor.js';
+import { parseReport } from '../doctor/checks.js';
+import { doctorCacheDir, recordFileName } from '../doctor/record.js';
+import type { ModeSetting } from '../config/mode.js';
+import { trace } from '../util/trace.js';
+
+export interface ModeChoice {
+  mode: 'mount' | 'copy';
+  /** Why copy: what the host lacks. */
+  reason?: string;
+  /** The host gives its users user namespaces (the view needs them). */
+  userns: boolean;
+}
+
+/** Pure: what a host with this doctor.sh report gets under `auto`. */
+export function decideMode(r: Map<string, string>): ModeChoice {
+  const userns = r.get('userns') === 'ok';
+  const sshfs = r.get('sshfs') ?? 'missing';
+  const fuse = r.get('fuse') ?? 'missing';
+  if (sshfs === 'missing' || sshfs === '') return { mode: 'copy', reason: 'no sshfs', userns };
+  if (fuse !== 'ok') return { mode: 'copy', reason: `no usable /dev/fuse (${fuse})`, userns };
+  if (!userns) return { mode: 'copy', reason: 'no unprivileged user namespaces', userns };
+  return { mode: 'mount', userns };
+}
+
+const TTL_MS = 60 * 60 * 1000;
+const known = new Map<string, { choice: ModeChoice; at: number }>();
+/** Runs that start together (go test -p N in the agent) share one probe and one message. */
+const asking = new Map<string, Promise<ModeChoice>>();
+
+function cacheFile(host: string, env: NodeJS.ProcessEnv): string {
+  return join(dirname(doctorCacheDir(env)), 'mode', recordFileName(host));
+}
+
+function readCached(host: string, env: NodeJS.ProcessEnv, now: number): ModeChoice | undefined {
+  const mem = known.get(host);
+  if (mem && now - mem.at < TTL_MS) return mem.choice;
+  try {
+    const rec = JSON.parse(readFileSync(cacheFile(host, env), 'utf8')) as { host: string; at: number; choice: ModeChoice };
+    if (rec.host !== host || now - rec.at >= TTL_MS || !['mount', 'copy'].includes(rec.choice?.mode)) return undefined;
+    known.set(host, { choice: rec.choice, at: rec.at });
+    return rec.choice;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Keeps a probe's answer (doctor writes it too, so that a fixed host is seen at once). */
+export function rememberMode(host: string, choice: ModeChoice, env: NodeJS.ProcessEnv, now = Date.now()): void {
+  known.set(host, { choice, at: now });
+  const file = cacheFile(host, env);
+  try {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ host, at: now, choice }) + '\n', { mode: 0o600 });
+    renameSync(tmp, file);
+  } catch {
+    // Only a cache: the next run asks the host again.
+  }
+}
+
+/** A run found the host unlike its cached answer (sshfs gone): ask again next time. */
+export function forgetMode(host: string, env: NodeJS.ProcessEnv): void {
+  known.delete(host);
+  try {
+    writeFileSync(cacheFile(host, env), '{}\n');
+  } catch {
+    // Nothing cached.
+  }
+}
+
+export interface ModeRequest {
+  host: string;
+  setting: ModeSetting;
+  forced: boolean;
+  sshfs: string;
+  sshfsOptions: string;
+  remoteRoot?: string;
+}
+
+export async function chooseMode(client: Client, req: ModeRequest, env: NodeJS.ProcessEnv, stderr: NodeJS.WritableStream): Promise<ModeChoice> {
+  if (req.setting === 'mount') return { mode: 'mount', userns: true };
+  let choice = readCached(req.host, env, Date.now());
+  if (!choice) {
+    let p = asking.get(req.host);
+    if (!p) {
+      p = (async () => {
+        trace('mode: asking the host');
+        const c = decideMode(parseReport(await probe(client, req.sshfs, req.sshfsOptions, req.remoteRoot ?? '')));
+        rememberMode(req.host, c, env);
+        if (c.mode === 'copy' && !req.forced) {
+          stderr.write(`gocpu: remote: ${req.host} has ${c.reason}: running in copy mode (the files a test reads are copied, not mounted; set GOCPU_MODE or "mode" in the config to choose)\n`);
+        }
+        return c;
+      })().finally(() => asking.delete(req.host));
+      asking.set(req.host, p);
+    }
+    choice = await p;
+  }
+  trace(`mode: ${req.setting === 'copy' ? 'copy' : choice.mode}${choice.reason ? ` (${choice.reason})` : ''}`);
+  return req.setting === 'copy' ? { ...choice, mode: 'copy' } : choice;
+}
