@@ -78,7 +78,7 @@ export async function startCopy(client: Client, plan: RunPlan, stderr: NodeJS.Wr
 
   try {
     const names = new Map<string, string>();
-    for (const e of entries) if (cached(e)) names.set(e.path, cacheName((await sha256Of(e.path)).sha, e.mode));
+    for (const e of entries) if (cached(e)) names.set(e.path, cacheName((await sha256Of(e.path)).sha, e.mode, e.mtime));
     const unique = [...new Set(names.values())];
     await write(ch, `${unique.length}\n${unique.map((n) => n + '\n').join('')}`);
     const missing = new Set<string>();

@@ -11,9 +11,12 @@ import { once } from 'node:events';
 import * as tar from 'tar-stream';
 import type { LocalEntry } from './local-tree.js';
 
-/** A cache file is one content with one mode: the hard links all share its inode. */
-export function cacheName(sha: string, mode: number): string {
-  return `${sha}.${(mode & 0o777).toString(8)}`;
+/**
+ * A cache file is one content with one mode and one mtime (whole seconds, as tar keeps
+ * them): the hard links all share its inode, so each keeps what the local file has.
+ */
+export function cacheName(sha: string, mode: number, mtime: Date): string {
+  return `${sha}.${(mode & 0o777).toString(8)}.${Math.floor(mtime.getTime() / 1000)}`;
 }
 
 /** Read-only regular files go through the cache; the binary's placeholder and writable files do not. */

@@ -4,6 +4,8 @@
  */
 import { type GoArch, QEMU_BINFMT as QEMU, UNAME_MACHINES } from '../config/target.js';
 import { packagesFor, REMOTE_TOOLS } from '../remote/contract.js';
+import type { ModeSetting } from '../config/mode.js';
+import { decideMode } from '../run/mode-decision.js';
 
 export type Verdict = 'ok' | 'warn' | 'fail';
 export interface Row { check: string; verdict: Verdict; detail: string; fix?: string }
@@ -43,7 +45,9 @@ export function missingTools(r: Map<string, string>): string[] {
   return missing;
 }
 
-export function evaluate(r: Map<string, string>, host: string, goarch?: GoArch, sshfsName = 'sshfs'): Row[] {
+export function evaluate(r: Map<string, string>, host: string, goarch?: GoArch, sshfsName = 'sshfs', setting: { mode: ModeSetting; forced: boolean } = { mode: 'auto', forced: false }): Row[] {
+  // Copy mode needs neither sshfs nor FUSE: their absence only costs mount mode.
+  const missing = setting.mode === 'mount' ? 'fail' : 'warn';
   const rows: Row[] = [];
   const get = (k: string) => r.get(k) ?? '';
   const machine = get('uname_m');
@@ -60,7 +64,7 @@ export function evaluate(r: Map<string, string>, host: string, goarch?: GoArch, 
   }
   const sshfs = get('sshfs');
   if (sshfs === 'missing' || sshfs === '') {
-    rows.push({ check: 'sshfs', verdict: 'fail', detail: `${sshfsName} not found`, fix: `apt install sshfs on ${host}${sshfsName === 'sshfs' ? '' : `, or fix remoteSshfs / GOCPU_REMOTE_SSHFS ("${sshfsName}")`}` });
+    rows.push({ check: 'sshfs', verdict: missing, detail: `${sshfsName} not found${missing === 'warn' ? ': runs use copy mode' : ''}`, fix: `apt install sshfs on ${host}${sshfsName === 'sshfs' ? '' : `, or fix remoteSshfs / GOCPU_REMOTE_SSHFS ("${sshfsName}")`}` });
   } else {
     const v = get('sshfs_version');
     const passive = versionAtLeast(v, [3, 7, 1]);
@@ -69,7 +73,7 @@ export function evaluate(r: Map<string, string>, host: string, goarch?: GoArch, 
   const fuse = get('fuse');
   rows.push(fuse === 'ok'
     ? { check: '/dev/fuse', verdict: 'ok', detail: 'usable' }
-    : { check: '/dev/fuse', verdict: 'fail', detail: fuse, fix: fuse === 'missing' ? `modprobe fuse on ${host} (apt install fuse3)` : `chmod 0666 /dev/fuse on ${host}, or add the user to its group` });
+    : { check: '/dev/fuse', verdict: missing, detail: `${fuse}${missing === 'warn' ? ': runs use copy mode' : ''}`, fix: fuse === 'missing' ? `modprobe fuse on ${host} (apt install fuse3)` : `chmod 0666 /dev/fuse on ${host}, or add the user to its group` });
   const userns = get('userns');
   if (userns === 'ok') {
     rows.push({ check: 'user namespaces', verdict: 'ok', detail: 'unshare --user --map-root-user --pid works' });
@@ -80,11 +84,12 @@ export function evaluate(r: Map<string, string>, host: string, goarch?: GoArch, 
     else if (get('sysctl_max_user_namespaces') !== '0') fix = `check ${host}'s kernel and security modules: ${userns}`;
     rows.push({ check: 'user namespaces', verdict: 'fail', detail: userns || 'unknown', fix });
   }
-  const missing = missingTools(r);
-  rows.push(missing.length === 0
+  rows.push(modeRow(r, setting));
+  const tools = missingTools(r).filter((t) => !t.startsWith('fusermount') || setting.mode === 'mount' || decideMode(r).mode === 'mount');
+  rows.push(tools.length === 0
     ? { check: 'tools', verdict: 'ok', detail: 'unshare, nsenter, setsid, mount, fusermount3, coreutils' }
-    : { check: 'tools', verdict: 'fail', detail: `missing: ${missing.join(', ')}`, fix: `apt install ${packagesFor(missing).join(' ')} on ${host}` });
-  if (!missing.includes('setsid') && get('setsid_fork') !== 'yes') {
+    : { check: 'tools', verdict: 'fail', detail: `missing: ${tools.join(', ')}`, fix: `apt install ${packagesFor(tools).join(' ')} on ${host}` });
+  if (!tools.includes('setsid') && get('setsid_fork') !== 'yes') {
     rows.push({ check: 'exact signals', verdict: 'warn', detail: 'setsid has no --fork/--wait (an old util-linux; 2.36 and later have it): a test killed by a signal outside RFC 4254\'s 13 (BUS, SYS, XCPU, ...) ends with status 255',
       fix: `upgrade util-linux on ${host}` });
   }
@@ -100,6 +105,15 @@ export function evaluate(r: Map<string, string>, host: string, goarch?: GoArch, 
     rows.push({ check: 'login shell', verdict: 'fail', detail: shell, fix: 'gocpu needs a POSIX-like login shell (sh, bash, dash, zsh, ksh)' });
   }
   return rows;
+}
+
+/** The mode a run on this host gets, and why (issue 10). */
+function modeRow(r: Map<string, string>, setting: { mode: ModeSetting; forced: boolean }): Row {
+  const auto = decideMode(r);
+  const why = setting.forced ? `set by GOCPU_MODE or "mode"` : auto.reason ? `auto: ${auto.reason}` : 'auto: sshfs, FUSE and user namespaces work';
+  if (!auto.userns) return { check: 'mode', verdict: 'fail', detail: 'none: mount and copy mode both need user namespaces', fix: 'see "user namespaces" above' };
+  const mode = setting.mode === 'auto' ? auto.mode : setting.mode;
+  return { check: 'mode', verdict: 'ok', detail: `${mode} (${why})${mode === 'copy' ? ': the files a test reads are copied to the host, what it writes is copied back' : ''}` };
 }
 
 /** The host's remote root (remoteRoot / GOCPU_REMOTE_ROOT): there, and its /bin/sh runs. */

@@ -19,6 +19,9 @@ import { resolveHostConfig } from '../ssh/ssh-config.js';
 import { shellJoin } from '../util/shell-quote.js';
 import { evaluate, formatTable, parseReport, type Row } from './checks.js';
 import { recordFor, writeDoctorRecord } from './record.js';
+import { modeSetting } from '../config/mode.js';
+import { decideMode } from '../run/mode-decision.js';
+import { rememberMode } from '../run/mode.js';
 
 export async function probe(client: import('ssh2').Client, sshfs: string, sshfsOptions: string, remoteRoot = ''): Promise<string> {
   const ch = await exec(client, shellJoin(['sh', '-c', remoteScript('doctor'), 'gocpu-doctor', sshfs, sshfsOptions, remoteRoot]));
@@ -47,7 +50,10 @@ export async function doctor(host: string, goarch: GoArch | undefined, env: Node
     rows.push({ check: 'ssh', verdict: 'ok', detail: `connected to ${cfg.user}@${cfg.hostName}:${cfg.port}, host key verified` });
     const { sshfs, sshfsOptions } = sshfsChoice(env, config);
     const report = parseReport(await probe(client, sshfs, sshfsOptions, remoteRoot));
-    rows.push(...evaluate(report, host, goarch, sshfs));
+    const setting = modeSetting(host, env, config);
+    rows.push(...evaluate(report, host, goarch, sshfs, setting));
+    // A host just fixed (sshfs installed) is seen by the next run at once.
+    rememberMode(host, decideMode(report), env);
   } catch (e) {
     if (!isGocpuError(e)) throw e;
     rows.push({ check: 'ssh', verdict: 'fail', detail: e.message, fix: e.hint });

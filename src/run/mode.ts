@@ -14,25 +14,9 @@ import { parseReport } from '../doctor/checks.js';
 import { doctorCacheDir, recordFileName } from '../doctor/record.js';
 import type { ModeSetting } from '../config/mode.js';
 import { trace } from '../util/trace.js';
+import { decideMode, type ModeChoice } from './mode-decision.js';
 
-export interface ModeChoice {
-  mode: 'mount' | 'copy';
-  /** Why copy: what the host lacks. */
-  reason?: string;
-  /** The host gives its users user namespaces (the view needs them). */
-  userns: boolean;
-}
-
-/** Pure: what a host with this doctor.sh report gets under `auto`. */
-export function decideMode(r: Map<string, string>): ModeChoice {
-  const userns = r.get('userns') === 'ok';
-  const sshfs = r.get('sshfs') ?? 'missing';
-  const fuse = r.get('fuse') ?? 'missing';
-  if (sshfs === 'missing' || sshfs === '') return { mode: 'copy', reason: 'no sshfs', userns };
-  if (fuse !== 'ok') return { mode: 'copy', reason: `no usable /dev/fuse (${fuse})`, userns };
-  if (!userns) return { mode: 'copy', reason: 'no unprivileged user namespaces', userns };
-  return { mode: 'mount', userns };
-}
+export { decideMode, type ModeChoice } from './mode-decision.js';
 
 const TTL_MS = 60 * 60 * 1000;
 const known = new Map<string, { choice: ModeChoice; at: number }>();
@@ -99,7 +83,8 @@ export async function chooseMode(client: Client, req: ModeRequest, env: NodeJS.P
         trace('mode: asking the host');
         const c = decideMode(parseReport(await probe(client, req.sshfs, req.sshfsOptions, req.remoteRoot ?? '')));
         rememberMode(req.host, c, env);
-        if (c.mode === 'copy' && !req.forced) {
+        // Without user namespaces no mode runs: the run's own error line says so.
+        if (c.mode === 'copy' && c.userns && !req.forced) {
           stderr.write(`gocpu: remote: ${req.host} has ${c.reason}: running in copy mode (the files a test reads are copied, not mounted; set GOCPU_MODE or "mode" in the config to choose)\n`);
         }
         return c;

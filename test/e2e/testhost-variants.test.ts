@@ -2,7 +2,7 @@
  * The variant test hosts (testhost-variants.ts) lack exactly what they claim and have
  * everything else: the facts as the login user sees them over ssh, `gocpu doctor`'s
  * verdict with its fix line, and what a plain `GOARCH=arm64 go test` through the
- * wrapper does on each today. Brings the variants up when they are down (as root).
+ * wrapper does on each (copy mode where it can). Brings the variants up when they are down (as root).
  */
 import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -106,7 +106,7 @@ test('the variants leave the shared rootfs as it was (sshfs is still in the lowe
 });
 
 interface Row { mark: string; detail: string; fix?: string }
-const CHECKS = ['ssh', 'architecture', 'sshfs', '/dev/fuse', 'user namespaces', 'tools', 'temp dir', 'login shell'];
+const CHECKS = ['ssh', 'architecture', 'sshfs', '/dev/fuse', 'user namespaces', 'mode', 'tools', 'temp dir', 'login shell'];
 
 /** gocpu doctor's table: check name -> row (see doctor.test.ts). */
 function parseTable(out: string): Map<string, Row> {
@@ -127,64 +127,95 @@ function parseTable(out: string): Map<string, Row> {
   return rows;
 }
 
-/** The one failing row doctor must show on each variant, with its fix line. */
-const DOCTOR: Record<Variant, { check: string; detail: RegExp; fix: RegExp }> = {
-  nosshfs: { check: 'sshfs', detail: /^sshfs not found$/, fix: /^apt install sshfs on gocpu-nosshfs$/ },
-  nouserns: { check: 'user namespaces', detail: /No space left on device/, fix: /^on gocpu-nouserns: sysctl -w user\.max_user_namespaces=\d+$/ },
-  nofuse: { check: '/dev/fuse', detail: /^missing$/, fix: /^modprobe fuse on gocpu-nofuse/ },
+/** What doctor must show on each variant beyond "ok" rows: the missing piece, and the mode it leads to. */
+const DOCTOR: Record<Variant, { code: number; rows: Record<string, { mark: string; detail: RegExp; fix?: RegExp }> }> = {
+  nosshfs: {
+    code: 0,
+    rows: {
+      sshfs: { mark: 'warn', detail: /^sshfs not found: runs use copy mode$/, fix: /^apt install sshfs on gocpu-nosshfs$/ },
+      mode: { mark: 'ok', detail: /^copy \(auto: no sshfs\): the files a test reads are copied/ },
+    },
+  },
+  nouserns: {
+    code: 1,
+    rows: {
+      'user namespaces': { mark: 'FAIL', detail: /No space left on device/, fix: /^on gocpu-nouserns: sysctl -w user\.max_user_namespaces=\d+$/ },
+      mode: { mark: 'FAIL', detail: /^none: mount and copy mode both need user namespaces$/ },
+    },
+  },
+  nofuse: {
+    code: 0,
+    rows: {
+      '/dev/fuse': { mark: 'warn', detail: /^missing: runs use copy mode$/, fix: /^modprobe fuse on gocpu-nofuse/ },
+      mode: { mark: 'ok', detail: /^copy \(auto: no usable \/dev\/fuse \(missing\)\)/ },
+    },
+  },
 };
 
 for (const v of NAMES) {
-  test(`${v}: gocpu doctor fails the ${DOCTOR[v].check} row with its fix, every other check ok`, async () => {
+  test(`${v}: gocpu doctor names what is missing with its fix and the mode the host gets`, async () => {
     const h = host(v);
     const r = await run(path.join(binDir, 'gocpu'), ['doctor', '--target', 'linux/arm64', h.host], {
       cwd: tmp.dir,
-      env: { ...process.env, ...h.env },
+      env: { ...process.env, ...h.env, XDG_CACHE_HOME: path.join(tmp.dir, `cache-doctor-${v}`) },
       timeoutMs: 60_000,
     });
     assert.ok(!r.timedOut, describeRun(r));
-    assert.equal(r.code, 1, describeRun(r));
+    assert.equal(r.code, DOCTOR[v].code, describeRun(r));
     const rows = parseTable(r.stdout);
-    const want = DOCTOR[v];
-    const row = rows.get(want.check);
-    assert.ok(row, `no "${want.check}" row: ${r.stdout}`);
-    assert.equal(row.mark, 'FAIL', r.stdout);
-    assert.match(row.detail, want.detail, r.stdout);
-    assert.match(row.fix ?? '', want.fix, r.stdout);
+    for (const [check, want] of Object.entries(DOCTOR[v].rows)) {
+      const row = rows.get(check);
+      assert.ok(row, `no "${check}" row: ${r.stdout}`);
+      assert.equal(row.mark, want.mark, r.stdout);
+      assert.match(row.detail, want.detail, r.stdout);
+      if (want.fix) assert.match(row.fix ?? '', want.fix, r.stdout);
+    }
     for (const [check, other] of rows) {
-      if (check === want.check) continue;
+      if (check in DOCTOR[v].rows) continue;
       const expected = check === 'architecture' ? 'warn' : 'ok'; // x86_64 runs arm64 through qemu
       assert.equal(other.mark, expected, `"${check}" row on ${v}: ${r.stdout}`);
     }
-    assert.deepEqual([...rows.keys()].sort(), ['/dev/fuse', 'architecture', 'ssh', 'sshfs', 'temp dir', 'tools', 'user namespaces']);
+    assert.deepEqual([...rows.keys()].sort(), ['/dev/fuse', 'architecture', 'mode', 'ssh', 'sshfs', 'temp dir', 'tools', 'user namespaces']);
   });
 }
 
-// PRE-COPY-MODE: how a plain `GOARCH=arm64 go test` through the wrapper ends on each
-// variant before copy mode exists: FAIL with one line naming the missing piece. When
-// copy mode lands, these runs should pass instead: replace this table and the test below.
-const PRE_COPY_MODE_FAILURE: Record<Variant, RegExp> = {
-  nosshfs: /^gocpu: remote: gocpu-nosshfs has no sshfs \(looked for "sshfs"\) \(apt install sshfs on gocpu-nosshfs\)$/,
-  nouserns: /^gocpu: remote: gocpu-nouserns does not allow unprivileged user namespaces \(unshare: unshare failed: No space left on device\) \(on gocpu-nouserns: sysctl .*user\.max_user_namespaces=.*\)$/,
-  nofuse: /^gocpu: remote: gocpu-nofuse has no \/dev\/fuse \(modprobe fuse on gocpu-nofuse, or apt install fuse3\)$/,
+// How a plain `GOARCH=arm64 go test` through the wrapper ends on each variant, mode auto:
+// without sshfs or FUSE it passes in copy mode, saying so in one line the first time
+// (the choice is cached per host); without user namespaces no mode runs, and it fails
+// with one line naming what is missing.
+const AUTO_LINE: Record<Variant, RegExp> = {
+  nosshfs: /^gocpu: remote: gocpu-nosshfs has no sshfs: running in copy mode \(/,
+  nouserns: /^gocpu: remote: gocpu-nouserns does not allow unprivileged user namespaces, which gocpu needs in mount and copy mode alike \(on gocpu-nouserns: sysctl /,
+  nofuse: /^gocpu: remote: gocpu-nofuse has no usable \/dev\/fuse \(missing\): running in copy mode \(/,
 };
 
 for (const v of NAMES) {
-  test(`${v}: GOARCH=arm64 go test fails with one line naming what is missing (PRE-COPY-MODE)`, async () => {
-    const r: RunResult = await goTest({
+  test(`${v}: GOARCH=arm64 go test in mode auto ${v === 'nouserns' ? 'fails with one line naming what is missing' : 'passes in copy mode, saying so once'}`, async () => {
+    const cache = path.join(tmp.dir, `cache-run-${v}`);
+    const once = async () => goTest({
       // -count=1: gocpu makes results cacheable, and a pass on any host (the same binary
       // and environment) would be replayed as "(cached)" without touching this one.
-      args: ['-count=1', '-run', '^TestEcho$', '.'],
+      args: ['-count=1', '-v', '-run', '^TestEcho$', '.'],
       cwd: probeModule,
       goarch: 'arm64',
-      env: host(v).env,
+      env: { ...host(v).env, XDG_CACHE_HOME: cache, GOCPU_MODE: '' },
       timeoutMs: 120_000,
     });
+    const r: RunResult = await once();
     assert.ok(!r.timedOut, describeRun(r));
-    assert.equal(r.code, 1, describeRun(r));
-    const lines = r.output.split('\n').filter((l) => l !== '');
-    const ours = lines.filter((l) => !/^FAIL(\texample\.com\/fx\/probe\t[0-9.]+s)?$/.test(l));
-    assert.equal(ours.length, 1, `want one line besides go's FAIL lines: ${describeRun(r)}`);
-    assert.match(ours[0], PRE_COPY_MODE_FAILURE[v]);
+    // -v: go shows a passing package's output only then.
+    const ours = r.output.split('\n').filter((l) => l.startsWith('gocpu:'));
+    assert.equal(ours.length, 1, `want one line of ours: ${describeRun(r)}`);
+    assert.match(ours[0], AUTO_LINE[v]);
+    if (v === 'nouserns') {
+      assert.equal(r.code, 1, describeRun(r));
+      return;
+    }
+    assert.equal(r.code, 0, describeRun(r));
+    assert.match(r.output, /^--- PASS: TestEcho /m, describeRun(r));
+    const again = await once();
+    assert.equal(again.code, 0, describeRun(again));
+    assert.match(again.output, /^--- PASS: TestEcho /m, describeRun(again));
+    assert.doesNotMatch(again.output, /^gocpu:/m, `the second run is quiet: ${describeRun(again)}`);
   });
 }
