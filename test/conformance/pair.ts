@@ -50,11 +50,19 @@ async function side(o: PairOptions, remote: boolean, dir: string): Promise<Side>
   const profile = path.join(dir, remote ? 'remote.cover' : 'local.cover');
   const args = ['test', '-json', '-count=1', '-covermode=set', `-coverprofile=${profile}`, ...o.args];
   const common = { GOFLAGS: undefined, CGO_ENABLED: '0', ...o.env };
+  // The trace proves the remote side went through gocpu to the test host: a wrapper
+  // missing from PATH would make it a second local run that conforms trivially.
+  const trace = path.join(dir, 'trace');
   const env = remote
-    ? goEnv({ goarch: 'arm64', env: { ...common, GOCPU_MODE: o.mode, ...o.remoteEnv } })
+    ? goEnv({ goarch: 'arm64', env: { ...common, GOCPU_MODE: o.mode, GOCPU_TRACE: '1', GOCPU_TRACE_FILE: trace, ...o.remoteEnv } })
     : goEnv({ env: { ...common, GOARCH: 'arm64', PATH: localPath() } });
   const r = await run('go', args, { cwd: o.cwd, env, timeoutMs: o.timeoutMs ?? 240_000 });
   assert.ok(!r.timedOut, `${remote ? 'remote' : 'local'} run timed out: ${describeRun(r)}`);
+  if (remote) {
+    const host = testHost().host;
+    const lines = fs.existsSync(trace) ? fs.readFileSync(trace, 'utf8') : '';
+    assert.match(lines, new RegExp(`^\\d+ [\\d.]+ ms run [0-9a-f]+ on ${host}$`, 'm'), `the remote run did not go through gocpu to ${host}:\n${lines}${describeRun(r)}`);
+  }
   let parsed: Map<string, Outcome>;
   try {
     parsed = outcomes(r.stdout);
