@@ -41,7 +41,7 @@ demo: deps build testhost
 # Only *.test.js: given a directory, node 20 would also run every helper module
 # under a test/ folder as a test file.
 TESTS = $(shell find dist/test -name '*.test.js' | sort) bench/delay-proxy.test.mjs
-UNIT_TESTS = $(filter-out dist/test/e2e/% dist/test/hack/%,$(TESTS))
+UNIT_TESTS = $(filter-out dist/test/e2e/% dist/test/hack/% dist/test/conformance/%,$(TESTS))
 
 test: deps build lint testhost
 	node --test $(TESTS)

@@ -12,7 +12,8 @@ export type SourceRoot =
   | { kind: 'gopath'; dir: string }
   | { kind: 'none'; dir: string };
 
-function findUp(start: string, file: string): string | undefined {
+/** The nearest directory at or above start that holds file. */
+export function findUp(start: string, file: string): string | undefined {
   for (let dir = start; ; dir = dirname(dir)) {
     if (existsSync(join(dir, file))) return dir;
     if (dirname(dir) === dir) return undefined;

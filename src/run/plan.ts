@@ -13,6 +13,7 @@ import { type Target, targetFromElf } from '../config/target.js';
 import { GocpuError } from '../errors.js';
 import { goPaths } from '../gotest/go-paths.js';
 import { gorootLinkTargets } from '../gotest/goroot-links.js';
+import { localModuleDirs } from '../gotest/local-modules.js';
 import { sourceRoot } from '../gotest/module-root.js';
 import { type OutputMove, redirectCoverDir, redirectOutputs } from '../gotest/output-flags.js';
 import { testLogFile } from '../gotest/test-flags.js';
@@ -216,6 +217,11 @@ export function planRun(input: PlanInput): RunPlan {
   const srcWritable = treeWritable || (config.writableModule === true && !inGoroot && input.readOnly !== true);
   list.push({ path: src.dir, writable: srcWritable, from: src.kind === 'none' ? 'cwd' : 'module' });
   if (!under(cwd, src.dir)) list.push({ path: cwd, writable: treeWritable, from: 'cwd' });
+  // go.work uses and replace targets outside that root: code the binary was built from,
+  // read-only like any dependency (src/gotest/local-modules.ts).
+  for (const dir of localModuleDirs(cwd, env)) {
+    if (!under(dir, src.dir)) list.push({ path: dir, writable: false, from: 'module' });
+  }
   for (const e of input.extraExports ?? []) list.push({ path: resolve(cwd, e.path), writable: e.writable, from: `-export${e.writable ? '-rw' : ''}` });
   if (go.gomodcache && existsSync(go.gomodcache)) list.push({ path: go.gomodcache, writable: false, from: 'gomodcache' });
   for (const e of config.exports ?? []) list.push({ path: e.path, writable: e.writable === true, from: 'config exports' });

@@ -87,6 +87,28 @@ function input(l: ReturnType<typeof layout>, args: string[], extra: Partial<Plan
   };
 }
 
+test('a replace to a sibling directory and a go.work use outside the workspace are exported read-only', () => {
+  const l = layout();
+  const sibling = join(l.root, 'shared');
+  mkdirSync(sibling);
+  writeFileSync(join(l.mod, 'go.mod'), 'module m\nreplace x => ../shared\n');
+  assert.deepEqual(planRun(input(l, [])).exports.filter((e) => e.path.startsWith(l.root)), [
+    { path: l.mod, writable: false },
+    { path: sibling, writable: false },
+    { path: l.work, writable: true },
+  ]);
+  // Workspace: go.work in mod/ uses mod/ itself and ../outer; writableModule does not reach outer.
+  const outer = join(l.root, 'outer');
+  mkdirSync(outer);
+  writeFileSync(join(l.mod, 'go.mod'), 'module m\n');
+  writeFileSync(join(l.mod, 'go.work'), 'go 1.19\nuse (\n\t.\n\t../outer\n)\n');
+  assert.deepEqual(planRun(input(l, [], { config: { writableModule: true } })).exports.filter((e) => e.path.startsWith(l.root)), [
+    { path: l.mod, writable: true },
+    { path: outer, writable: false },
+    { path: l.work, writable: true },
+  ]);
+});
+
 test('profiles: the module stays read-only, the flags point into scratch in the binary dir, moves name the real places', () => {
   const l = layout();
   const plan = planRun(input(l, ['-test.paniconexit0', '-test.timeout=10m0s', `-test.outputdir=${l.mod}`, '-test.cpuprofile=cpu.out', '-test.trace=t.out']));
