@@ -1,7 +1,8 @@
 /**
  * What copy mode ships in place of a mount (issue 10): the package directory tree
  * with its testdata, the module's go.mod/go.sum (and the workspace's go.work), the
- * trees the config and -export name, and the directories a test writes into (the
+ * modules a go.work uses or a replace points at (code the binary was built from,
+ * which a test finds through runtime.Caller), the trees the config and -export name, and the directories a test writes into (the
  * binary's directory, the output directories) without their files: go's $WORK/bNNN
  * holds compile artifacts the test never reads. The binary itself travels through
  * the binary cache (src/agent/binary-cache.ts) and is bound over its path. Pure.

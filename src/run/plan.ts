@@ -219,7 +219,8 @@ export function planRun(input: PlanInput): RunPlan {
   if (!under(cwd, src.dir)) list.push({ path: cwd, writable: treeWritable, from: 'cwd' });
   // go.work uses and replace targets outside that root: code the binary was built from,
   // read-only like any dependency (src/gotest/local-modules.ts).
-  for (const dir of localModuleDirs(cwd, env)) {
+  const localModules = localModuleDirs(cwd, env);
+  for (const dir of localModules) {
     if (!under(dir, src.dir)) list.push({ path: dir, writable: false, from: 'module' });
   }
   for (const e of input.extraExports ?? []) list.push({ path: resolve(cwd, e.path), writable: e.writable, from: `-export${e.writable ? '-rw' : ''}` });
@@ -255,7 +256,7 @@ export function planRun(input: PlanInput): RunPlan {
     mode: ((m) => ({ setting: m.mode, forced: m.forced }))(modeSetting(input.host, env, config)),
     copyRoots: copyRootsFor({
       binDir, outputDirs, cwd, src, srcWritable, treeWritable,
-      trees: [...(input.extraExports ?? []).map((e) => ({ path: resolve(cwd, e.path), writable: e.writable })), ...(config.exports ?? []).map((e) => ({ path: e.path, writable: e.writable === true }))],
+      trees: [...localModules.map((path) => ({ path, writable: false })), ...(input.extraExports ?? []).map((e) => ({ path: resolve(cwd, e.path), writable: e.writable })), ...(config.exports ?? []).map((e) => ({ path: e.path, writable: e.writable === true }))],
     }),
   };
 }

@@ -28,6 +28,7 @@ import { type ProgramIo, startProgram } from './program.js';
 import { signalRemote } from './signals.js';
 import { startWatchdog, type Watchdog } from './watchdog.js';
 import { chooseMode, forgetMode } from './mode.js';
+import { MissingPaths } from './missing-paths.js';
 import { startCopy } from '../copy/copy-half.js';
 import { RemoteBinaries } from '../agent/binary-cache.js';
 
@@ -143,6 +144,9 @@ export async function runOnClient(client: Client, plan: RunPlan, io: ProgramIo, 
       if (opts.abort?.aborted) program.channel.close();
     });
     trace('run half started');
+    const missing = new MissingPaths(plan.cwd);
+    program.channel.on('data', missing.feed);
+    program.channel.stderr.on('data', missing.feed);
     opts.onStarted?.();
     opts.onSignalForwarder?.((signal) => {
       signalRemote(client, plan.nonce, program.pid(), signal).catch(() => {});
@@ -153,6 +157,9 @@ export async function runOnClient(client: Client, plan: RunPlan, io: ProgramIo, 
       if (torn) throw torn;
       // Before the mount half goes: it removes the run dir with the end record.
       const exact = await exactEnd(end, (ms) => watchdog.askEnd(ms));
+      if (!('code' in exact && exact.code === 0)) {
+        for (const l of missing.hints(plan.host, (p) => exportedBy(plan, mount, p))) io.stderr.write(l + '\n');
+      }
       // A copy's outputs (coverage, the test log) come back in the teardown: go reads them when we end.
       if (!plan.outputs && !mount.copy) opts.onEarlyEnd?.(exact);
       return exact;
@@ -174,6 +181,14 @@ export async function runOnClient(client: Client, plan: RunPlan, io: ProgramIo, 
     await cleanup.run();
     trace('cleaned up');
   }
+}
+
+const under = (p: string, dir: string) => p === dir || dir === '/' || p.startsWith(dir + '/');
+
+/** Whether the run showed the test this local path (for missing-paths.ts). */
+function exportedBy(plan: RunPlan, mount: Mount, p: string): boolean {
+  if (!mount.copy) return plan.exports.some((e) => under(p, e.path));
+  return plan.copyRoots.some((r) => (r.what === 'files' ? (r.files ?? []).some((f) => p === `${r.path}/${f}`) : under(p, r.path)));
 }
 
 const HOST_CHANGED = ['REMOTE_NO_SSHFS', 'REMOTE_NO_FUSE', 'REMOTE_FUSE_DENIED', 'REMOTE_NO_USERNS'];

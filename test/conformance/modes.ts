@@ -4,6 +4,6 @@
  * it here runs every suite in it too. Never list a mode the wrapper does not have: the
  * variable would be ignored and a mount run would pass as that mode's proof.
  */
-export const MODES = ['mount'] as const;
+export const MODES = ['mount', 'copy'] as const;
 
 export type Mode = (typeof MODES)[number];
