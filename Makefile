@@ -2,8 +2,9 @@
 SHELL := /bin/bash
 NODE_BIN := node_modules/.bin
 TESTHOST := hack/testhost
+TESTVM := hack/testvm
 
-.PHONY: all deps build demo test unit e2e lint prelude testhost testhost-down install clean bench
+.PHONY: all deps build demo test unit e2e lint prelude testhost testhost-down test-vm testvm-down install clean bench
 
 all: build
 
@@ -20,7 +21,7 @@ build: node_modules
 # -x: each remote script is checked with the prelude it sources (src/remote/prelude.sh).
 lint:
 	shellcheck -x -s sh src/remote/*.sh
-	shellcheck bin/gocpu hack/testhost hack/install-deps hack/testhost-check .ci/run test/e2e/*.sh bench/openssh-exec
+	shellcheck bin/gocpu hack/testhost hack/testvm hack/debian.sh hack/install-deps hack/testhost-check .ci/run test/e2e/*.sh bench/openssh-exec
 
 # Rewrites src/remote/prelude.sh from src/remote/contract.ts (a unit test checks they agree).
 prelude: build
@@ -39,12 +40,23 @@ demo: deps build testhost
 	  cd examples && GOARCH=arm64 go test -count=1 -v ./...
 
 # Only *.test.js: given a directory, node 20 would also run every helper module
-# under a test/ folder as a test file.
-TESTS = $(shell find dist/test -name '*.test.js' | sort) bench/delay-proxy.test.mjs
+# under a test/ folder as a test file. dist/test/vm is make test-vm's, not make test's.
+TESTS = $(shell find dist/test -path dist/test/vm -prune -o -name '*.test.js' -print | sort) bench/delay-proxy.test.mjs
+VM_TESTS = $(shell find dist/test/vm -name '*.test.js' | sort)
 UNIT_TESTS = $(filter-out dist/test/e2e/% dist/test/hack/% dist/test/conformance/%,$(TESTS))
 
 test: deps build lint testhost
 	node --test $(TESTS)
+
+# The smoke suite on a real arm64 kernel: a Debian arm64 VM under qemu-system-aarch64,
+# built once into /var/cache/gocpu-vm (hack/README.md). The VM stays up afterwards, so a
+# second run skips the boot; make testvm-down stops it (the cached image stays).
+test-vm: deps build
+	$(TESTVM) up
+	eval "$$($(TESTVM) env)" && node --test $(VM_TESTS)
+
+testvm-down:
+	$(TESTVM) down
 
 # No test host needed (the ssh tests start their own sshd).
 unit: build
