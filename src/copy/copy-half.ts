@@ -20,6 +20,7 @@ import type { RunPlan } from '../run/plan.js';
 import { collectInto } from './collect.js';
 import { listTree } from './local-tree.js';
 import { copyView } from './ship-list.js';
+import { rebaseToken } from './rebase.js';
 import { cached, cacheName, packTree, type PackStats } from './pack.js';
 
 const CHUNK = 1 << 20;
@@ -64,9 +65,10 @@ function copyFailed(plan: RunPlan, control: ControlStream, what: string): GocpuE
   });
 }
 
-export async function startCopy(client: Client, plan: RunPlan, stderr: NodeJS.WritableStream): Promise<Mount> {
+/** namespaced: the view will show the copy; otherwise the test runs in it (rebase.ts). */
+export async function startCopy(client: Client, plan: RunPlan, stderr: NodeJS.WritableStream, namespaced = true): Promise<Mount> {
   const [ch, entries] = await Promise.all([
-    exec(client, shellJoin(['sh', '-c', remoteScript('copy'), 'gocpu-copy', plan.nonce])),
+    exec(client, shellJoin(['sh', '-c', remoteScript('copy'), 'gocpu-copy', plan.nonce, namespaced ? '1' : '0'])),
     listTree(plan.copyRoots, plan.binary),
   ]);
   const control = new ControlStream(plan.nonce, stderr);
@@ -108,7 +110,7 @@ export async function startCopy(client: Client, plan: RunPlan, stderr: NodeJS.Wr
   return {
     control,
     closed,
-    copy: copyView(plan.copyRoots),
+    copy: { ...copyView(plan.copyRoots), inPlace: namespaced ? undefined : { token: rebaseToken(plan.nonce) } },
     requests: () => 0,
     async stop() {
       if (writable.length > 0 && exitCode === null) {

@@ -236,6 +236,9 @@ export function renderPrelude(): string {
   L.push('# A copy run\'s mnt/ is a copied tree: it goes recursively, unless something is mounted there.');
   L.push('gocpu_remove_dir() {');
   L.push('  if [ -f "$1/$gocpu_f_copy_run" ] && ! mountpoint -q "$1/$gocpu_d_mnt" 2>/dev/null; then');
+  L.push('    # A directory copied read-only (0555) would keep its entries: only directories, as');
+  L.push('    # files may be hard links into the cache, whose modes are part of their names.');
+  L.push('    find "$1/$gocpu_d_mnt" "$1/$gocpu_d_staging" -type d ! -perm -u+w -exec chmod u+w {} + 2>/dev/null');
   L.push('    rm -rf --one-file-system "${1:?}/${gocpu_d_mnt:?}" "${1:?}/${gocpu_d_staging:?}"');
   L.push('  fi');
   L.push('  for gocpu_f in $gocpu_run_files; do rm -f "$1/$gocpu_f"; done');

@@ -8,7 +8,10 @@
 # dirs' filesystem) keeps one inode per content and mode, and the tar hard-links
 # the run's read-only files to it.
 #
-# Usage: sh -c "$(cat copy.sh)" gocpu-copy NONCE
+# Usage: sh -c "$(cat copy.sh)" gocpu-copy NONCE [NAMESPACED]
+# NAMESPACED=0: no view will show the copy read-only (no user namespaces): the test
+# runs in it, so it gets files of its own instead of links into the cache, which a
+# write would change for every later run.
 # On the channel (in: our stdin, out: our stdout):
 #   in   "N\n", then N cache names (SHA256.MODE), one per line
 #   out  the names the cache lacks, one per line, then "send"
@@ -26,6 +29,7 @@ trap '' PIPE HUP
 trap 'gocpu_cleanup; exit 1' TERM
 PATH=$PATH:/usr/sbin:/sbin
 gocpu_at_run "$1"
+gocpu_namespaced=${2:-1}
 gocpu_at_host
 gocpu_mnt=$gocpu_dir/$gocpu_d_mnt
 gocpu_files=$gocpu_host_dir/$gocpu_host_files
@@ -94,6 +98,17 @@ rm -f "$gocpu_dir/$gocpu_d_staging/.end" "$gocpu_dir/$gocpu_f_view_err"
 # New contents join the cache (a rename: a run that links to the same name meanwhile
 # gets the old inode, with the same bytes). mv -t: one fork for all.
 find "$gocpu_dir/$gocpu_d_staging" -mindepth 1 -maxdepth 1 -type f -exec mv -f -t "$gocpu_files" {} + 2>/dev/null
+if [ "$gocpu_namespaced" = 0 ]; then
+  # tar copies each inode once and keeps modes and mtimes; the links among the tree's
+  # own files stay links, those into the cache do not.
+  if ! { mkdir "$gocpu_dir/$gocpu_d_staging/tree" &&
+    (cd "$gocpu_mnt" && tar -cf - .) | (cd "$gocpu_dir/$gocpu_d_staging/tree" && tar -xpf -) &&
+    find "$gocpu_mnt" -type d ! -perm -u+w -exec chmod u+w {} + &&
+    rm -rf --one-file-system "${gocpu_mnt:?}" &&
+    mv "$gocpu_dir/$gocpu_d_staging/tree" "$gocpu_mnt"; }; then
+    gocpu_fail copy "cannot give the test a copy of its own"
+  fi
+fi
 : >"$gocpu_dir/$gocpu_f_copied"
 echo copied
 

@@ -17,6 +17,11 @@
 gocpu_at_run "$1"
 gocpu_merge=$2 gocpu_mode=$3
 shift 3
+# Copy mode without a namespace (run.sh sets gocpu_group): there is no pid namespace
+# to end, so the run's teardown kills our process group instead (we lead a session of
+# our own, setsid -f); "-PID" in the holder's file is that group for kill.
+if [ -n "${gocpu_group:-}" ]; then echo "-$$" >"$gocpu_group"; fi
+unset gocpu_group
 if [ "$gocpu_mode" = "$gocpu_mode_pty" ]; then
   gocpu_say exec
   exec 2>&3 3>&-

@@ -27,8 +27,12 @@ export interface RunHeader {
   aliased?: boolean;
   /** The test binary from the remote cache (sha256) bound over its path in the view. */
   binary?: { sha: string; path: string };
-  /** Copy mode: mnt/ is a copied tree the copy half finished; these exports are bound read-only. */
-  copy?: { readOnly: string[] };
+  /**
+   * Copy mode: mnt/ is a copied tree the copy half finished; these exports are bound
+   * read-only. inPlace: no namespace, the test runs in the copy, and run.sh puts the
+   * copy's root in place of `token` in its arguments and environment (src/copy/rebase.ts).
+   */
+  copy?: { readOnly: string[]; inPlace?: { token: string } };
   env: [Buffer, Buffer][];
   argv: Buffer[];
 }
@@ -76,6 +80,7 @@ export function encodeHeader(h: RunHeader): Buffer {
     assign('gocpu_bin_path', h.binary?.path ?? ''),
     assign('gocpu_copy', h.copy ? '1' : ''),
     assign('gocpu_ro', h.copy ? h.copy.readOnly.join('\n') : ''),
+    assign('gocpu_inplace', h.copy?.inPlace?.token ?? ''),
     assign('gocpu_view_sh', remoteScript('view')),
     assign('gocpu_exec_sh', remoteScript('exec')),
   ];

@@ -49,6 +49,9 @@ gocpu_at_host() {
 # A copy run's mnt/ is a copied tree: it goes recursively, unless something is mounted there.
 gocpu_remove_dir() {
   if [ -f "$1/$gocpu_f_copy_run" ] && ! mountpoint -q "$1/$gocpu_d_mnt" 2>/dev/null; then
+    # A directory copied read-only (0555) would keep its entries: only directories, as
+    # files may be hard links into the cache, whose modes are part of their names.
+    find "$1/$gocpu_d_mnt" "$1/$gocpu_d_staging" -type d ! -perm -u+w -exec chmod u+w {} + 2>/dev/null
     rm -rf --one-file-system "${1:?}/${gocpu_d_mnt:?}" "${1:?}/${gocpu_d_staging:?}"
   fi
   for gocpu_f in $gocpu_run_files; do rm -f "$1/$gocpu_f"; done

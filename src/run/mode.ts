@@ -64,6 +64,13 @@ export function forgetMode(host: string, env: NodeJS.ProcessEnv): void {
   }
 }
 
+/** The one line that says a host runs in copy mode, and what that changes. */
+export function copyLine(host: string, c: ModeChoice): string {
+  const choose = 'set GOCPU_MODE or "mode" in the config to choose';
+  if (c.userns) return `gocpu: remote: ${host} has ${c.reason}: running in copy mode (the files a test reads are copied, not mounted; ${choose})\n`;
+  return `gocpu: remote: ${host} has ${c.reason === 'no unprivileged user namespaces' ? c.reason : `${c.reason} and no unprivileged user namespaces`}: running in copy mode without a namespace (the test runs in a copy at another path: os.Getwd, runtime.Caller paths and GOROOT differ from a local run; ${choose})\n`;
+}
+
 export interface ModeRequest {
   host: string;
   setting: ModeSetting;
@@ -83,10 +90,7 @@ export async function chooseMode(client: Client, req: ModeRequest, env: NodeJS.P
         trace('mode: asking the host');
         const c = decideMode(parseReport(await probe(client, req.sshfs, req.sshfsOptions, req.remoteRoot ?? '')));
         rememberMode(req.host, c, env);
-        // Without user namespaces no mode runs: the run's own error line says so.
-        if (c.mode === 'copy' && c.userns && !req.forced) {
-          stderr.write(`gocpu: remote: ${req.host} has ${c.reason}: running in copy mode (the files a test reads are copied, not mounted; set GOCPU_MODE or "mode" in the config to choose)\n`);
-        }
+        if (c.mode === 'copy' && !req.forced) stderr.write(copyLine(req.host, c));
         return c;
       })().finally(() => asking.delete(req.host));
       asking.set(req.host, p);

@@ -21,7 +21,7 @@ export interface Mount {
   /** The view binds export i from mnt/@i (src/sftp/spaces.ts). */
   aliased?: boolean;
   /** Copy mode (src/copy/): mnt/ holds a copy; the view binds these, the read-only ones read-only. */
-  copy?: { exports: string[]; readOnly: string[] };
+  copy?: { exports: string[]; readOnly: string[]; inPlace?: { token: string } };
   /** SFTP requests served for this run so far: each a round trip (GOCPU_TRACE). */
   requests(): number;
   /** Resolves when the mount half's channel has closed (remote cleanup done). */

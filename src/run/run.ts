@@ -30,6 +30,7 @@ import { startWatchdog, type Watchdog } from './watchdog.js';
 import { chooseMode, forgetMode } from './mode.js';
 import { MissingPaths } from './missing-paths.js';
 import { startCopy } from '../copy/copy-half.js';
+import { rebaseArgs } from '../copy/rebase.js';
 import { RemoteBinaries } from '../agent/binary-cache.js';
 
 export interface RunHooks {
@@ -74,9 +75,8 @@ export async function runRemote(plan: RunPlan, io: ProgramIo, env: NodeJS.Proces
   }
 }
 
-// Copy mode without user namespaces (run in the copied tree, paths in the test's
-// arguments rewritten) is the part of issue 10 still to come.
-const noUserns = (host: string) => new GocpuError('REMOTE_NO_USERNS', `${host} does not allow unprivileged user namespaces, which gocpu needs in mount and copy mode alike`, {
+// A remote root is shown in place of / by the view: without one, it cannot be.
+const noUserns = (host: string) => new GocpuError('REMOTE_NO_USERNS', `${host} does not allow unprivileged user namespaces, which a remote root ("remoteRoot") needs`, {
   side: 'remote',
   hint: `on ${host}: sysctl -w kernel.unprivileged_userns_clone=1 user.max_user_namespaces=10000 (Ubuntu 24.04+: kernel.apparmor_restrict_unprivileged_userns=0); gocpu doctor ${host} says which`,
 });
@@ -111,11 +111,15 @@ export async function runOnClient(client: Client, plan: RunPlan, io: ProgramIo, 
     // failed to start: a shared mount keeps a run's subtree until it is stopped, and
     // the agent may retry the run on another connection under the same nonce.
     const mode = await chooseMode(client, { host: plan.host, setting: plan.mode.setting, forced: plan.mode.forced, sshfs: plan.sshfs, sshfsOptions: plan.sshfsOptions, remoteRoot: plan.remoteRoot }, process.env, io.stderr);
-    if (mode.mode === 'copy' && !mode.userns) throw noUserns(plan.host);
+    if (mode.mode === 'copy' && !mode.userns) {
+      if (plan.remoteRoot) throw noUserns(plan.host);
+      // No view: the test runs in the copy, its paths rebased (src/copy/rebase.ts).
+      plan = { ...plan, ...rebaseArgs(plan) };
+    }
     // Copy mode binds the binary from the cache over its placeholder: it needs the cache.
     const binary = opts.binary ?? (mode.mode === 'copy' ? (p: RunPlan) => new RemoteBinaries().ensure(client, p.binary!) : undefined);
     const [m, w, b] = await Promise.allSettled([
-      mode.mode === 'copy' ? startCopy(client, plan, io.stderr) : opts.mount ? opts.mount(plan, io.stderr) : startMount(client, plan, io.stderr),
+      mode.mode === 'copy' ? startCopy(client, plan, io.stderr, mode.userns) : opts.mount ? opts.mount(plan, io.stderr) : startMount(client, plan, io.stderr),
       startWatchdog(client, plan.host, plan.nonce, opts.shared === true),
       plan.binary && binary ? binary(plan) : Promise.resolve(undefined),
     ]);
