@@ -27,6 +27,11 @@ export interface RunHeader {
   aliased?: boolean;
   /** The test binary from the remote cache (sha256) bound over its path in the view. */
   binary?: { sha: string; path: string };
+  /**
+   * The program runs as the remote user's own uid and gid (a user namespace nested in
+   * the view's), not as root of the view's: the local user is not root (issue 10).
+   */
+  asUser?: boolean;
   env: [Buffer, Buffer][];
   argv: Buffer[];
 }
@@ -72,6 +77,7 @@ export function encodeHeader(h: RunHeader): Buffer {
     assign('gocpu_aliased', h.aliased ? '1' : '0'),
     assign('gocpu_bin', h.binary?.sha ?? ''),
     assign('gocpu_bin_path', h.binary?.path ?? ''),
+    assign('gocpu_as_user', h.asUser ? '1' : '0'),
     assign('gocpu_view_sh', remoteScript('view')),
     assign('gocpu_exec_sh', remoteScript('exec')),
   ];

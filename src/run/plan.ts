@@ -54,6 +54,11 @@ export interface RunPlan {
   remoteRoot?: string;
   /** The test binary's absolute local path (also its path in the view), when it is a local file. */
   binary?: string;
+  /**
+   * Run as the remote user's uid and gid rather than as root of the view's namespace:
+   * the local user is not root, so a local run would not be either (issue 10).
+   */
+  asUser?: boolean;
 }
 
 export interface PlanInput {
@@ -236,5 +241,6 @@ export function planRun(input: PlanInput): RunPlan {
     outputs: outputs && outputs.moves.length > 0 ? outputs : undefined,
     remoteRoot: remoteRootFor(input.host, env, config),
     binary,
+    asUser: (process.getuid?.() ?? 0) !== 0,
   };
 }
