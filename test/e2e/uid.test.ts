@@ -139,10 +139,13 @@ function unprivileged(): Unprivileged {
   return { uid, gid, dir, env, cleanup };
 }
 
-function goTestAs(u: Unprivileged, args: string[], remote: boolean, extra?: Record<string, string>): Promise<RunResult> {
-  return run('setpriv', [`--reuid=${u.uid}`, `--regid=${u.gid}`, '--clear-groups', 'go', 'test', ...args], {
-    cwd: fixtureDir('uid'),
+/** `go test ARGS` as nobody in a fixture (default `uid`), without core files. */
+function goTestAs(u: Unprivileged, args: string[], remote: boolean, extra?: Record<string, string>, fixture = 'uid'): Promise<RunResult> {
+  const cmd = ['sh', '-c', 'ulimit -c 0; exec go test "$@"', 'sh', ...args];
+  return run('setpriv', [`--reuid=${u.uid}`, `--regid=${u.gid}`, '--clear-groups', ...cmd], {
+    cwd: fixtureDir(fixture),
     env: u.env(remote, extra),
+    timeoutMs: 180_000,
   });
 }
 
@@ -179,4 +182,34 @@ test('as a local user who is not root: the remote test runs as the remote user, 
   ];
   assert.match(cached[0].stdout, new RegExp(`^ok  \\t${PKG}\\t\\d+\\.\\d+s$`, 'm'), describeRun(cached[0]));
   assert.match(cached[1].stdout, new RegExp(`^ok  \\t${PKG}\\t\\(cached\\)$`, 'm'), describeRun(cached[1]));
+});
+
+test('as a local user who is not root: a test ends remotely exactly as locally (status, signal sshd can and cannot name)', async (t) => {
+  requireRoot('starting go as nobody');
+  const u = unprivileged();
+  t.after(u.cleanup);
+  // SEGV: sshd names it; SYS: it cannot (run.sh's end record); then a plain status.
+  for (const end of ['signal:11', 'signal:31', 'exit:3']) {
+    const env = { FX_END: end };
+    const local = await goTestAs(u, ['-count=1', '.'], false, env, 'ends');
+    assert.notEqual(local.code, 0, describeRun(local));
+    const remote = await goTestAs(u, ['-count=1', '.'], true, env, 'ends');
+    assertSameRun(local, remote, `FX_END=${end} as nobody`);
+  }
+});
+
+test('as a local user who is not root: on a terminal (a remote pty) the program is the remote user too, and ends as it did', async (t) => {
+  requireRoot('starting gocpu as nobody');
+  const u = unprivileged();
+  t.after(u.cleanup);
+  const remoteId = await remoteUser();
+  // script(1) gives gocpu a terminal for stdin and stdout: a terminal session (ctl.sh).
+  const gocpu = `${binDir}/gocpu -host=${testHost().host} sh -c 'echo "uid=$(id -u) gid=$(id -g) tty=$(tty)"; exit 7'`;
+  const r = await run('setpriv', [`--reuid=${u.uid}`, `--regid=${u.gid}`, '--clear-groups', 'script', '-qec', gocpu, '/dev/null'], {
+    cwd: fixtureDir('uid'),
+    env: { ...u.env(true), TERM: 'xterm' },
+    timeoutMs: 60_000,
+  });
+  assert.equal(r.code, 7, describeRun(r));
+  assert.match(r.stdout, new RegExp(`uid=${remoteId.uid} gid=${remoteId.gid} tty=/dev/pts/\\d+`), describeRun(r));
 });
