@@ -92,16 +92,15 @@ PATH=$PATH:/usr/sbin:/sbin
 # The test's user (issue 10): the local user is not root, so the program runs as the
 # remote user's own uid and gid, not as root of the view's namespace. They are read
 # here, outside every namespace, where they are the real ones (builtins: no fork).
-# An unshare without --map-user (util-linux before 2.36) leaves it root, as before.
+# An unshare without --map-user or --root (an older util-linux) leaves it root, as before.
 gocpu_uid='' gocpu_gid=''
 if [ "$gocpu_as_user" = 1 ]; then
   while read -r gocpu_k gocpu_v gocpu_l; do
     case $gocpu_k in Uid:) gocpu_uid=$gocpu_v ;; Gid:) gocpu_gid=$gocpu_v ;; esac
   done <"/proc/$$/status"
-  case "$(LC_ALL=C unshare --help 2>&1)" in
-    *--map-user=*) ;;
-    *) gocpu_uid='' ;;
-  esac
+  gocpu_l=$(LC_ALL=C unshare --help 2>&1)
+  case $gocpu_l in *--map-user=*) ;; *) gocpu_uid='' ;; esac
+  case $gocpu_l in *--root=*) ;; *) gocpu_uid='' ;; esac
 fi
 
 if [ -n "$gocpu_shared" ]; then
