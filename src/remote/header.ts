@@ -33,6 +33,11 @@ export interface RunHeader {
    * copy's root in place of `token` in its arguments and environment (src/copy/rebase.ts).
    */
   copy?: { readOnly: string[]; inPlace?: { token: string } };
+  /**
+   * The program runs as the remote user's own uid and gid (a user namespace nested in
+   * the view's), not as root of the view's: the local user is not root (issue 10).
+   */
+  asUser?: boolean;
   env: [Buffer, Buffer][];
   argv: Buffer[];
 }
@@ -81,6 +86,7 @@ export function encodeHeader(h: RunHeader): Buffer {
     assign('gocpu_copy', h.copy ? '1' : ''),
     assign('gocpu_ro', h.copy ? h.copy.readOnly.join('\n') : ''),
     assign('gocpu_inplace', h.copy?.inPlace?.token ?? ''),
+    assign('gocpu_as_user', h.asUser ? '1' : '0'),
     assign('gocpu_view_sh', remoteScript('view')),
     assign('gocpu_exec_sh', remoteScript('exec')),
   ];

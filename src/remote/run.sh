@@ -60,7 +60,7 @@ if [ "$gocpu_mode" = "$gocpu_mode_pty" ]; then
 else
   gocpu_hdr=$(dd bs="$gocpu_hdrlen" count=1 iflag=fullblock status=none) || gocpu_fail header "cannot read the run header"
 fi
-gocpu_arch='' gocpu_binfmt='' gocpu_trace=0 gocpu_cwd='' gocpu_exports='' gocpu_root='' gocpu_view_sh='' gocpu_exec_sh='' gocpu_env='' gocpu_merge=0 gocpu_shared='' gocpu_aliased=0 gocpu_bin='' gocpu_bin_path='' gocpu_copy='' gocpu_ro=''
+gocpu_arch='' gocpu_binfmt='' gocpu_trace=0 gocpu_cwd='' gocpu_exports='' gocpu_root='' gocpu_view_sh='' gocpu_exec_sh='' gocpu_env='' gocpu_merge=0 gocpu_shared='' gocpu_aliased=0 gocpu_bin='' gocpu_bin_path='' gocpu_copy='' gocpu_ro='' gocpu_inplace='' gocpu_as_user=0
 eval "$gocpu_hdr"
 unset gocpu_hdr
 gocpu_step header-read
@@ -89,6 +89,19 @@ if [ -n "$gocpu_root" ]; then
 fi
 gocpu_path=$PATH
 PATH=$PATH:/usr/sbin:/sbin
+# The test's user (issue 10): the local user is not root, so the program runs as the
+# remote user's own uid and gid, not as root of the view's namespace. They are read
+# here, outside every namespace, where they are the real ones (builtins: no fork).
+# An unshare without --map-user or --root (an older util-linux) leaves it root, as before.
+gocpu_uid='' gocpu_gid=''
+if [ "$gocpu_as_user" = 1 ]; then
+  while read -r gocpu_k gocpu_v gocpu_l; do
+    case $gocpu_k in Uid:) gocpu_uid=$gocpu_v ;; Gid:) gocpu_gid=$gocpu_v ;; esac
+  done <"/proc/$$/status"
+  gocpu_l=$(LC_ALL=C unshare --help 2>&1)
+  case $gocpu_l in *--map-user=*) ;; *) gocpu_uid='' ;; esac
+  case $gocpu_l in *--root=*) ;; *) gocpu_uid='' ;; esac
+fi
 
 if [ -n "$gocpu_shared" ]; then
   # The agent's mount, shared by the runs on this host: our files are its mnt/NONCE
@@ -124,35 +137,80 @@ while [ -z "$gocpu_shared" ] && [ -z "$gocpu_copy" ] && ! mountpoint -q "$gocpu_
 done
 
 gocpu_step mounted
-mkfifo -m 600 "$gocpu_dir/$gocpu_f_ready" || gocpu_fail mkfifo "cannot create $gocpu_dir/$gocpu_f_ready"
-# setsid: the holder must not share our process group, or a signal meant for
-# the test (sshd signals the session's group) would kill the whole namespace.
-# LC_ALL=C: the local side matches unshare's and mount's messages.
 # The test binary from the cache the local side put it in (upload.sh); gone since
 # (an age sweep), it is paged in through the mount as without a cache.
 gocpu_binf=
 if [ -n "$gocpu_bin" ] && [ -f "$gocpu_cache/bin/$gocpu_bin" ]; then gocpu_binf=$gocpu_cache/bin/$gocpu_bin; fi
-gocpu_cwd=$gocpu_cwd gocpu_exports=$gocpu_exports gocpu_mnt=$gocpu_mnt gocpu_aliased=$gocpu_aliased gocpu_root=$gocpu_root \
-  gocpu_binf=$gocpu_binf gocpu_bin_path=$gocpu_bin_path gocpu_ro=$gocpu_ro LC_ALL=C \
-  setsid unshare --user --map-root-user --mount-proc --pid --fork --kill-child \
-  sh -c "$gocpu_view_sh" gocpu-view "$gocpu_nonce" 3>"$gocpu_dir/$gocpu_f_ready" </dev/null >/dev/null 2>"$gocpu_dir/$gocpu_f_view_err" 4>&- &
-# The holder outlives us: it must not hold our stdout/stderr (nor the pty, fd 4),
-# or sshd would keep the channel open until the mount half kills it.
-gocpu_holder=$!
-echo "$gocpu_holder" >"$gocpu_dir/$gocpu_f_holder_pid"
-read -r gocpu_ready <"$gocpu_dir/$gocpu_f_ready" || gocpu_ready=
-if [ "$gocpu_ready" != ready ]; then
-  wait "$gocpu_holder"
-  gocpu_rc=$?
-  cat "$gocpu_dir/$gocpu_f_view_err" >&2
-  gocpu_fail view "could not build the namespace (unshare exit $gocpu_rc)"
-fi
 
-gocpu_step view-ready
-# pid 1 of the new pid namespace is the holder's only child.
-gocpu_p1=$(cat "/proc/$gocpu_holder/task/$gocpu_holder/children" 2>/dev/null) || gocpu_p1=
-gocpu_p1=${gocpu_p1%% *}
-[ -n "$gocpu_p1" ] || gocpu_fail view "cannot find the namespace's pid 1"
+if [ -n "$gocpu_inplace" ]; then
+  # Copy mode without user namespaces (src/copy/rebase.ts): no view can show the copy
+  # at the developer's paths, so the test runs in the copy itself, from the binary
+  # cache, with the copy's root in place of the token in its arguments and
+  # environment; exec.sh records its process group for the teardown, which has no
+  # pid namespace to end.
+  [ -n "$gocpu_binf" ] || gocpu_fail view "the test binary is not in the host's cache"
+  gocpu_first=1
+  for gocpu_a; do
+    shift
+    if [ "$gocpu_first" = 1 ]; then
+      gocpu_a=$gocpu_binf gocpu_first=0
+    else
+      case $gocpu_a in *"$gocpu_inplace"*) gocpu_a=${gocpu_a%%"$gocpu_inplace"*}$gocpu_mnt${gocpu_a#*"$gocpu_inplace"} ;; esac
+    fi
+    set -- "$@" "$gocpu_a"
+  done
+  while :; do
+    case $gocpu_env in *"$gocpu_inplace"*) ;; *) break ;; esac
+    gocpu_env=${gocpu_env%%"$gocpu_inplace"*}$gocpu_mnt${gocpu_env#*"$gocpu_inplace"}
+  done
+  cd "$gocpu_mnt$gocpu_cwd" || gocpu_fail view "cannot enter $gocpu_mnt$gocpu_cwd"
+  gocpu_group=$gocpu_dir/$gocpu_f_holder_pid
+  export gocpu_group
+  set -- sh -c "$gocpu_exec_sh" gocpu-exec "$gocpu_nonce" "$gocpu_merge" "$gocpu_mode" "$@"
+  gocpu_enter='env'
+else
+  mkfifo -m 600 "$gocpu_dir/$gocpu_f_ready" || gocpu_fail mkfifo "cannot create $gocpu_dir/$gocpu_f_ready"
+  # setsid: the holder must not share our process group, or a signal meant for
+  # the test (sshd signals the session's group) would kill the whole namespace.
+  # LC_ALL=C: the local side matches unshare's and mount's messages.
+  gocpu_cwd=$gocpu_cwd gocpu_exports=$gocpu_exports gocpu_mnt=$gocpu_mnt gocpu_aliased=$gocpu_aliased gocpu_root=$gocpu_root \
+    gocpu_binf=$gocpu_binf gocpu_bin_path=$gocpu_bin_path gocpu_ro=$gocpu_ro LC_ALL=C \
+    setsid unshare --user --map-root-user --mount-proc --pid --fork --kill-child \
+    sh -c "$gocpu_view_sh" gocpu-view "$gocpu_nonce" 3>"$gocpu_dir/$gocpu_f_ready" </dev/null >/dev/null 2>"$gocpu_dir/$gocpu_f_view_err" 4>&- &
+  # The holder outlives us: it must not hold our stdout/stderr (nor the pty, fd 4),
+  # or sshd would keep the channel open until the mount half kills it.
+  gocpu_holder=$!
+  echo "$gocpu_holder" >"$gocpu_dir/$gocpu_f_holder_pid"
+  read -r gocpu_ready <"$gocpu_dir/$gocpu_f_ready" || gocpu_ready=
+  if [ "$gocpu_ready" != ready ]; then
+    wait "$gocpu_holder"
+    gocpu_rc=$?
+    cat "$gocpu_dir/$gocpu_f_view_err" >&2
+    gocpu_fail view "could not build the namespace (unshare exit $gocpu_rc)"
+  fi
+
+  gocpu_step view-ready
+  # pid 1 of the new pid namespace is the holder's only child.
+  gocpu_p1=$(cat "/proc/$gocpu_holder/task/$gocpu_holder/children" 2>/dev/null) || gocpu_p1=
+  gocpu_p1=${gocpu_p1%% *}
+  [ -n "$gocpu_p1" ] || gocpu_fail view "cannot find the namespace's pid 1"
+
+  # How the program enters the view: nsenter takes the holder's namespaces, root and
+  # cwd. As the test's user (above), it takes only the namespaces, and unshare makes a
+  # user namespace inside the view's that maps the remote user's uid and gid to
+  # themselves (the view's root is that user outside), then takes the view's root and
+  # the cwd itself: the kernel refuses a new user namespace to a chrooted process.
+  # Without --fork, unshare becomes sh and sh the test: the chain below run.sh keeps
+  # its processes, so the test's end is seen exactly as before.
+  set -- sh -c "$gocpu_exec_sh" gocpu-exec "$gocpu_nonce" "$gocpu_merge" "$gocpu_mode" "$@"
+  if [ -n "$gocpu_uid" ]; then
+    set -- --target "$gocpu_p1" --user --mount --pid --preserve-credentials \
+      unshare --user --map-user="$gocpu_uid" --map-group="$gocpu_gid" --root="$gocpu_dir/$gocpu_d_root" --wd="$gocpu_cwd" "$@"
+  else
+    set -- --target "$gocpu_p1" --user --mount --pid --root --wd --preserve-credentials "$@"
+  fi
+  gocpu_enter='nsenter'
+fi
 
 # exec.sh gets what it must restore or apply through its environment, and our
 # stderr (the test's) as fd 3: fd 2 of setsid and nsenter is a file, so that
@@ -166,8 +224,7 @@ if [ "$gocpu_mode" = "$gocpu_mode_pty" ]; then
   # gives it a process group of its own in the foreground (^C is for it alone) and
   # writes its end on fd 5. nsenter's own messages go to ctl.sh; LC_ALL=C for them.
   exec 3>&4 4>&-
-  LC_ALL=C nsenter --target "$gocpu_p1" --user --mount --pid --root --wd --preserve-credentials \
-    sh -c "$gocpu_exec_sh" gocpu-exec "$gocpu_nonce" "$gocpu_merge" "$gocpu_mode" "$@" 5>"$gocpu_dir/$gocpu_f_end"
+  LC_ALL=C "$gocpu_enter" "$@" 5>"$gocpu_dir/$gocpu_f_end"
   gocpu_rc=$?
   exec 3>&-
   gocpu_l=
@@ -188,16 +245,14 @@ if ! gocpu_setsid_fork; then
   # LC_ALL=C for nsenter's own messages; exec.sh puts the test's back.
   LC_ALL=C
   export LC_ALL
-  exec nsenter --target "$gocpu_p1" --user --mount --pid --root --wd --preserve-credentials \
-    sh -c "$gocpu_exec_sh" gocpu-exec "$gocpu_nonce" "$gocpu_merge" "$gocpu_mode" "$@"
+  exec "$gocpu_enter" "$@"
 fi
 
 # A shell that waits for the test sees only 128+N for a death by signal N, the
 # same as exit(128+N); setsid -w tells them apart: it says "did not exit normally"
 # (its stderr, parsed: LC_ALL=C) and exits with the raw status's low byte. setsid -f
 # also makes the test a session leader (setsid -c would give it a pty later).
-LC_ALL=C setsid -f -w nsenter --target "$gocpu_p1" --user --mount --pid --root --wd --preserve-credentials \
-  sh -c "$gocpu_exec_sh" gocpu-exec "$gocpu_nonce" "$gocpu_merge" "$gocpu_mode" "$@" 2>"$gocpu_dir/$gocpu_f_end_err"
+LC_ALL=C setsid -f -w "$gocpu_enter" "$@" 2>"$gocpu_dir/$gocpu_f_end_err"
 gocpu_rc=$?
 exec 3>&-
 gocpu_sig=

@@ -61,6 +61,11 @@ export interface RunPlan {
   copyRoots: CopyRoot[];
   /** mount, copy or auto (src/config/mode.ts); the run settles auto (src/run/mode.ts). */
   mode: { setting: ModeSetting; forced: boolean };
+  /**
+   * Run as the remote user's uid and gid rather than as root of the view's namespace:
+   * the local user is not root, so a local run would not be either (issue 10).
+   */
+  asUser?: boolean;
 }
 
 export interface PlanInput {
@@ -258,5 +263,6 @@ export function planRun(input: PlanInput): RunPlan {
       binDir, outputDirs, cwd, src, srcWritable, treeWritable,
       trees: [...localModules.map((path) => ({ path, writable: false })), ...(input.extraExports ?? []).map((e) => ({ path: resolve(cwd, e.path), writable: e.writable })), ...(config.exports ?? []).map((e) => ({ path: e.path, writable: e.writable === true }))],
     }),
+    asUser: (process.getuid?.() ?? 0) !== 0,
   };
 }

@@ -52,7 +52,7 @@ function waitFor<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
 
 /** binarySha: the test binary is in the remote's cache (src/agent/binary-cache.ts). */
 export async function startProgram(client: Client, plan: RunPlan, io: ProgramIo, mount: Mount, onExit: () => void = () => {}, binarySha?: string): Promise<Program> {
-  const header = encodeHeader({ cwd: plan.cwd, exports: mount.copy?.exports ?? plan.viewExports, root: plan.remoteRoot, merge: plan.merge, trace: tracing(), env: plan.env, argv: plan.argv, shared: mount.shared, aliased: mount.aliased,
+  const header = encodeHeader({ cwd: plan.cwd, exports: mount.copy?.exports ?? plan.viewExports, root: plan.remoteRoot, merge: plan.merge, trace: tracing(), env: plan.env, argv: plan.argv, shared: mount.shared, aliased: mount.aliased, asUser: plan.asUser,
     copy: mount.copy ? { readOnly: mount.copy.readOnly, inPlace: mount.copy.inPlace } : undefined,
     binary: binarySha && plan.binary ? { sha: binarySha, path: plan.binary } : undefined,
     arch: plan.binaryTarget ? { machines: UNAME_MACHINES[plan.binaryTarget.goarch], binfmt: QEMU_BINFMT[plan.binaryTarget.goarch] } : undefined,

@@ -7,8 +7,11 @@
 import type { GocpuConfig } from '../config/config-file.js';
 
 // Attribute caching is safe: every run gets a fresh mount, and during a run only
-// the remote side writes, through this same mount.
-export const SSHFS_OPTIONS = 'max_read=65536,kernel_cache,entry_timeout=60,attr_timeout=60,negative_timeout=20';
+// the remote side writes, through this same mount. idmap=user: what the local user
+// owns is the remote user's on the mount (sshfs learns our uid from the SFTP root's
+// owner), so the test sees its files as its own, as it would locally (issue 10);
+// without it they show the local uid's number, which the view maps to nobody.
+export const SSHFS_OPTIONS = 'max_read=65536,kernel_cache,entry_timeout=60,attr_timeout=60,negative_timeout=20,idmap=user';
 
 export function sshfsChoice(env: NodeJS.ProcessEnv, config: GocpuConfig): { sshfs: string; sshfsOptions: string } {
   return {

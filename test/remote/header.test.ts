@@ -53,3 +53,11 @@ test('no remote root is an empty gocpu_root; one with a newline is refused', () 
   assert.ok(h.includes(Buffer.from("gocpu_root=''\n")), h.toString());
   assert.throws(() => encodeHeader({ cwd: '/', exports: [], root: '/a\nb', merge: false, env: [], argv: [Buffer.from('x')] }), /newline/);
 });
+
+test('asUser is gocpu_as_user=1; absent or false is 0 (run.sh keeps root in the view)', () => {
+  const base = { cwd: '/', exports: [], merge: false, env: [], argv: [Buffer.from('x')] };
+  const asUser = (h: Buffer) => spawnSync('sh', ['-c', 'eval "$(cat)"; printf %s "$gocpu_as_user"'], { input: h }).stdout.toString();
+  assert.equal(asUser(encodeHeader({ ...base, asUser: true })), '1');
+  assert.equal(asUser(encodeHeader({ ...base, asUser: false })), '0');
+  assert.equal(asUser(encodeHeader(base)), '0');
+});

@@ -218,3 +218,12 @@ test('gocpu -host=H: no command is allowed (the login shell); -ro keeps the tree
     rmSync(l.root, { recursive: true, force: true });
   }
 });
+
+test('asUser: the test runs as the remote user exactly when we are not root (issue 10)', () => {
+  const l = layout();
+  try {
+    assert.equal(planRun(input(l, [])).asUser, process.getuid!() !== 0);
+  } finally {
+    rmSync(l.root, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,215 @@
+/**
+ * Done means (issue 10, "the test's uid as local"): a test runs remotely as the kind
+ * of user it runs as locally. From a local root it is root of the view's namespace, as
+ * always; from a local user who is not root it is the remote user, with that user's
+ * own uid and gid, so a test that skips without root, or expects "permission denied"
+ * on a file only root may open, does the same on both sides. Fixture `uid` prints its
+ * ids and those outcomes; each run through the wrapper is compared with a local run
+ * of the same user. The unprivileged user is `nobody`, with a home, a GOCACHE, an
+ * agent dir and a copy of the test host's user key (never its root key) in a
+ * directory of its own.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { assertSameRun, binDir, describeRun, fixtureDir, goTest, randomToken, run, RunResult, tempDir, testHost } from './harness.js';
+import { remoteSh } from './remote-sh.js';
+
+const PKG = 'example.com/fx/uid';
+const IDS = /^ids: uid=(\d+) gid=(\d+)\n/m;
+
+function ids(r: RunResult): { uid: number; gid: number } {
+  const m = IDS.exec(r.stdout);
+  assert.ok(m, `no ids line: ${describeRun(r)}`);
+  return { uid: Number(m[1]), gid: Number(m[2]) };
+}
+
+/** The run without its ids line: what must match between the two sides. */
+function withoutIds(r: RunResult): RunResult {
+  const strip = (s: string) => s.replace(IDS, '');
+  return { ...r, stdout: strip(r.stdout), stderr: strip(r.stderr), output: strip(r.output) };
+}
+
+function requireRoot(what: string): void {
+  assert.equal(process.getuid!(), 0, `${what} needs a local root (to be root, and to start go as nobody): run the e2e suite as root, as make test does`);
+}
+
+let remoteIds: { uid: number; gid: number } | undefined;
+/** The test host's login user, read outside any namespace. */
+async function remoteUser(): Promise<{ uid: number; gid: number }> {
+  if (remoteIds) return remoteIds;
+  const r = await remoteSh('id -u; id -g', 'user');
+  assert.equal(r.code, 0, `id on the test host: ${r.stderr}`);
+  const [uid, gid] = r.stdout.trim().split('\n').map(Number);
+  assert.ok(uid > 0, `the test host's login user must not be root (uid ${uid})`);
+  remoteIds = { uid, gid };
+  return remoteIds;
+}
+
+test('as local root: the remote test is root of the view, as a local run is root', async () => {
+  requireRoot('this test');
+  const args = ['-v', '-count=1', '-run', '^(TestIDs|TestPrivilege|TestBinaryDir)$', '.'];
+  const cwd = fixtureDir('uid');
+  const local = await goTest({ args, cwd });
+  assert.equal(local.code, 0, describeRun(local));
+  assert.deepEqual(ids(local), { uid: 0, gid: 0 });
+  const remote = await goTest({ args, cwd, goarch: 'arm64' });
+  assert.deepEqual(ids(remote), { uid: 0, gid: 0 }, describeRun(remote));
+  assertSameRun(withoutIds(local), withoutIds(remote), 'the uid fixture as root');
+  assert.match(remote.stdout, /^root: true$/m);
+  assert.match(remote.stdout, /^open a mode 000 file of our own: ok$/m);
+  assert.match(remote.stdout, /^binary's directory owned by the test's uid: true$/m);
+});
+
+/**
+ * `nobody`, and a directory of its own (mode 0700) with what it needs to run go and
+ * reach the test host: the test host's ssh_config pointed at copies of the user key
+ * and known_hosts. GOCACHE is kept between runs of this file (its own directory in the
+ * temp dir, nobody's), as the rest of the suite keeps root's: a fresh one rebuilds the
+ * standard library for arm64 (20 s and more).
+ */
+interface Unprivileged {
+  uid: number;
+  gid: number;
+  dir: string;
+  env: (remote: boolean, extra?: Record<string, string>) => NodeJS.ProcessEnv;
+  cleanup: () => void;
+}
+
+function unprivileged(): Unprivileged {
+  const uid = Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).trim());
+  const gid = Number(execFileSync('id', ['-g', 'nobody'], { encoding: 'utf8' }).trim());
+  assert.ok(uid > 0 && gid > 0, 'nobody must not be root');
+  const th = testHost();
+  const state = th.env.GOCPU_TESTHOST_STATE;
+  assert.ok(state, '`hack/testhost env` names no GOCPU_TESTHOST_STATE');
+  const t = tempDir(os.tmpdir(), 'gocpu-e2e-uid-');
+  const dir = t.dir;
+  for (const f of ['id_gocpu', 'known_hosts']) fs.copyFileSync(path.join(state, f), path.join(dir, f));
+  fs.chmodSync(path.join(dir, 'id_gocpu'), 0o600);
+  fs.writeFileSync(path.join(dir, 'ssh_config'), fs.readFileSync(th.sshConfig, 'utf8').split(state).join(dir));
+  for (const d of ['home', 'tmp', 'agent']) fs.mkdirSync(path.join(dir, d), { mode: 0o700 });
+  execFileSync('chown', ['-R', `${uid}:${gid}`, dir]);
+  fs.chmodSync(dir, 0o700);
+
+  const gocache = path.join(os.tmpdir(), `gocpu-e2e-uid-gocache.${uid}`);
+  try {
+    fs.mkdirSync(gocache, { mode: 0o700 });
+    fs.chownSync(gocache, uid, gid);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+  const st = fs.lstatSync(gocache);
+  assert.ok(st.isDirectory() && st.uid === uid && (st.mode & 0o077) === 0, `${gocache} must be a directory of nobody's, mode 0700`);
+
+  const env = (remote: boolean, extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
+    // Without bin/ on PATH, go runs a test binary itself (arm64 under qemu's binfmt here).
+    PATH: remote ? `${binDir}${path.delimiter}${process.env.PATH ?? ''}` : process.env.PATH,
+    HOME: path.join(dir, 'home'),
+    TMPDIR: path.join(dir, 'tmp'),
+    GOCACHE: gocache,
+    GOFLAGS: '-mod=mod',
+    CGO_ENABLED: '0',
+    ...(remote
+      ? {
+          GOARCH: 'arm64',
+          GOCPU_HOST: th.host,
+          GOCPU_SSH_CONFIG: path.join(dir, 'ssh_config'),
+          GOCPU_AGENT_DIR: path.join(dir, 'agent'),
+          GOCPU_SLOTS: '64',
+        }
+      : {}),
+    ...extra,
+  });
+  const cleanup = () => {
+    // The agent it started (GOCPU_AGENT_DIR is its own): gone with the test.
+    for (const f of fs.readdirSync(path.join(dir, 'agent')).filter((n) => n.endsWith('.pid'))) {
+      const pid = Number(fs.readFileSync(path.join(dir, 'agent', f), 'utf8').trim());
+      try {
+        if (pid > 0) process.kill(pid, 'SIGKILL');
+      } catch {
+        // Gone already.
+      }
+    }
+    t.cleanup();
+  };
+  return { uid, gid, dir, env, cleanup };
+}
+
+/** `go test ARGS` as nobody in a fixture (default `uid`), without core files. */
+function goTestAs(u: Unprivileged, args: string[], remote: boolean, extra?: Record<string, string>, fixture = 'uid'): Promise<RunResult> {
+  const cmd = ['sh', '-c', 'ulimit -c 0; exec go test "$@"', 'sh', ...args];
+  return run('setpriv', [`--reuid=${u.uid}`, `--regid=${u.gid}`, '--clear-groups', ...cmd], {
+    cwd: fixtureDir(fixture),
+    env: u.env(remote, extra),
+    timeoutMs: 180_000,
+  });
+}
+
+test('as a local user who is not root: the remote test runs as the remote user, and the outcomes match a local run', async (t) => {
+  requireRoot('starting go as nobody');
+  const u = unprivileged();
+  t.after(u.cleanup);
+  const remoteId = await remoteUser();
+  const profile = (side: string) => path.join(u.dir, `${side}.cover`);
+  const args = (side: string) => ['-v', '-count=1', `-coverprofile=${profile(side)}`, '.'];
+
+  const local = await goTestAs(u, args('local'), false);
+  assert.equal(local.code, 0, describeRun(local));
+  assert.deepEqual(ids(local), { uid: u.uid, gid: u.gid });
+  assert.match(local.stdout, /^root: false$/m);
+  assert.match(local.stdout, /^open a mode 000 file of our own: permission denied$/m);
+  assert.match(local.stdout, /^open \/etc\/shadow: permission denied$/m);
+  const want = fs.readFileSync(profile('local'), 'utf8');
+
+  // Through the agent (the default: shared mount, cached binary) and without it.
+  for (const [side, agent] of [['remote', {}], ['remote-direct', { GOCPU_AGENT: '0' }]] as const) {
+    const remote = await goTestAs(u, args(side), true, agent);
+    assert.deepEqual(ids(remote), remoteId, `${side}: the test's ids are the remote user's: ${describeRun(remote)}`);
+    assertSameRun(withoutIds(local), withoutIds(remote), `the uid fixture as nobody (${side})`);
+    // Written through the mount by the test's uid: the profile (and the test log, below).
+    assert.equal(fs.readFileSync(profile(side), 'utf8'), want, `${side}: the coverprofiles differ`);
+  }
+
+  // go caches the result only when the binary wrote its test log into $WORK/bNNN.
+  const nonce = { FX_UID_NONCE: randomToken() };
+  const cached = [
+    await goTestAs(u, ['-run', '^TestIDs$', '.'], true, nonce),
+    await goTestAs(u, ['-run', '^TestIDs$', '.'], true, nonce),
+  ];
+  assert.match(cached[0].stdout, new RegExp(`^ok  \\t${PKG}\\t\\d+\\.\\d+s$`, 'm'), describeRun(cached[0]));
+  assert.match(cached[1].stdout, new RegExp(`^ok  \\t${PKG}\\t\\(cached\\)$`, 'm'), describeRun(cached[1]));
+});
+
+test('as a local user who is not root: a test ends remotely exactly as locally (status, signal sshd can and cannot name)', async (t) => {
+  requireRoot('starting go as nobody');
+  const u = unprivileged();
+  t.after(u.cleanup);
+  // SEGV: sshd names it; SYS: it cannot (run.sh's end record); then a plain status.
+  for (const end of ['signal:11', 'signal:31', 'exit:3']) {
+    const env = { FX_END: end };
+    const local = await goTestAs(u, ['-count=1', '.'], false, env, 'ends');
+    assert.notEqual(local.code, 0, describeRun(local));
+    const remote = await goTestAs(u, ['-count=1', '.'], true, env, 'ends');
+    assertSameRun(local, remote, `FX_END=${end} as nobody`);
+  }
+});
+
+test('as a local user who is not root: on a terminal (a remote pty) the program is the remote user too, and ends as it did', async (t) => {
+  requireRoot('starting gocpu as nobody');
+  const u = unprivileged();
+  t.after(u.cleanup);
+  const remoteId = await remoteUser();
+  // script(1) gives gocpu a terminal for stdin and stdout: a terminal session (ctl.sh).
+  const gocpu = `${binDir}/gocpu -host=${testHost().host} sh -c 'echo "uid=$(id -u) gid=$(id -g) tty=$(tty)"; exit 7'`;
+  const r = await run('setpriv', [`--reuid=${u.uid}`, `--regid=${u.gid}`, '--clear-groups', 'script', '-qec', gocpu, '/dev/null'], {
+    cwd: fixtureDir('uid'),
+    env: { ...u.env(true), TERM: 'xterm' },
+    timeoutMs: 60_000,
+  });
+  assert.equal(r.code, 7, describeRun(r));
+  assert.match(r.stdout, new RegExp(`uid=${remoteId.uid} gid=${remoteId.gid} tty=/dev/pts/\\d+`), describeRun(r));
+});
