@@ -137,10 +137,10 @@ const DOCTOR: Record<Variant, { code: number; rows: Record<string, { mark: strin
     },
   },
   nouserns: {
-    code: 1,
+    code: 0,
     rows: {
-      'user namespaces': { mark: 'FAIL', detail: /No space left on device/, fix: /^on gocpu-nouserns: sysctl -w user\.max_user_namespaces=\d+$/ },
-      mode: { mark: 'FAIL', detail: /^none: mount and copy mode both need user namespaces$/ },
+      'user namespaces': { mark: 'warn', detail: /No space left on device.*: runs use copy mode without a namespace$/, fix: /^on gocpu-nouserns: sysctl -w user\.max_user_namespaces=\d+$/ },
+      mode: { mark: 'warn', detail: /^copy without a namespace \(auto: no unprivileged user namespaces\): the test runs in a copy at another path/ },
     },
   },
   nofuse: {
@@ -180,17 +180,17 @@ for (const v of NAMES) {
 }
 
 // How a plain `GOARCH=arm64 go test` through the wrapper ends on each variant, mode auto:
-// without sshfs or FUSE it passes in copy mode, saying so in one line the first time
-// (the choice is cached per host); without user namespaces no mode runs, and it fails
-// with one line naming what is missing.
+// it passes in copy mode, saying so in one line the first time (the choice is cached
+// per host); without user namespaces the test runs in the copy itself, and the line
+// says what that changes.
 const AUTO_LINE: Record<Variant, RegExp> = {
   nosshfs: /^gocpu: remote: gocpu-nosshfs has no sshfs: running in copy mode \(/,
-  nouserns: /^gocpu: remote: gocpu-nouserns does not allow unprivileged user namespaces, which gocpu needs in mount and copy mode alike \(on gocpu-nouserns: sysctl /,
+  nouserns: /^gocpu: remote: gocpu-nouserns has no unprivileged user namespaces: running in copy mode without a namespace \(the test runs in a copy at another path: os\.Getwd, runtime\.Caller paths and GOROOT differ/,
   nofuse: /^gocpu: remote: gocpu-nofuse has no usable \/dev\/fuse \(missing\): running in copy mode \(/,
 };
 
 for (const v of NAMES) {
-  test(`${v}: GOARCH=arm64 go test in mode auto ${v === 'nouserns' ? 'fails with one line naming what is missing' : 'passes in copy mode, saying so once'}`, async () => {
+  test(`${v}: GOARCH=arm64 go test in mode auto passes in copy mode, saying so once`, async () => {
     const cache = path.join(tmp.dir, `cache-run-${v}`);
     const once = async () => goTest({
       // -count=1: gocpu makes results cacheable, and a pass on any host (the same binary
@@ -207,10 +207,6 @@ for (const v of NAMES) {
     const ours = r.output.split('\n').filter((l) => l.startsWith('gocpu:'));
     assert.equal(ours.length, 1, `want one line of ours: ${describeRun(r)}`);
     assert.match(ours[0], AUTO_LINE[v]);
-    if (v === 'nouserns') {
-      assert.equal(r.code, 1, describeRun(r));
-      return;
-    }
     assert.equal(r.code, 0, describeRun(r));
     assert.match(r.output, /^--- PASS: TestEcho /m, describeRun(r));
     const again = await once();
