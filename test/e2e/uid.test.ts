@@ -106,7 +106,9 @@ function unprivileged(): Unprivileged {
   assert.ok(st.isDirectory() && st.uid === uid && (st.mode & 0o077) === 0, `${gocache} must be a directory of nobody's, mode 0700`);
 
   const env = (remote: boolean, extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
-    // Without bin/ on PATH, go runs a test binary itself (arm64 under qemu's binfmt here).
+    // The local reference is native (no GOARCH, no bin/ on PATH), as in the rest of the
+    // suite: the uid is the same on every architecture, and qemu-user adds its own
+    // message to a death by signal.
     PATH: remote ? `${binDir}${path.delimiter}${process.env.PATH ?? ''}` : process.env.PATH,
     HOME: path.join(dir, 'home'),
     TMPDIR: path.join(dir, 'tmp'),
