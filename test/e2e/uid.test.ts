@@ -107,8 +107,7 @@ function unprivileged(): Unprivileged {
 
   const env = (remote: boolean, extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
     // The local reference is native (no GOARCH, no bin/ on PATH), as in the rest of the
-    // suite: the uid is the same on every architecture, and qemu-user adds its own
-    // message to a death by signal.
+    // suite: the ids and what they may open do not depend on the architecture.
     PATH: remote ? `${binDir}${path.delimiter}${process.env.PATH ?? ''}` : process.env.PATH,
     HOME: path.join(dir, 'home'),
     TMPDIR: path.join(dir, 'tmp'),
