@@ -106,7 +106,8 @@ function unprivileged(): Unprivileged {
   assert.ok(st.isDirectory() && st.uid === uid && (st.mode & 0o077) === 0, `${gocache} must be a directory of nobody's, mode 0700`);
 
   const env = (remote: boolean, extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
-    // Without bin/ on PATH, go runs a test binary itself (arm64 under qemu's binfmt here).
+    // The local reference is native (no GOARCH, no bin/ on PATH), as in the rest of the
+    // suite: the ids and what they may open do not depend on the architecture.
     PATH: remote ? `${binDir}${path.delimiter}${process.env.PATH ?? ''}` : process.env.PATH,
     HOME: path.join(dir, 'home'),
     TMPDIR: path.join(dir, 'tmp'),
@@ -212,4 +213,34 @@ test('as a local user who is not root: on a terminal (a remote pty) the program 
   });
   assert.equal(r.code, 7, describeRun(r));
   assert.match(r.stdout, new RegExp(`uid=${remoteId.uid} gid=${remoteId.gid} tty=/dev/pts/\\d+`), describeRun(r));
+});
+
+test('as a local user who is not root, with a remote root: the program is the remote user, in the chroot', async (t) => {
+  requireRoot('starting gocpu as nobody');
+  const u = unprivileged();
+  t.after(u.cleanup);
+  const remoteId = await remoteUser();
+  // A chroot directory on the test host as remote-root.test.ts makes one: its /usr and
+  // /etc hard links of the host's, plus a marker only it has.
+  const rootfs = testHost().rootfs;
+  const root = `/srv/gocpu-uid-root.${randomToken()}`;
+  const local = (p: string) => path.join(rootfs, p);
+  t.after(() => fs.rmSync(local(root), { recursive: true, force: true }));
+  fs.mkdirSync(local(root), { mode: 0o755 });
+  execFileSync('cp', ['-al', local('/usr'), local(`${root}/usr`)]);
+  execFileSync('cp', ['-al', local('/etc'), local(`${root}/etc`)]);
+  for (const l of ['bin', 'sbin', 'lib', 'lib64']) {
+    if (fs.lstatSync(local(`/${l}`)).isSymbolicLink()) fs.symlinkSync(fs.readlinkSync(local(`/${l}`)), local(`${root}/${l}`));
+  }
+  const marker = `/etc/gocpu-uid-root.${randomToken()}`;
+  fs.writeFileSync(local(root + marker), 'chroot\n', { mode: 0o644 });
+
+  const gocpu = [`${binDir}/gocpu`, `-host=${testHost().host}`, 'sh', '-c', `echo "uid=$(id -u) gid=$(id -g) $(cat ${marker})"`];
+  const r = await run('setpriv', [`--reuid=${u.uid}`, `--regid=${u.gid}`, '--clear-groups', ...gocpu], {
+    cwd: fixtureDir('uid'),
+    env: { ...u.env(true), GOCPU_REMOTE_ROOT: root },
+    timeoutMs: 60_000,
+  });
+  assert.equal(r.code, 0, describeRun(r));
+  assert.equal(r.stdout, `uid=${remoteId.uid} gid=${remoteId.gid} chroot\n`, describeRun(r));
 });
