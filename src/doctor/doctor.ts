@@ -21,7 +21,7 @@ import { evaluate, formatTable, parseReport, type Row } from './checks.js';
 import { recordFor, writeDoctorRecord } from './record.js';
 import { modeSetting } from '../config/mode.js';
 import { decideMode } from '../run/mode-decision.js';
-import { rememberMode } from '../run/mode.js';
+import { modeKey, rememberMode } from '../run/mode.js';
 
 export async function probe(client: import('ssh2').Client, sshfs: string, sshfsOptions: string, remoteRoot = ''): Promise<string> {
   const ch = await exec(client, shellJoin(['sh', '-c', remoteScript('doctor'), 'gocpu-doctor', sshfs, sshfsOptions, remoteRoot]));
@@ -53,7 +53,7 @@ export async function doctor(host: string, goarch: GoArch | undefined, env: Node
     const setting = modeSetting(host, env, config);
     rows.push(...evaluate(report, host, goarch, sshfs, setting));
     // A host just fixed (sshfs installed) is seen by the next run at once.
-    rememberMode(host, decideMode(report), env);
+    rememberMode(modeKey(host, sshfs), decideMode(report), env);
   } catch (e) {
     if (!isGocpuError(e)) throw e;
     rows.push({ check: 'ssh', verdict: 'fail', detail: e.message, fix: e.hint });

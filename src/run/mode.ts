@@ -23,17 +23,25 @@ const known = new Map<string, { choice: ModeChoice; at: number }>();
 /** Runs that start together (go test -p N in the agent) share one probe and one message. */
 const asking = new Map<string, Promise<ModeChoice>>();
 
-function cacheFile(host: string, env: NodeJS.ProcessEnv): string {
-  return join(dirname(doctorCacheDir(env)), 'mode', recordFileName(host));
+/**
+ * The answer depends on the host and on the sshfs program asked for (remoteSshfs): a
+ * run that names a missing one must not make the host copy for every other run.
+ */
+export function modeKey(host: string, sshfs: string): string {
+  return sshfs === 'sshfs' ? host : `${host} ${sshfs}`;
 }
 
-function readCached(host: string, env: NodeJS.ProcessEnv, now: number): ModeChoice | undefined {
-  const mem = known.get(host);
+function cacheFile(key: string, env: NodeJS.ProcessEnv): string {
+  return join(dirname(doctorCacheDir(env)), 'mode', recordFileName(key));
+}
+
+function readCached(key: string, env: NodeJS.ProcessEnv, now: number): ModeChoice | undefined {
+  const mem = known.get(key);
   if (mem && now - mem.at < TTL_MS) return mem.choice;
   try {
-    const rec = JSON.parse(readFileSync(cacheFile(host, env), 'utf8')) as { host: string; at: number; choice: ModeChoice };
-    if (rec.host !== host || now - rec.at >= TTL_MS || !['mount', 'copy'].includes(rec.choice?.mode)) return undefined;
-    known.set(host, { choice: rec.choice, at: rec.at });
+    const rec = JSON.parse(readFileSync(cacheFile(key, env), 'utf8')) as { key: string; at: number; choice: ModeChoice };
+    if (rec.key !== key || now - rec.at >= TTL_MS || !['mount', 'copy'].includes(rec.choice?.mode)) return undefined;
+    known.set(key, { choice: rec.choice, at: rec.at });
     return rec.choice;
   } catch {
     return undefined;
@@ -41,13 +49,13 @@ function readCached(host: string, env: NodeJS.ProcessEnv, now: number): ModeChoi
 }
 
 /** Keeps a probe's answer (doctor writes it too, so that a fixed host is seen at once). */
-export function rememberMode(host: string, choice: ModeChoice, env: NodeJS.ProcessEnv, now = Date.now()): void {
-  known.set(host, { choice, at: now });
-  const file = cacheFile(host, env);
+export function rememberMode(key: string, choice: ModeChoice, env: NodeJS.ProcessEnv, now = Date.now()): void {
+  known.set(key, { choice, at: now });
+  const file = cacheFile(key, env);
   try {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ host, at: now, choice }) + '\n', { mode: 0o600 });
+    writeFileSync(tmp, JSON.stringify({ key, at: now, choice }) + '\n', { mode: 0o600 });
     renameSync(tmp, file);
   } catch {
     // Only a cache: the next run asks the host again.
@@ -55,10 +63,10 @@ export function rememberMode(host: string, choice: ModeChoice, env: NodeJS.Proce
 }
 
 /** A run found the host unlike its cached answer (sshfs gone): ask again next time. */
-export function forgetMode(host: string, env: NodeJS.ProcessEnv): void {
-  known.delete(host);
+export function forgetMode(key: string, env: NodeJS.ProcessEnv): void {
+  known.delete(key);
   try {
-    writeFileSync(cacheFile(host, env), '{}\n');
+    writeFileSync(cacheFile(key, env), '{}\n');
   } catch {
     // Nothing cached.
   }
@@ -82,18 +90,19 @@ export interface ModeRequest {
 
 export async function chooseMode(client: Client, req: ModeRequest, env: NodeJS.ProcessEnv, stderr: NodeJS.WritableStream): Promise<ModeChoice> {
   if (req.setting === 'mount') return { mode: 'mount', userns: true };
-  let choice = readCached(req.host, env, Date.now());
+  const key = modeKey(req.host, req.sshfs);
+  let choice = readCached(key, env, Date.now());
   if (!choice) {
-    let p = asking.get(req.host);
+    let p = asking.get(key);
     if (!p) {
       p = (async () => {
         trace('mode: asking the host');
         const c = decideMode(parseReport(await probe(client, req.sshfs, req.sshfsOptions, req.remoteRoot ?? '')));
-        rememberMode(req.host, c, env);
+        rememberMode(key, c, env);
         if (c.mode === 'copy' && !req.forced) stderr.write(copyLine(req.host, c));
         return c;
-      })().finally(() => asking.delete(req.host));
-      asking.set(req.host, p);
+      })().finally(() => asking.delete(key));
+      asking.set(key, p);
     }
     choice = await p;
   }

@@ -27,7 +27,7 @@ import type { RunPlan } from './plan.js';
 import { type ProgramIo, startProgram } from './program.js';
 import { signalRemote } from './signals.js';
 import { startWatchdog, type Watchdog } from './watchdog.js';
-import { chooseMode, forgetMode } from './mode.js';
+import { chooseMode, forgetMode, modeKey } from './mode.js';
 import { MissingPaths } from './missing-paths.js';
 import { startCopy } from '../copy/copy-half.js';
 import { rebaseArgs } from '../copy/rebase.js';
@@ -179,7 +179,7 @@ export async function runOnClient(client: Client, plan: RunPlan, io: ProgramIo, 
     }
   } catch (e) {
     // The host lost what the cached `auto` answer said it had: ask it again next time.
-    if (e instanceof GocpuError && HOST_CHANGED.includes(e.code) && plan.mode.setting === 'auto') forgetMode(plan.host, process.env);
+    if (e instanceof GocpuError && HOST_CHANGED.includes(e.code) && plan.mode.setting === 'auto') forgetMode(modeKey(plan.host, plan.sshfs), process.env);
     throw e;
   } finally {
     await cleanup.run();

@@ -37,11 +37,12 @@ tmp_writable=yes
 const H = 'pi@rpi4';
 
 /** The rows for HEALTHY with some keys replaced. */
-function rows(changes: Record<string, string> = {}, goarch: 'arm64' | 'riscv64' | 'amd64' | undefined = 'amd64'): Row[] {
+function rows(changes: Record<string, string> = {}, goarch: 'arm64' | 'riscv64' | 'amd64' | undefined = 'amd64', mode: 'auto' | 'mount' | 'copy' = 'auto'): Row[] {
   const r = parseReport(HEALTHY);
   for (const [k, v] of Object.entries(changes)) r.set(k, v);
-  return evaluate(r, H, goarch);
+  return evaluate(r, H, goarch, 'sshfs', { mode, forced: mode !== 'auto' });
 }
+const MOUNT = (changes: Record<string, string>, goarch: 'arm64' | 'riscv64' | 'amd64' = 'amd64') => rows(changes, goarch, 'mount');
 
 function row(rs: Row[], check: string): Row {
   const r = rs.find((x) => x.check === check);
@@ -63,15 +64,28 @@ test('a healthy native host: every row ok, no fix', () => {
   const rs = rows();
   assert.deepEqual(failed(rs), []);
   assert.ok(rs.every((r) => r.verdict === 'ok' && r.fix === undefined), JSON.stringify(rs));
-  assert.deepEqual(rs.map((r) => r.check), ['architecture', 'sshfs', '/dev/fuse', 'user namespaces', 'tools', 'temp dir']);
+  assert.deepEqual(rs.map((r) => r.check), ['architecture', 'sshfs', '/dev/fuse', 'user namespaces', 'mode', 'tools', 'temp dir']);
+  assert.equal(row(rs, 'mode').detail, 'mount (auto: sshfs, FUSE and user namespaces work)');
 });
 
-test('no sshfs: fail with apt install sshfs', () => {
+test('no sshfs: a warning with apt install sshfs, and copy mode; a failure when mount mode is forced', () => {
   for (const v of ['missing', '']) {
-    const r = row(rows({ sshfs: v }), 'sshfs');
-    assert.equal(r.verdict, 'fail');
+    const rs = rows({ sshfs: v });
+    const r = row(rs, 'sshfs');
+    assert.equal(r.verdict, 'warn');
+    assert.equal(r.detail, 'sshfs not found: runs use copy mode');
     assert.equal(r.fix, `apt install sshfs on ${H}`);
+    assert.deepEqual(failed(rs), []);
+    assert.match(row(rs, 'mode').detail, /^copy \(auto: no sshfs\): the files a test reads are copied/);
+    assert.equal(row(MOUNT({ sshfs: v }), 'sshfs').verdict, 'fail');
+    assert.equal(row(MOUNT({ sshfs: v }), 'mode').detail, 'mount (set by GOCPU_MODE or "mode")');
   }
+});
+
+test('copy forced on a healthy host: the mode row says so, every row ok', () => {
+  const rs = rows({}, 'amd64', 'copy');
+  assert.deepEqual(failed(rs), []);
+  assert.match(row(rs, 'mode').detail, /^copy \(set by GOCPU_MODE or "mode"\)/);
 });
 
 test('old sshfs (before 3.7.1, no -o passive): still ok, says it uses -o slave', () => {
@@ -83,11 +97,13 @@ test('old sshfs (before 3.7.1, no -o passive): still ok, says it uses -o slave',
   for (const v of ['3.7.1', '3.7.3', '3.10.0', '4.0']) assert.doesNotMatch(row(rows({ sshfs_version: v }), 'sshfs').detail, /old/, v);
 });
 
-test('/dev/fuse missing or denied: fail, each with its own fix', () => {
-  const missing = row(rows({ fuse: 'missing' }), '/dev/fuse');
+test('/dev/fuse missing or denied: a warning (copy mode), a failure in mount mode, each with its own fix', () => {
+  assert.equal(row(rows({ fuse: 'missing' }), '/dev/fuse').verdict, 'warn');
+  assert.match(row(rows({ fuse: 'missing' }), 'mode').detail, /^copy \(auto: no usable \/dev\/fuse \(missing\)\)/);
+  const missing = row(MOUNT({ fuse: 'missing' }), '/dev/fuse');
   assert.equal(missing.verdict, 'fail');
   assert.match(missing.fix!, /modprobe fuse/);
-  const denied = row(rows({ fuse: 'denied (mode 600, owner root:root)' }), '/dev/fuse');
+  const denied = row(MOUNT({ fuse: 'denied (mode 600, owner root:root)' }), '/dev/fuse');
   assert.equal(denied.verdict, 'fail');
   assert.equal(denied.detail, 'denied (mode 600, owner root:root)');
   assert.match(denied.fix!, /chmod 0666 \/dev\/fuse/);
@@ -102,9 +118,14 @@ test('user namespaces disabled: the fix names the sysctl that is in the way', ()
     [{}, /check .*kernel and security modules: failed: unshare/],
   ];
   for (const [sysctls, fix] of cases) {
-    const r = row(rows({ ...fail, ...sysctls }), 'user namespaces');
+    const r = row(MOUNT({ ...fail, ...sysctls }), 'user namespaces');
     assert.equal(r.verdict, 'fail', JSON.stringify(sysctls));
     assert.equal(r.detail, fail.userns);
+    const auto = rows({ ...fail, ...sysctls });
+    assert.equal(row(auto, 'user namespaces').verdict, 'warn');
+    assert.equal(row(auto, 'user namespaces').fix, r.fix);
+    assert.equal(row(auto, 'mode').verdict, 'warn');
+    assert.match(row(auto, 'mode').detail, /^copy without a namespace \(auto: no unprivileged user namespaces\): the test runs in a copy at another path/);
     assert.match(r.fix!, fix, JSON.stringify(sysctls));
     assert.ok(r.fix!.includes(H), r.fix);
   }
@@ -176,10 +197,10 @@ test('formatTable: aligned marks and names, a fix line under each failing row', 
 });
 
 test('every failing row has a fix', () => {
-  const broken = rows({
+  const broken = MOUNT({
     sshfs: 'missing', fuse: 'missing', userns: 'failed: x', tool_dd: 'missing', tmp_writable: 'no', login_shell: '/bin/tcsh',
   }, 'riscv64');
-  assert.deepEqual(failed(broken).sort(), ['/dev/fuse', 'architecture', 'login shell', 'sshfs', 'temp dir', 'tools', 'user namespaces'].sort());
+  assert.deepEqual(failed(broken).sort(), ['/dev/fuse', 'architecture', 'login shell', 'mode', 'sshfs', 'temp dir', 'tools', 'user namespaces'].sort());
   for (const r of broken.filter((x) => x.verdict === 'fail')) assert.ok(r.fix && r.fix.length > 0, r.check);
 });
 
@@ -207,7 +228,7 @@ test('setsid without --fork/--wait: a warning about inexact signal ends, not a f
 test('the sshfs row names the configured program and the options a run passes', () => {
   assert.match(row(rows(), 'sshfs').detail, /-o passive,max_read=65536,no_contain_symlinks$/);
   const r = row(evaluate(new Map([...parseReport(HEALTHY), ['sshfs', 'missing']]), H, 'amd64', '/opt/sshfs'), 'sshfs');
-  assert.equal(r.detail, '/opt/sshfs not found');
+  assert.equal(r.detail, '/opt/sshfs not found: runs use copy mode');
   assert.match(r.fix!, /remoteSshfs \/ GOCPU_REMOTE_SSHFS \("\/opt\/sshfs"\)/);
 });
 

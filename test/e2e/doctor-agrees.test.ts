@@ -25,9 +25,9 @@ function configEnv(config: object): NodeJS.ProcessEnv {
   return env;
 }
 
-test('config remoteSshfs names a missing program: doctor (host from the config) and a run both fail on it', async () => {
+test('config remoteSshfs names a missing program, mount mode set: doctor (host from the config) and a run both fail on it', async () => {
   const host = testHost().host;
-  const env = configEnv({ hosts: { 'linux/arm64': [host] }, remoteSshfs: MISSING });
+  const env = configEnv({ hosts: { 'linux/arm64': [host] }, remoteSshfs: MISSING, mode: 'mount' });
 
   const d = await run(path.join(binDir, 'gocpu'), ['doctor'], { cwd: repoRoot, env, timeoutMs: 30_000 });
   assert.equal(d.code, 1, describeRun(d));

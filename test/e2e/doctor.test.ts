@@ -16,7 +16,7 @@ import { buildProbe, probeModule } from './probe.js';
 import { remoteShOk } from './remote-sh.js';
 
 const LIMIT_MS = 30_000;
-const CHECKS = ['ssh', 'architecture', 'sshfs', '/dev/fuse', 'user namespaces', 'tools', 'temp dir', 'login shell'];
+const CHECKS = ['ssh', 'architecture', 'sshfs', '/dev/fuse', 'user namespaces', 'mode', 'tools', 'temp dir', 'login shell'];
 const tmp = tempDir();
 after(tmp.cleanup);
 let host = '';
@@ -69,14 +69,14 @@ test('doctor --target linux/arm64 on the test host: every check ok, emulated arm
   finished(r);
   assert.equal(r.code, 0, describeRun(r));
   const rows = parseTable(r.stdout);
-  for (const c of ['ssh', 'sshfs', '/dev/fuse', 'user namespaces', 'tools', 'temp dir']) assertRow(rows, c, 'ok');
+  for (const c of ['ssh', 'sshfs', '/dev/fuse', 'user namespaces', 'mode', 'tools', 'temp dir']) assertRow(rows, c, 'ok');
   assertRow(rows, 'ssh', 'ok', /host key verified/);
   assertRow(rows, 'architecture', 'warn', /x86_64.*emulated.*qemu-aarch64/, /native linux\/arm64/);
   assert.equal(rows.has('login shell'), false, 'bash should raise no login shell row');
 });
 
-test('doctor with sshfs missing on the remote: FAIL sshfs row with its fix, exit 1', async () => {
-  const r = await doctor(['--target', 'linux/arm64', host], { GOCPU_REMOTE_SSHFS: '/nonexistent/sshfs' });
+test('doctor with sshfs missing on the remote, mount mode forced: FAIL sshfs row with its fix, exit 1', async () => {
+  const r = await doctor(['--target', 'linux/arm64', host], { GOCPU_REMOTE_SSHFS: '/nonexistent/sshfs', GOCPU_MODE: 'mount' });
   finished(r);
   assert.equal(r.code, 1, describeRun(r));
   const rows = parseTable(r.stdout);

@@ -106,8 +106,9 @@ test('nothing listens on the port', async () => {
 
 // The remote's PATH is not ours to change, so the tool takes the sshfs program name
 // from GOCPU_REMOTE_SSHFS (a test-only knob requested from the lead).
-test('sshfs missing on the remote', async () => {
-  const extra = { GOCPU_REMOTE_SSHFS: '/nonexistent/sshfs' };
+// Mount mode forced: in auto a host without sshfs runs in copy mode (testhost-variants.test.ts).
+test('sshfs missing on the remote, mount mode forced', async () => {
+  const extra = { GOCPU_REMOTE_SSHFS: '/nonexistent/sshfs', GOCPU_MODE: 'mount' };
   assertOneLineFailure(await wrapperRun(extra), /sshfs/);
   await assertGoTestFails(extra, /sshfs/);
 });

@@ -198,7 +198,8 @@ for (const v of NAMES) {
       args: ['-count=1', '-v', '-run', '^TestEcho$', '.'],
       cwd: probeModule,
       goarch: 'arm64',
-      env: { ...host(v).env, XDG_CACHE_HOME: cache, GOCPU_MODE: '' },
+      // An agent of its own, started with this environment: another agent may know the host.
+      env: { ...host(v).env, XDG_CACHE_HOME: cache, GOCPU_MODE: '', GOCPU_AGENT_DIR: path.join(tmp.dir, `agent-${v}`) },
       timeoutMs: 120_000,
     });
     const r: RunResult = await once();
