@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { copyFixture, describeRun, goEnv, goTest, goTestBinary, randomToken, requireWrapper, run, tempDir } from './harness.js';
 import { normalize } from './normalize.js';
 import { startRun } from './live-run.js';
-import { assertRunHas, findRemoteRun, testProcessPattern, waitRemoteClean } from './remote-state.js';
+import { assertRunHas, findRemoteRun, remoteShell, remoteState, testProcessPattern, waitRemoteClean } from './remote-state.js';
 
 const fx = copyFixture('copy');
 const outside = tempDir();
@@ -101,4 +101,29 @@ test('copy mode: wrapper killed by SIGKILL mid-test, within 10 s nothing of the 
   assert.equal(r.signal, 'SIGKILL', describeRun(r));
   const left = await waitRemoteClean(remote, t0 + 10_000);
   assert.deepEqual(left, [], `run ${remote.nonce} left: ${left.join('\n')}`);
+});
+
+test('copy mode: a stale copy run (dead copy half, 5 min old, a read-only dir in its copy) is removed by the next run, the cache it links to is not', async () => {
+  const stale = `/tmp/gocpu.${randomToken(12)}`;
+  // The host dir's file cache of the login user (copy.sh: gocpu-host.UID/files).
+  const keep = `/tmp/gocpu-host.$(id -u)/files/gocpu-e2e-keep-${randomToken()}`;
+  await remoteShell('ssh', [
+    'set -e', 'dead=$(sh -c \'echo $$\')',
+    `mkdir -p /tmp/gocpu-host.$(id -u)/files && echo kept >${keep}`,
+    `mkdir -m 700 ${stale} && cd ${stale} && mkdir -p mnt/work/pkg/testdata root new && : >copy && echo "$dead" >mount.pid`,
+    'ln -s /tmp/gocpu-host.$(id -u)/files c',
+    `ln ${keep} mnt/work/pkg/testdata/linked && echo x >mnt/work/pkg/own && echo y >new/pending`,
+    'chmod 0555 mnt/work/pkg/testdata mnt/work/pkg',
+    `touch -d '5 min ago' ${stale}`,
+  ].join('\n'));
+  try {
+    const bin = await goTestBinary(fx.dir, path.join(gocache.dir, 'copy-stale.test'), 'arm64');
+    const r = await run(requireWrapper('arm64'), [bin, '-test.run=^TestRead$'], { cwd: fx.dir, env: goEnv({ goarch: 'arm64', env: { ...COPY, GOCPU_AGENT: '0' } }), timeoutMs: 60_000 });
+    assert.equal(r.code, 0, describeRun(r));
+    const dirs = (await remoteState([])).dirs;
+    assert.ok(!dirs.includes(stale), `${stale} is still there after a run: ${dirs.join(' ')}`);
+    assert.equal(await remoteShell('ssh', `cat ${keep}`), 'kept\n');
+  } finally {
+    await remoteShell('ssh', `chmod -R u+w ${stale} 2>/dev/null; rm -rf ${stale} ${keep}; true`);
+  }
 });
