@@ -166,11 +166,11 @@ test('node killed by SIGKILL: bin/gocpu puts the terminal back (it was raw)', { 
   }
 });
 
-test('a run that cannot start (no sshfs on the remote): one line saying why, quickly, and the terminal as it was', { timeout: 120_000 }, async () => {
+test('a run that cannot start (no sshfs on the remote, mount mode forced): one line saying why, quickly, and the terminal as it was', { timeout: 120_000 }, async () => {
   const t = term();
   try {
     const t0 = Date.now();
-    t.start(`GOCPU_REMOTE_SSHFS=/nonexistent/sshfs ${gocpuLine(['true'])}`);
+    t.start(`GOCPU_MODE=mount GOCPU_REMOTE_SSHFS=/nonexistent/sshfs ${gocpuLine(['true'])}`);
     const e = await t.ended(START_MS);
     assert.equal(e.rc, 125, t.screen());
     assert.ok(Date.now() - t0 < 20_000, `took ${Date.now() - t0} ms`);
