@@ -2,7 +2,10 @@
  * One comparison: the same `go test` twice with GOARCH=arm64, once locally (no exec
  * wrapper on PATH: go runs the arm64 binary itself, through this machine's qemu-user
  * binfmt entry) and once through bin/go_linux_arm64_exec on the test host. Both runs
- * use one GOCACHE, so they run the same test binaries.
+ * use one GOCACHE, so they run the same test binaries. With `as`, both sides run as
+ * that unprivileged local user (setpriv, its HOME, TMPDIR, GOCACHE, agent dir and key):
+ * the local reference is then nobody's run, and the remote test runs as the remote
+ * user's own uid instead of root of the view.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -10,6 +13,7 @@ import * as path from 'node:path';
 import { describeRun, goEnv, requireWrapper, run, tempDir, testHost, type RunResult } from '../e2e/harness.js';
 import { coverBlocks, coverDiff, outcomeDiff, outcomes, tally, withoutUnstable, type Outcome } from './compare.js';
 import type { Mode } from './modes.js';
+import { asUser, type Unprivileged } from '../e2e/unprivileged.js';
 
 export interface PairOptions {
   cwd: string;
@@ -20,6 +24,8 @@ export interface PairOptions {
   /** Environment for the remote side only (GOCPU_CONFIG, ...). */
   remoteEnv?: Record<string, string | undefined>;
   mode: Mode;
+  /** Run both sides as this local user instead of the test runner's (root in CI). */
+  as?: Unprivileged;
   timeoutMs?: number;
 }
 
@@ -31,6 +37,9 @@ export interface Side {
 }
 
 const WRAPPER = 'go_linux_arm64_exec';
+
+/** Variables of the runner's that would point an unprivileged run at root's files. */
+const NOT_INHERITED = { XDG_CACHE_HOME: undefined, XDG_CONFIG_HOME: undefined, XDG_RUNTIME_DIR: undefined, SSH_AUTH_SOCK: undefined, GOCPU_CONFIG: undefined, GOCPU_AGENT_SOCKET: undefined };
 
 /** PATH without any directory that holds an arm64 exec wrapper: go then runs the binary itself. */
 export function localPath(): string {
@@ -49,14 +58,17 @@ function requireBinfmt(): void {
 async function side(o: PairOptions, remote: boolean, dir: string): Promise<Side> {
   const profile = path.join(dir, remote ? 'remote.cover' : 'local.cover');
   const args = ['test', '-json', '-count=1', '-covermode=set', `-coverprofile=${profile}`, ...o.args];
-  const common = { GOFLAGS: undefined, CGO_ENABLED: '0', ...o.env };
+  // Nothing of root's may decide nobody's run: its own caches, config, agent and key.
+  const common = { GOFLAGS: undefined, CGO_ENABLED: '0', ...(o.as ? NOT_INHERITED : {}), ...o.env };
+  const user = (r: boolean) => o.as?.vars(r) ?? {};
   // The trace proves the remote side went through gocpu to the test host: a wrapper
   // missing from PATH would make it a second local run that conforms trivially.
   const trace = path.join(dir, 'trace');
   const env = remote
-    ? goEnv({ goarch: 'arm64', env: { ...common, GOCPU_MODE: o.mode, GOCPU_TRACE: '1', GOCPU_TRACE_FILE: trace, ...o.remoteEnv } })
-    : goEnv({ env: { ...common, GOARCH: 'arm64', PATH: localPath() } });
-  const r = await run('go', args, { cwd: o.cwd, env, timeoutMs: o.timeoutMs ?? 240_000 });
+    ? goEnv({ goarch: 'arm64', env: { ...common, GOCPU_MODE: o.mode, GOCPU_TRACE: '1', GOCPU_TRACE_FILE: trace, ...o.remoteEnv, ...user(true) } })
+    : goEnv({ env: { ...common, GOARCH: 'arm64', PATH: localPath(), ...user(false) } });
+  const [cmd, argv]: [string, string[]] = o.as ? ['setpriv', asUser(o.as, ['go', ...args])] : ['go', args];
+  const r = await run(cmd, argv, { cwd: o.cwd, env, timeoutMs: o.timeoutMs ?? 240_000 });
   assert.ok(!r.timedOut, `${remote ? 'remote' : 'local'} run timed out: ${describeRun(r)}`);
   if (remote) {
     const host = testHost().host;
@@ -78,13 +90,14 @@ export async function runPair(o: PairOptions): Promise<{ local: Side; remote: Si
   requireBinfmt();
   requireWrapper('arm64');
   testHost();
-  const t = tempDir();
+  // The profiles and the trace are written by the run's user: nobody's own directory.
+  const t = o.as ? { dir: o.as.scratch() } : tempDir();
   try {
     const local = await side(o, false, t.dir);
     const remote = await side(o, true, t.dir);
     return { local, remote };
   } finally {
-    t.cleanup();
+    fs.rmSync(t.dir, { recursive: true, force: true });
   }
 }
 

@@ -7,16 +7,16 @@
  * ids and those outcomes; each run through the wrapper is compared with a local run
  * of the same user. The unprivileged user is `nobody`, with a home, a GOCACHE, an
  * agent dir and a copy of the test host's user key (never its root key) in a
- * directory of its own.
+ * directory of its own (unprivileged.ts, shared with test/conformance/).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { assertSameRun, binDir, describeRun, fixtureDir, goTest, randomToken, run, RunResult, tempDir, testHost } from './harness.js';
+import { assertSameRun, binDir, describeRun, fixtureDir, goTest, randomToken, run, RunResult, testHost } from './harness.js';
 import { remoteSh } from './remote-sh.js';
+import { asUser, requireRoot, unprivileged, type Unprivileged } from './unprivileged.js';
 
 const PKG = 'example.com/fx/uid';
 const IDS = /^ids: uid=(\d+) gid=(\d+)\n/m;
@@ -31,10 +31,6 @@ function ids(r: RunResult): { uid: number; gid: number } {
 function withoutIds(r: RunResult): RunResult {
   const strip = (s: string) => s.replace(IDS, '');
   return { ...r, stdout: strip(r.stdout), stderr: strip(r.stderr), output: strip(r.output) };
-}
-
-function requireRoot(what: string): void {
-  assert.equal(process.getuid!(), 0, `${what} needs a local root (to be root, and to start go as nobody): run the e2e suite as root, as make test does`);
 }
 
 let remoteIds: { uid: number; gid: number } | undefined;
@@ -64,86 +60,10 @@ test('as local root: the remote test is root of the view, as a local run is root
   assert.match(remote.stdout, /^binary's directory owned by the test's uid: true$/m);
 });
 
-/**
- * `nobody`, and a directory of its own (mode 0700) with what it needs to run go and
- * reach the test host: the test host's ssh_config pointed at copies of the user key
- * and known_hosts. GOCACHE is kept between runs of this file (its own directory in the
- * temp dir, nobody's), as the rest of the suite keeps root's: a fresh one rebuilds the
- * standard library for arm64 (20 s and more).
- */
-interface Unprivileged {
-  uid: number;
-  gid: number;
-  dir: string;
-  env: (remote: boolean, extra?: Record<string, string>) => NodeJS.ProcessEnv;
-  cleanup: () => void;
-}
-
-function unprivileged(): Unprivileged {
-  const uid = Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).trim());
-  const gid = Number(execFileSync('id', ['-g', 'nobody'], { encoding: 'utf8' }).trim());
-  assert.ok(uid > 0 && gid > 0, 'nobody must not be root');
-  const th = testHost();
-  const state = th.env.GOCPU_TESTHOST_STATE;
-  assert.ok(state, '`hack/testhost env` names no GOCPU_TESTHOST_STATE');
-  const t = tempDir(os.tmpdir(), 'gocpu-e2e-uid-');
-  const dir = t.dir;
-  for (const f of ['id_gocpu', 'known_hosts']) fs.copyFileSync(path.join(state, f), path.join(dir, f));
-  fs.chmodSync(path.join(dir, 'id_gocpu'), 0o600);
-  fs.writeFileSync(path.join(dir, 'ssh_config'), fs.readFileSync(th.sshConfig, 'utf8').split(state).join(dir));
-  for (const d of ['home', 'tmp', 'agent']) fs.mkdirSync(path.join(dir, d), { mode: 0o700 });
-  execFileSync('chown', ['-R', `${uid}:${gid}`, dir]);
-  fs.chmodSync(dir, 0o700);
-
-  const gocache = path.join(os.tmpdir(), `gocpu-e2e-uid-gocache.${uid}`);
-  try {
-    fs.mkdirSync(gocache, { mode: 0o700 });
-    fs.chownSync(gocache, uid, gid);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-  }
-  const st = fs.lstatSync(gocache);
-  assert.ok(st.isDirectory() && st.uid === uid && (st.mode & 0o077) === 0, `${gocache} must be a directory of nobody's, mode 0700`);
-
-  const env = (remote: boolean, extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
-    // The local reference is native (no GOARCH, no bin/ on PATH), as in the rest of the
-    // suite: the ids and what they may open do not depend on the architecture.
-    PATH: remote ? `${binDir}${path.delimiter}${process.env.PATH ?? ''}` : process.env.PATH,
-    HOME: path.join(dir, 'home'),
-    TMPDIR: path.join(dir, 'tmp'),
-    GOCACHE: gocache,
-    GOFLAGS: '-mod=mod',
-    CGO_ENABLED: '0',
-    ...(remote
-      ? {
-          GOARCH: 'arm64',
-          GOCPU_HOST: th.host,
-          GOCPU_SSH_CONFIG: path.join(dir, 'ssh_config'),
-          GOCPU_AGENT_DIR: path.join(dir, 'agent'),
-          GOCPU_SLOTS: '64',
-        }
-      : {}),
-    ...extra,
-  });
-  const cleanup = () => {
-    // The agent it started (GOCPU_AGENT_DIR is its own): gone with the test.
-    for (const f of fs.readdirSync(path.join(dir, 'agent')).filter((n) => n.endsWith('.pid'))) {
-      const pid = Number(fs.readFileSync(path.join(dir, 'agent', f), 'utf8').trim());
-      try {
-        if (pid > 0) process.kill(pid, 'SIGKILL');
-      } catch {
-        // Gone already.
-      }
-    }
-    t.cleanup();
-  };
-  return { uid, gid, dir, env, cleanup };
-}
-
 /** `go test ARGS` as nobody in a fixture (default `uid`), without core files. */
 function goTestAs(u: Unprivileged, args: string[], remote: boolean, extra?: Record<string, string>, fixture = 'uid'): Promise<RunResult> {
   const cmd = ['sh', '-c', 'ulimit -c 0; exec go test "$@"', 'sh', ...args];
-  return run('setpriv', [`--reuid=${u.uid}`, `--regid=${u.gid}`, '--clear-groups', ...cmd], {
+  return run('setpriv', asUser(u, cmd), {
     cwd: fixtureDir(fixture),
     env: u.env(remote, extra),
     timeoutMs: 180_000,
@@ -206,7 +126,7 @@ test('as a local user who is not root: on a terminal (a remote pty) the program 
   const remoteId = await remoteUser();
   // script(1) gives gocpu a terminal for stdin and stdout: a terminal session (ctl.sh).
   const gocpu = `${binDir}/gocpu -host=${testHost().host} sh -c 'echo "uid=$(id -u) gid=$(id -g) tty=$(tty)"; exit 7'`;
-  const r = await run('setpriv', [`--reuid=${u.uid}`, `--regid=${u.gid}`, '--clear-groups', 'script', '-qec', gocpu, '/dev/null'], {
+  const r = await run('setpriv', asUser(u, ['script', '-qec', gocpu, '/dev/null']), {
     cwd: fixtureDir('uid'),
     env: { ...u.env(true), TERM: 'xterm' },
     timeoutMs: 60_000,
@@ -236,7 +156,7 @@ test('as a local user who is not root, with a remote root: the program is the re
   fs.writeFileSync(local(root + marker), 'chroot\n', { mode: 0o644 });
 
   const gocpu = [`${binDir}/gocpu`, `-host=${testHost().host}`, 'sh', '-c', `echo "uid=$(id -u) gid=$(id -g) $(cat ${marker})"`];
-  const r = await run('setpriv', [`--reuid=${u.uid}`, `--regid=${u.gid}`, '--clear-groups', ...gocpu], {
+  const r = await run('setpriv', asUser(u, gocpu), {
     cwd: fixtureDir('uid'),
     env: { ...u.env(true), GOCPU_REMOTE_ROOT: root },
     timeoutMs: 60_000,
