@@ -257,6 +257,17 @@ export function renderPrelude(): string {
   L.push('    gocpu_remove_dir "$gocpu_s"');
   L.push('  done');
   L.push('}');
+  L.push('# gocpu_own_run_dir: the mount or copy half takes the run dir (private, with its pid');
+  L.push('# for the stale sweep), after sweeping what dead runs left; fails with a control line.');
+  L.push('gocpu_own_run_dir() {');
+  L.push('  umask 077');
+  L.push('  gocpu_clear_stale');
+  L.push('  if ! mkdir "$gocpu_dir" 2>/dev/null; then');
+  L.push('    gocpu_say error mkdir "cannot create $gocpu_dir: $(LC_ALL=C mkdir "$gocpu_dir" 2>&1)"');
+  L.push('    return 1');
+  L.push('  fi');
+  L.push('  echo "$$" >"$gocpu_dir/$gocpu_f_mount_pid"');
+  L.push('}');
   L.push('# gocpu_real_dir BASE PATH: BASE/PATH is a directory and no component of PATH is a');
   L.push('# symlink (BASE itself is not looked at: "" for /). Builtins only: view.sh calls it a lot.');
   L.push('gocpu_real_dir() {');

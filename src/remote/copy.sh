@@ -56,13 +56,7 @@ gocpu_fail() {
   exit 1
 }
 
-umask 077
-gocpu_clear_stale
-if ! mkdir "$gocpu_dir" 2>/dev/null; then
-  gocpu_say error mkdir "cannot create $gocpu_dir: $(LC_ALL=C mkdir "$gocpu_dir" 2>&1)"
-  exit 1
-fi
-echo "$$" >"$gocpu_dir/$gocpu_f_mount_pid"
+gocpu_own_run_dir || exit 1
 : >"$gocpu_dir/$gocpu_f_copy_run"
 mkdir "$gocpu_mnt" "$gocpu_dir/$gocpu_d_root" "$gocpu_dir/$gocpu_d_staging" || gocpu_fail mkdir "cannot create $gocpu_dir"
 (umask 077 && mkdir -p "$gocpu_files") || gocpu_fail mkdir "cannot create $gocpu_files"

@@ -44,13 +44,7 @@ gocpu_fail() {
   exit 1
 }
 
-umask 077
-gocpu_clear_stale
-if ! mkdir "$gocpu_dir" 2>/dev/null; then
-  gocpu_say error mkdir "cannot create $gocpu_dir: $(LC_ALL=C mkdir "$gocpu_dir" 2>&1)"
-  exit 1
-fi
-echo "$$" >"$gocpu_dir/$gocpu_f_mount_pid"
+gocpu_own_run_dir || exit 1
 mkdir "$gocpu_mnt" "$gocpu_dir/$gocpu_d_root"
 
 if ! command -v "$gocpu_sshfs" >/dev/null 2>&1; then

@@ -70,6 +70,17 @@ gocpu_clear_stale() {
     gocpu_remove_dir "$gocpu_s"
   done
 }
+# gocpu_own_run_dir: the mount or copy half takes the run dir (private, with its pid
+# for the stale sweep), after sweeping what dead runs left; fails with a control line.
+gocpu_own_run_dir() {
+  umask 077
+  gocpu_clear_stale
+  if ! mkdir "$gocpu_dir" 2>/dev/null; then
+    gocpu_say error mkdir "cannot create $gocpu_dir: $(LC_ALL=C mkdir "$gocpu_dir" 2>&1)"
+    return 1
+  fi
+  echo "$$" >"$gocpu_dir/$gocpu_f_mount_pid"
+}
 # gocpu_real_dir BASE PATH: BASE/PATH is a directory and no component of PATH is a
 # symlink (BASE itself is not looked at: "" for /). Builtins only: view.sh calls it a lot.
 gocpu_real_dir() {
