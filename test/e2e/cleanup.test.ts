@@ -2,7 +2,8 @@
  * Done means: however a run ends, nothing of it stays on the host: no process (the
  * test, what it started, the namespace holder, sshfs, nsenter, the remote halves,
  * the connection's sshd), no FUSE mount, no run directory. Checked for a wrapper
- * killed by SIGKILL, for a cut link (the wrapper also says so in one line), for a
+ * killed by SIGKILL, for a cut link (the wrapper also says so in one line; in mount and
+ * copy mode), for a
  * normal run, and for a directory a dead run left behind, which the next run clears.
  * And go never waits on a wrapper's stdout: a child the test left holding it dies
  * with the run. Each run is found on the host by a marker (remote-state.ts), so
@@ -37,15 +38,17 @@ const DIRECT = { GOCPU_AGENT: '0' };
 const cwd = fx.cwd;
 
 /** Starts the wrapper on one test of the fixture, waits for its "ready" and snapshots the run on the host. */
-async function startRemote(name: string, opts: { merged?: boolean; stdin?: boolean } = {}): Promise<{ live: LiveRun; run: RemoteRun }> {
+async function startRemote(name: string, opts: { merged?: boolean; stdin?: boolean; copy?: boolean } = {}): Promise<{ live: LiveRun; run: RemoteRun }> {
   const marker = `gocpu-e2e-cleanup-${randomToken()}`;
   const args = [fx.remote(), '-test.paniconexit0', '-test.timeout=10m0s', '-test.v=true', `-test.run=^${name}$`, marker];
-  const env = goEnv({ goarch: 'arm64', env: { ...DIRECT, FX_MARKER: marker } });
+  const env = goEnv({ goarch: 'arm64', env: { ...DIRECT, FX_MARKER: marker, GOCPU_MODE: opts.copy ? 'copy' : 'mount' } });
   const live = startRun(requireWrapper('arm64'), args, { cwd, env, timeoutMs: 120_000, merged: opts.merged ?? true, stdin: opts.stdin });
   await live.waitFor(/^ready/m, 60_000);
   const run = await findRemoteRun(marker);
   const test = testProcessPattern(marker);
-  assertRunHas(run, [/^sshfs /, /\bunshare --user/, /^sleep infinity$/, /^nsenter /, test, /gocpu-mount /, /gocpu-watch /, /^sshd: /]);
+  // A copy run has no sshfs and no mount in the host's namespace: its copy half holds the dir.
+  const half = opts.copy ? [/gocpu-copy /] : [/^sshfs /, /gocpu-mount /];
+  assertRunHas(run, [...half, /\bunshare --user/, /^sleep infinity$/, /^nsenter /, test, /gocpu-watch /, /^sshd: /], opts.copy);
   return { live, run };
 }
 
@@ -66,9 +69,9 @@ test('wrapper killed by SIGKILL mid-test: within 10 s nothing of the run is left
   assertNothingLeft(run, await waitRemoteClean(run, t0 + 10_000), '10 s after the SIGKILL');
 });
 
-test('link cut mid-test: the wrapper fails within 30 s in one line, the host cleans up within 10 s', async () => {
-  const { live, run } = await startRemote('TestSleepChild', { merged: false });
-  assertRunHas(run, [CHILD]);
+for (const copy of [false, true]) test(`link cut mid-test${copy ? ' (copy mode)' : ''}: the wrapper fails within 30 s in one line, the host cleans up within 10 s`, async () => {
+  const { live, run } = await startRemote('TestSleepChild', { merged: false, copy });
+  assertRunHas(run, [CHILD], copy);
   const port = await connectionPort(live.pid);
   await cutLink(port, 60);
   const t0 = Date.now();
