@@ -77,6 +77,8 @@ export async function startCopy(client: Client, plan: RunPlan, stderr: NodeJS.Wr
   ch.on('exit', (code: number | null) => (exitCode = code));
   const closed = new Promise<{ code: number | null }>((resolve) => ch.on('close', () => resolve({ code: exitCode })));
   const lines = new Lines(ch);
+  let gone = false;
+  closed.then(() => (gone = true));
 
   try {
     const names = new Map<string, string>();
@@ -113,6 +115,10 @@ export async function startCopy(client: Client, plan: RunPlan, stderr: NodeJS.Wr
     copy: { ...copyView(plan.copyRoots), inPlace: namespaced ? undefined : { token: rebaseToken(plan.nonce) } },
     requests: () => 0,
     async stop() {
+      if (gone && writable.length > 0) {
+        // copy.sh died (killed, the host rebooted): the stale-run sweep removes its dir.
+        throw new GocpuError('REMOTE_COPY', `the copy half on ${plan.host} ended before the run did: what the test wrote (coverage, profiles, the test log) did not come back`, { side: 'remote' });
+      }
       if (writable.length > 0 && exitCode === null) {
         const tar = new Promise<void>((resolve, reject) => {
           const sink = collectInto(writable, plan.binary, stderr);

@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { copyFixture, describeRun, goEnv, goTest, goTestBinary, randomToken, requireWrapper, run, tempDir } from './harness.js';
 import { normalize } from './normalize.js';
 import { startRun } from './live-run.js';
+import { fixtureBinaries } from './fixture-binaries.js';
 import { assertRunHas, findRemoteRun, remoteShell, remoteState, testProcessPattern, waitRemoteClean } from './remote-state.js';
 
 const fx = copyFixture('copy');
@@ -126,4 +127,26 @@ test('copy mode: a stale copy run (dead copy half, 5 min old, a read-only dir in
   } finally {
     await remoteShell('ssh', `chmod -R u+w ${stale} 2>/dev/null; rm -rf ${stale} ${keep}; true`);
   }
+});
+
+// Built in the file's `before` (fixtureBinaries registers it).
+const fxFaults = fixtureBinaries('faults');
+
+test('copy mode: a copy half killed mid-test loses the outputs with one warning line; the test itself ends as it would', async () => {
+  const marker = `gocpu-e2e-copy-crash-${randomToken()}`;
+  const cover = path.join(gocache.dir, 'crash-cover.out');
+  const env = goEnv({ goarch: 'arm64', env: { ...COPY, GOCPU_AGENT: '0', FX_MARKER: marker } });
+  const live = startRun(requireWrapper('arm64'), [fxFaults.remote(), '-test.v=true', '-test.run=^TestWaitStdin$', `-test.testlogfile=${cover}.log`, marker], { cwd: fxFaults.cwd, env, timeoutMs: 120_000, stdin: true });
+  await live.waitFor(/^ready/m, 60_000);
+  const remote = await findRemoteRun(marker);
+  const copyHalf = remote.procs.find((p) => /gocpu-copy /.test(p.args));
+  assert.ok(copyHalf, 'no copy half in the run');
+  await remoteShell('ssh', `kill -KILL ${copyHalf.pid}`);
+  live.write('go\n');
+  const r = await live.done;
+  assert.equal(r.code, 0, describeRun(r));
+  assert.match(r.output, /--- PASS: TestWaitStdin/);
+  const ours = r.output.split('\n').filter((l) => l.startsWith('gocpu:'));
+  assert.equal(ours.length, 1, describeRun(r));
+  assert.match(ours[0], /the copy half on \S+ ended before the run did: what the test wrote .* did not come back/);
 });
