@@ -21,13 +21,13 @@ import { agentScratch } from './agent-scratch.js';
 const cache = path.join(repoRoot, 'test', 'fixtures', 'cache');
 const { dirs, agents } = agentScratch();
 
-function agentEnv(extra: Record<string, string> = {}): { dir: string; trace: string; log: string; tmp: string; env: Record<string, string> } {
+function agentEnv(): { dir: string; trace: string; log: string; tmp: string; env: Record<string, string> } {
   const t = tempDir(undefined, 'gocpu-e2e-agent-dead-');
   dirs.push(t.cleanup);
   const dir = path.join(t.dir, 'agent');
   const trace = path.join(t.dir, 'trace');
   const log = path.join(t.dir, 'log');
-  return { dir, trace, log, tmp: t.dir, env: { GOCPU_AGENT_DIR: dir, GOCPU_TRACE_FILE: trace, GOCPU_AGENT_LOG: log, ...extra } };
+  return { dir, trace, log, tmp: t.dir, env: { GOCPU_AGENT_DIR: dir, GOCPU_TRACE_FILE: trace, GOCPU_AGENT_LOG: log } };
 }
 
 function agentPid(dir: string): number {
