@@ -79,6 +79,7 @@ export async function runViaAgent(argv: string[], env: NodeJS.ProcessEnv = proce
   const sock = await reachAgent(env);
   if (!sock) return undefined;
   const args = argv.slice(1);
+  // entry.ts sends a terminal's stdin to direct mode; a pipe or file always travels.
   const forwardStdin = !process.stdin.isTTY;
   const req: RunRequest = {
     version: gocpuVersion(),

@@ -9,9 +9,14 @@
  * sshd's MaxSessions (default 10) counts them per connection, so a connection
  * takes RUNS_PER_CONNECTION runs and the next run opens another. A server with a lower limit refuses a channel: the caller then
  * marks the connection full (`full()`) and asks again.
+ *
+ * A warm connection may die while idle (the remote sshd killed, the link dropped)
+ * without our hearing it until a run uses it: that run's caller sees `died()`,
+ * drops it (`drop()`) and asks again, which opens a fresh one.
  */
 import type { Client } from 'ssh2';
-import { closeClient } from '../ssh/connect.js';
+import type { GocpuError } from '../errors.js';
+import { clientError, closeClient } from '../ssh/connect.js';
 import { connectWithRetry } from '../ssh/retry.js';
 import type { HostConfig } from '../ssh/ssh-config.js';
 import type { Mount } from '../run/mount.js';
@@ -34,6 +39,8 @@ interface Entry {
   /** The shared mount per sshfs program and options (shared-mount.ts). */
   mounts: Map<string, Promise<SharedMount>>;
   binaries: RemoteBinaries;
+  /** Out of the pool (idempotent). */
+  drop: () => void;
 }
 
 export interface Lease {
@@ -42,6 +49,10 @@ export interface Lease {
   fresh: boolean;
   /** The server refused a channel: take no more runs on this connection. */
   full(): void;
+  /** The connection died (closed, reset, keepalives unanswered): its error, or 'closed'. */
+  died(): GocpuError | 'closed' | undefined;
+  /** The connection is dead: out of the pool for good, so no run leases it again. */
+  drop(): void;
   /** The run's subtree of this connection's shared mount (started on first use). */
   mount(plan: RunPlan): Promise<Mount>;
   /** The test binary in the remote's cache: its sha256, or undefined if that failed (then FUSE pages it in). */
@@ -67,7 +78,8 @@ export class Connections {
     const key = connectionKey(cfg);
     for (;;) {
       const list = this.byKey.get(key) ?? [];
-      const free = list.find((e) => !e.dead && e.runs < e.limit);
+      // One that died unheard (an error, its close not yet seen) is no candidate either.
+      const free = list.find((e) => !e.dead && !clientError(e.client) && e.runs < e.limit);
       if (free) return this.take(free, false);
       // Concurrent cold calls wait for one connection rather than each opening
       // their own (go test -p 4 starts four wrappers at once).
@@ -94,6 +106,11 @@ export class Connections {
       fresh,
       full: () => {
         e.limit = Math.max(1, e.runs - 1);
+      },
+      died: () => clientError(e.client) ?? (e.dead ? 'closed' : undefined),
+      drop: () => {
+        e.drop();
+        e.client.destroy();
       },
       binary: async (plan) => {
         if (!plan.binary) return undefined;
@@ -132,15 +149,15 @@ export class Connections {
     // agent (prompter null); the caller falls back to direct mode for that host.
     const client = await connectWithRetry(cfg, { prompter: null, log });
     client.setNoDelay(true);
-    const entry: Entry = { client, host: cfg.alias, runs: 0, limit: RUNS_PER_CONNECTION, dead: false, mounts: new Map(), binaries: new RemoteBinaries() };
-    const drop = () => {
+    const entry: Entry = { client, host: cfg.alias, runs: 0, limit: RUNS_PER_CONNECTION, dead: false, mounts: new Map(), binaries: new RemoteBinaries(), drop: () => {} };
+    entry.drop = () => {
       entry.dead = true;
       const list = this.byKey.get(key)?.filter((x) => x !== entry) ?? [];
       if (list.length > 0) this.byKey.set(key, list);
       else this.byKey.delete(key);
     };
-    client.on('close', drop);
-    client.on('end', drop);
+    client.on('close', entry.drop);
+    client.on('end', entry.drop);
     this.byKey.set(key, [...(this.byKey.get(key) ?? []), entry]);
     return entry;
   }

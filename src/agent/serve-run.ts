@@ -6,6 +6,7 @@
  * wrapper on a timeout), the run is aborted: the remote takes it down as if its
  * own connection had dropped, while the connection lives on for other runs.
  */
+import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { PassThrough, Writable } from 'node:stream';
 import { loadConfig } from '../config/config-file.js';
@@ -125,10 +126,18 @@ export function serveRun(sock: Socket, state: AgentState, onDone: () => void): v
           merge: req.merge,
         });
         trace(`run ${planned.nonce} on ${planned.host}`);
-        // A server with fewer sessions per connection than we use (MaxSessions) refuses
-        // a channel before the test starts: that connection takes no more runs, and the
-        // run goes to another. Same nonce: nothing of it is on the remote yet (run.sh
-        // makes the run dir, and the run half opens last; the cleanup took back the rest).
+        // Before the test starts, two things send the run to another connection:
+        // - a server with fewer sessions per connection than we use (MaxSessions)
+        //   refuses a channel: that connection takes no more runs. Same nonce: nothing
+        //   of it is on the remote yet (run.sh makes the run dir, and the run half
+        //   opens last; the cleanup took back the rest).
+        // - the warm connection turns out dead (its sshd killed, the link dropped while
+        //   it was idle): it leaves the pool, and the run goes to a fresh one, silently
+        //   (the user's run is as it would have been; the agent's log says it). A new
+        //   nonce: what of it reached the remote before the connection died is taken
+        //   down there by itself (watch.sh) and must not meet the retry.
+        // Once the test started, a dead connection fails the run (issue 8's rule).
+        let planNow = planned;
         for (let attempt = 1; ; attempt++) {
           const placed = await placeRun(state.pool, state.connections, hosts, env, config, {
             signal: abort.signal,
@@ -136,7 +145,7 @@ export function serveRun(sock: Socket, state: AgentState, onDone: () => void): v
             log: state.log,
           });
           const { lease } = placed;
-          const plan = { ...planned, host: placed.host };
+          const plan = { ...planNow, host: placed.host };
           trace(lease.fresh ? 'connected' : 'connection reused');
           try {
             const end = await runOnClient(lease.client, plan, { stdin: req.stdin ? stdin : null, stdout: new FrameWriter(sock, FRAME.stdout), stderr }, {
@@ -154,10 +163,20 @@ export function serveRun(sock: Socket, state: AgentState, onDone: () => void): v
             send(FRAME.end, end satisfies EndMessage);
             return;
           } catch (e) {
-            if (started || attempt >= 3 || abort.signal.aborted || !isGocpuError(e) || e.code !== 'SSH_CHANNEL_OPEN') throw e;
-            lease.full();
-            trace(`a channel was refused (${e.message}); the run goes to another connection`);
-            state.log(`channel refused on ${placed.host}: ${e.message}`);
+            if (started || attempt >= 3 || abort.signal.aborted) throw e;
+            // Whatever the error says, a dead connection is why (a step of the setup fails on it).
+            const died = lease.died();
+            if (died) {
+              lease.drop();
+              planNow = { ...planned, nonce: randomBytes(12).toString('hex') };
+              const why = died === 'closed' ? 'closed' : died.message;
+              trace(`the connection was dead before the test started (${why}); the run goes to a fresh one`);
+              state.log(`dead connection to ${placed.host} dropped (${why}); run ${plan.nonce} retried as ${planNow.nonce}`);
+            } else if (isGocpuError(e) && e.code === 'SSH_CHANNEL_OPEN') {
+              lease.full();
+              trace(`a channel was refused (${e.message}); the run goes to another connection`);
+              state.log(`channel refused on ${placed.host}: ${e.message}`);
+            } else throw e;
           } finally {
             placed.release();
           }

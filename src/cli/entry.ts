@@ -3,8 +3,8 @@
  * was called by (go_linux_arm64_exec picks linux/arm64).
  *
  * A go_linux_ARCH_exec call goes to the per-host agent (src/agent/client.ts)
- * unless GOCPU_AGENT=0 or it has a terminal: that path loads none of the ssh or sftp
- * code. Everything else, and a call the agent cannot take, runs here (main.ts, direct
+ * unless GOCPU_AGENT=0 or its stdin is a terminal: that path loads none of the ssh
+ * or sftp code. Everything else, and a call the agent cannot take, runs here (main.ts, direct
  * mode).
  */
 import { startUnderLauncher } from './launcher.js';
@@ -13,10 +13,14 @@ startUnderLauncher();
 const argv = process.argv.slice(2);
 const { exitWith } = await import('./exit.js');
 let status: number | undefined;
-// A terminal on both ends (`go run` of an interactive program) gets a remote pty,
-// which only direct mode sets up (src/terminal/).
-const terminal = process.stdin.isTTY && process.stdout.isTTY;
-if (/(^|\/)go_[a-z0-9]+_[a-z0-9]+_exec$/.test(argv[0] ?? '') && !terminal) {
+// A terminal on stdin runs in direct mode: with stdout a terminal too (`go run` of
+// an interactive program) it gets a remote pty, which only direct mode sets up
+// (src/terminal/); with stdout piped (`go run ./x | cat`) its typed bytes travel as
+// direct mode sends them. Direct mode rather than teaching the agent a terminal's
+// stdin: exact by construction (one code path), and such calls are interactive,
+// one at a time, where the agent's warm path saves nothing anyone would notice.
+const ttyStdin = process.stdin.isTTY === true;
+if (/(^|\/)go_[a-z0-9]+_[a-z0-9]+_exec$/.test(argv[0] ?? '') && !ttyStdin) {
   const client = await import('../agent/client.js');
   if (client.agentWanted(process.env)) status = await client.runViaAgent(argv);
 }

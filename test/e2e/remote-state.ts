@@ -265,3 +265,23 @@ export async function cutLink(clientPort: number, seconds: number): Promise<void
 export async function healLink(clientPort: number): Promise<void> {
   await promisify(execFile)(testhost, ['heal', String(clientPort)], { timeout: 30_000 });
 }
+
+/**
+ * SIGKILLs the test host's sshd processes of the connection whose client (local)
+ * port is `clientPort`, found on the host by the socket's inode (/proc/1/net/tcp:
+ * the host's sshd listener sees its network namespace), never by name: other test
+ * files' sessions share that sshd. Returns the pids it killed.
+ */
+export async function killSshdSession(clientPort: number): Promise<number[]> {
+  const port = Number(testHost().env.GOCPU_TESTHOST_PORT ?? '2222');
+  const hex = (n: number) => n.toString(16).toUpperCase().padStart(4, '0');
+  const out = await remoteShell(
+    'root-ssh',
+    `ino=$(awk '$2 ~ /:${hex(port)}$/ && $3 ~ /:${hex(clientPort)}$/ {print $10}' /proc/1/net/tcp)
+[ -n "$ino" ] || { echo "no connection from port ${clientPort}" >&2; exit 3; }
+pids=$(for f in /proc/[0-9]*/fd/*; do [ "$(readlink "$f" 2>/dev/null)" = "socket:[$ino]" ] && echo "\${f#/proc/}"; done | cut -d/ -f1 | sort -u)
+[ -n "$pids" ] || { echo "no process holds socket $ino" >&2; exit 3; }
+kill -KILL $pids && echo $pids`,
+  );
+  return out.trim().split(/\s+/).map(Number);
+}
