@@ -6,7 +6,8 @@
 // that does not succeed does (after the table is written).
 //
 // Env: BENCH_RUNS (default 3; per-call rows run 3 × BENCH_RUNS times),
-//      GOCPU_TESTHOST_DIR as for hack/testhost.
+//      BENCH_ONLY=name,... (only those sections, see SECTIONS; bench/RESULTS.md
+//      keeps the last full run's other rows), GOCPU_TESTHOST_DIR as for hack/testhost.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -14,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { makeFixture, BIG_MB } from './fixtures.mjs';
 import { median, timedOk, RunFailed, rssSampler } from './measure.mjs';
 import { testhostEnv, writeSshConfig, startProxy, startControlMaster } from './ssh-setup.mjs';
-import { machine, table, resultsMarkdown, fmt } from './report.mjs';
+import { machine, table, resultsMarkdown, mergeResults, fmt } from './report.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
@@ -24,6 +25,16 @@ const opensshExec = path.join(here, 'openssh-exec');
 const QEMU = '/usr/bin/qemu-aarch64-static';
 const TIME = '/usr/bin/time';
 const log = (s) => process.stderr.write(`bench: ${s}\n`);
+
+// The sections, in the table's order; BENCH_ONLY names a subset.
+const SECTIONS = ['percall', 'gotest', 'rtt10', 'rtt50', 'read', 'rss'];
+const only = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const unknown = only.filter((s) => !SECTIONS.includes(s));
+if (unknown.length) {
+  log(`BENCH_ONLY: unknown section ${unknown.join(', ')} (known: ${SECTIONS.join(', ')})`);
+  process.exit(2);
+}
+const selected = (name) => !only.length || only.includes(name);
 
 const th = testhostEnv(repo);
 const fx = makeFixture();
@@ -182,12 +193,12 @@ async function main() {
   const remoteSsh = ['ssh', '-F', sshConfig, ...masters[0].opts, th.GOCPU_HOST];
   const info = machine(repo, remoteSsh);
   const sections = [];
-  sections.push(await perCall(masters[0]));
-  sections.push(await goTest('go test -p 4, 20 packages', th.GOCPU_HOST, masters[0], true));
-  sections.push(await goTest('go test -p 4, 20 packages, +10 ms round trip', delayed(10), masters[10], false));
-  sections.push(await goTest('go test -p 4, 20 packages, +50 ms round trip', delayed(50), masters[50], false));
-  sections.push(await throughput());
-  sections.push(await peakRss());
+  if (selected('percall')) sections.push(await perCall(masters[0]));
+  if (selected('gotest')) sections.push(await goTest('go test -p 4, 20 packages', th.GOCPU_HOST, masters[0], true));
+  if (selected('rtt10')) sections.push(await goTest('go test -p 4, 20 packages, +10 ms round trip', delayed(10), masters[10], false));
+  if (selected('rtt50')) sections.push(await goTest('go test -p 4, 20 packages, +50 ms round trip', delayed(50), masters[50], false));
+  if (selected('read')) sections.push(await throughput());
+  if (selected('rss')) sections.push(await peakRss());
 
   // The pipeline's bindmount script leaves the empty directories it created on the remote.
   await timedOk('remote cleanup', remoteSsh[0], [...remoteSsh.slice(1),
@@ -195,8 +206,15 @@ async function main() {
 
   const loadAfter = os.loadavg().map((l) => l.toFixed(2)).join(' ');
   process.stdout.write(`\n${table(sections)}\n\nload average before: ${info.load}, after: ${loadAfter}\n`);
-  fs.writeFileSync(path.join(here, 'RESULTS.md'), resultsMarkdown({ machine: info, sections, failures, runs, loadAfter }));
-  log('wrote bench/RESULTS.md');
+  const results = path.join(here, 'RESULTS.md');
+  const measured = { machine: info, sections, failures, runs, loadAfter };
+  if (only.length && fs.existsSync(results)) {
+    fs.writeFileSync(results, mergeResults(fs.readFileSync(results, 'utf8'), { ...measured, only }));
+    log(`updated the ${only.join(', ')} rows of bench/RESULTS.md`);
+  } else {
+    fs.writeFileSync(results, resultsMarkdown(measured));
+    log('wrote bench/RESULTS.md');
+  }
 }
 
 try {
