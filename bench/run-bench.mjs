@@ -181,8 +181,9 @@ async function peakRss() {
 /**
  * Issue 8's pool target: `go test -p 16` over 16 packages that each sleep 2 s,
  * through a pool of four hosts with 2 slots each, against one of them alone
- * (also 2 slots). Both through one warm agent of their own; one untimed
- * `-run ^$` pass each first, so every host is connected before the timed runs.
+ * (also 2 slots), with local qemu-user as the floor. Both gocpu ways through one
+ * warm agent of their own; one untimed `-run ^$` pass each first, so every host
+ * is connected before the timed runs.
  */
 async function pool() {
   log(`go test -p 16, ${SLEEP_PACKAGES} packages sleeping ${SLEEP_SECONDS} s: pool of 4 hosts against one (${runs}×)`);
@@ -190,14 +191,16 @@ async function pool() {
   cleanups.push(() => hosts.down());
   const env = (list) => ({ ...base, GOCPU_SSH_CONFIG: hosts.sshConfig, GOCPU_HOST_LINUX_ARM64: list.join(','), GOCPU_SLOTS: '2', GOCPU_AGENT_DIR: `${agentDir}-pool` });
   // -v: each test prints the remote's hostname (each pool host's is its alias).
-  const goArgs = (extra = []) => ['test', '-count=1', '-p=16', '-v', `-exec=${gocpuExec}`, ...extra, './sleep/...'];
+  const goArgs = (exec = gocpuExec, extra = []) => ['test', '-count=1', '-p=16', '-v', `-exec=${exec}`, ...extra, './sleep/...'];
   const list = [
     keyed('pool', { label: `gocpu, warm agent, pool of ${hosts.hosts.length} hosts × 2 slots`, env: env(hosts.hosts) }),
     keyed('one', { label: 'gocpu, warm agent, one of those hosts alone, 2 slots', env: env(hosts.hosts.slice(0, 1)) }),
-  ].map((w) => ({ ...w, cmd: 'go', args: goArgs(), cwd: fx.mod }));
-  for (const w of list) {
+    // The floor: go's own links and all 16 sleeps at once, no wrapper, no remote.
+    keyed('qemu', { label: 'local qemu-user, no remote, all 16 at once', env: base, exec: QEMU }),
+  ].map((w) => ({ ...w, cmd: 'go', args: goArgs(w.exec), cwd: fx.mod }));
+  for (const w of list.filter((w) => !w.exec)) {
     try {
-      await timedOk(`${w.label} (warm-up)`, 'go', goArgs(['-run', '^$']), { cwd: fx.mod, env: w.env });
+      await timedOk(`${w.label} (warm-up)`, 'go', goArgs(gocpuExec, ['-run', '^$']), { cwd: fx.mod, env: w.env });
     } catch (e) {
       if (!(e instanceof RunFailed)) throw e;
       failures.push(e.message);
