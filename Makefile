@@ -41,7 +41,7 @@ demo: deps build testhost
 
 # Only *.test.js: given a directory, node 20 would also run every helper module
 # under a test/ folder as a test file. dist/test/vm is make test-vm's, not make test's.
-TESTS = $(shell find dist/test -path dist/test/vm -prune -o -name '*.test.js' -print | sort) bench/delay-proxy.test.mjs
+TESTS = $(shell find dist/test -path dist/test/vm -prune -o -name '*.test.js' -print | sort) bench/delay-proxy.test.mjs bench/report.test.mjs
 VM_TESTS = $(shell find dist/test/vm -name '*.test.js' | sort)
 UNIT_TESTS = $(filter-out dist/test/e2e/% dist/test/hack/% dist/test/conformance/%,$(TESTS))
 
@@ -63,7 +63,8 @@ unit: build
 	node --test $(UNIT_TESTS)
 
 # gocpu against the seed's pipeline rebuilt from stock OpenSSH, with floors; prints the
-# table and writes bench/RESULTS.md (README: Benchmarks). BENCH_RUNS=N repeats (default 3).
+# table and writes bench/RESULTS.md (README: Benchmarks). BENCH_RUNS=N repeats (default 3);
+# BENCH_ONLY=pool,... runs only those sections (bench/run-bench.mjs: SECTIONS).
 bench: deps build testhost
 	node bench/run-bench.mjs
 

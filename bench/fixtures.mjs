@@ -9,6 +9,9 @@ import * as path from 'node:path';
 
 export const PACKAGES = 20;
 export const BIG_MB = 100;
+// The pool row (issue 8): 16 packages whose test sleeps 2 s, run with -p 16.
+export const SLEEP_PACKAGES = 16;
+export const SLEEP_SECONDS = 2;
 
 const trivialTest = (name) => `package ${name}
 
@@ -18,6 +21,24 @@ func TestTrivial(t *testing.T) {
 	if 1+1 != 2 {
 		t.Fatal("arithmetic")
 	}
+}
+`;
+
+// Sleeps and does nothing else: the pool row measures how many run at once, not CPU.
+// The hostname line (seen with -v) lets the bench count the hosts the calls went to.
+const sleepTest = (name) => `package ${name}
+
+import (
+	"fmt"
+	"os"
+	"testing"
+	"time"
+)
+
+func TestSleep(t *testing.T) {
+	host, _ := os.Hostname()
+	fmt.Printf("BENCH_HOST %s\\n", host)
+	time.Sleep(${SLEEP_SECONDS} * time.Second)
 }
 `;
 
@@ -63,8 +84,9 @@ function writeBigFile(file, mb) {
 const goEnv = () => ({ ...process.env, GOOS: 'linux', GOARCH: 'arm64', CGO_ENABLED: '0', GOFLAGS: '' });
 
 /**
- * Creates the module: trivial/ (one trivial test), pkg01..pkg20/ (same), readbig/
- * (the 100 MB read), and prebuilt arm64 test binaries for trivial and readbig.
+ * Creates the module: trivial/ (one trivial test), many/pkg01..pkg20/ (same),
+ * sleep/s01..s16/ (a test that sleeps 2 s), readbig/ (the 100 MB read), and
+ * prebuilt arm64 test binaries for trivial and readbig.
  * Returns the paths; call cleanup() to remove it.
  */
 export function makeFixture() {
@@ -80,6 +102,10 @@ export function makeFixture() {
     const name = `pkg${String(i).padStart(2, '0')}`;
     write(`many/${name}/${name}_test.go`, trivialTest(name));
   }
+  for (let i = 1; i <= SLEEP_PACKAGES; i++) {
+    const name = `s${String(i).padStart(2, '0')}`;
+    write(`sleep/${name}/${name}_test.go`, sleepTest(name));
+  }
   write('readbig/readbig_test.go', readTest);
   fs.mkdirSync(path.join(mod, 'readbig/testdata'));
   writeBigFile(path.join(mod, 'readbig/testdata/big.bin'), BIG_MB);
@@ -93,8 +119,8 @@ export function makeFixture() {
       stdio: ['ignore', 'inherit', 'inherit'],
     });
   }
-  // Compile the 20 packages once, so every timed `go test` finds them in the build cache.
-  execFileSync('go', ['test', '-count=1', '-run', '^$', '-exec', '/bin/true', './many/...'], {
+  // Compile the 20 + 16 packages once, so every timed `go test` finds them in the build cache.
+  execFileSync('go', ['test', '-count=1', '-run', '^$', '-exec', '/bin/true', './many/...', './sleep/...'], {
     cwd: mod,
     env: goEnv(),
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -81,3 +81,41 @@ ${info.join('\n')}
 ${table(sections)}
 ${failures.length ? `\n## Did not run\n\n${failures.map((f) => `- ${f.split('\n')[0]}`).join('\n')}\n` : ''}`;
 }
+
+const tableLines = (sections) => table(sections).split('\n').slice(2);
+const PARTIAL = '## Rows measured on their own (BENCH_ONLY)';
+
+/**
+ * A BENCH_ONLY run: the previous RESULTS.md (text) with the table rows of the
+ * sections just measured replaced (or added at the end), and one line under
+ * PARTIAL saying when, under what load and how often they were measured; the
+ * machine block stays the full run's.
+ */
+export function mergeResults(text, { machine: m, sections, failures, runs, loadAfter, only }) {
+  const lines = text.replace(/\n+$/, '').split('\n');
+  const titles = sections.map((s) => `| ${s.title} (`);
+  const mine = (l) => titles.some((t) => l.startsWith(t));
+  const start = lines.indexOf('## Table');
+  if (start < 0) return resultsMarkdown({ machine: m, sections, failures, runs, loadAfter });
+  let end = lines.findIndex((l, i) => i > start + 1 && l.startsWith('|'));
+  while (end >= 0 && end < lines.length && lines[end].startsWith('|')) end++;
+  if (end < 0) end = lines.length;
+  const table = lines.slice(start, end).filter((l) => !mine(l)).concat(tableLines(sections));
+  const rest = lines.slice(end);
+  let before = lines.slice(0, start);
+
+  const note = `- ${only.join(', ')}: ${m.date}, BENCH_RUNS=${runs}, gocpu ${m.gocpu}, load average before ${m.load}, after ${loadAfter}${
+    failures.length ? `; did not run: ${failures.map((f) => f.split('\n')[0]).join('; ')}` : ''
+  }`;
+  const key = `- ${only.join(', ')}: `;
+  const at = before.indexOf(PARTIAL);
+  if (at < 0) {
+    before = [...before, PARTIAL, '', note, ''];
+  } else {
+    let stop = at + 1;
+    while (stop < before.length && !before[stop].startsWith('## ')) stop++;
+    const kept = before.slice(at + 1, stop).filter((l) => l.startsWith('- ') && !l.startsWith(key));
+    before = [...before.slice(0, at + 1), '', ...kept, note, '', ...before.slice(stop)];
+  }
+  return `${[...before, ...table, ...rest].join('\n')}\n`;
+}

@@ -6,15 +6,17 @@
 // that does not succeed does (after the table is written).
 //
 // Env: BENCH_RUNS (default 3; per-call rows run 3 × BENCH_RUNS times),
-//      GOCPU_TESTHOST_DIR as for hack/testhost.
+//      BENCH_ONLY=name,... (only those sections, see SECTIONS; bench/RESULTS.md
+//      keeps the last full run's other rows), GOCPU_TESTHOST_DIR as for hack/testhost.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeFixture, BIG_MB } from './fixtures.mjs';
+import { makeFixture, BIG_MB, SLEEP_PACKAGES, SLEEP_SECONDS } from './fixtures.mjs';
 import { median, timedOk, RunFailed, rssSampler } from './measure.mjs';
 import { testhostEnv, writeSshConfig, startProxy, startControlMaster } from './ssh-setup.mjs';
-import { machine, table, resultsMarkdown, fmt } from './report.mjs';
+import { upPoolHosts } from './pool-hosts.mjs';
+import { machine, table, resultsMarkdown, mergeResults, fmt } from './report.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
@@ -24,6 +26,16 @@ const opensshExec = path.join(here, 'openssh-exec');
 const QEMU = '/usr/bin/qemu-aarch64-static';
 const TIME = '/usr/bin/time';
 const log = (s) => process.stderr.write(`bench: ${s}\n`);
+
+// The sections, in the table's order; BENCH_ONLY names a subset.
+const SECTIONS = ['percall', 'gotest', 'rtt10', 'rtt50', 'read', 'rss', 'pool'];
+const only = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const unknown = only.filter((s) => !SECTIONS.includes(s));
+if (unknown.length) {
+  log(`BENCH_ONLY: unknown section ${unknown.join(', ')} (known: ${SECTIONS.join(', ')})`);
+  process.exit(2);
+}
+const selected = (name) => !only.length || only.includes(name);
 
 const th = testhostEnv(repo);
 const fx = makeFixture();
@@ -53,7 +65,7 @@ const ways = {
 
 /**
  * Runs each way `n` times, interleaved (a b c a b c ...) so a load spike hits all
- * of them alike; value(r) turns one run into the number kept. A way that fails
+ * of them alike; value(r, row) turns one run into the number kept. A way that fails
  * once is marked failed and not run again.
  */
 async function interleaved(n, list, value = (r) => r.ms) {
@@ -63,7 +75,7 @@ async function interleaved(n, list, value = (r) => r.ms) {
       if (row.failed) continue;
       try {
         const r = await timedOk(row.label, row.way.cmd, row.way.args, { cwd: row.way.cwd, env: row.way.env });
-        row.samples.push(value(r));
+        row.samples.push(value(r, row));
       } catch (e) {
         if (!(e instanceof RunFailed)) throw e;
         row.failed = true;
@@ -166,6 +178,51 @@ async function peakRss() {
   return section('gocpu peak RSS under go test -p 16', 1, rows);
 }
 
+/**
+ * Issue 8's pool target: `go test -p 16` over 16 packages that each sleep 2 s,
+ * through a pool of four hosts with 2 slots each, against one of them alone
+ * (also 2 slots), with local qemu-user as the floor. Both gocpu ways through one
+ * warm agent of their own; one untimed `-run ^$` pass each first, so every host
+ * is connected before the timed runs.
+ */
+async function pool() {
+  log(`go test -p 16, ${SLEEP_PACKAGES} packages sleeping ${SLEEP_SECONDS} s: pool of 4 hosts against one (${runs}×)`);
+  const hosts = await upPoolHosts(repo, th, log);
+  cleanups.push(() => hosts.down());
+  const env = (list) => ({ ...base, GOCPU_SSH_CONFIG: hosts.sshConfig, GOCPU_HOST_LINUX_ARM64: list.join(','), GOCPU_SLOTS: '2', GOCPU_AGENT_DIR: `${agentDir}-pool` });
+  // -v: each test prints the remote's hostname (each pool host's is its alias).
+  const goArgs = (exec = gocpuExec, extra = []) => ['test', '-count=1', '-p=16', '-v', `-exec=${exec}`, ...extra, './sleep/...'];
+  const list = [
+    keyed('pool', { label: `gocpu, warm agent, pool of ${hosts.hosts.length} hosts × 2 slots`, env: env(hosts.hosts) }),
+    keyed('one', { label: 'gocpu, warm agent, one of those hosts alone, 2 slots', env: env(hosts.hosts.slice(0, 1)) }),
+    // The floor: go's own links and all 16 sleeps at once, no wrapper, no remote.
+    keyed('qemu', { label: 'local qemu-user, no remote, all 16 at once', env: base, exec: QEMU }),
+  ].map((w) => ({ ...w, cmd: 'go', args: goArgs(w.exec), cwd: fx.mod }));
+  for (const w of list.filter((w) => !w.exec)) {
+    try {
+      await timedOk(`${w.label} (warm-up)`, 'go', goArgs(gocpuExec, ['-run', '^$']), { cwd: fx.mod, env: w.env });
+    } catch (e) {
+      if (!(e instanceof RunFailed)) throw e;
+      failures.push(e.message);
+      log(`FAILED ${e.message}`);
+    }
+  }
+  const used = new Map(list.map((w) => [w.label, new Set()]));
+  const value = (r, row) => {
+    for (const m of r.output.matchAll(/^BENCH_HOST (\S+)$/gm)) used.get(row.label).add(m[1]);
+    return r.ms;
+  };
+  const rows = tag(await interleaved(runs, list, value), list);
+  const [poolRow, oneRow] = rows;
+  const r = poolRow.failed || oneRow.failed ? 'n/a' : (poolRow.value / oneRow.value).toFixed(2);
+  const hostsUsed = (row) => `calls went to ${used.get(row.label).size} host(s)`;
+  poolRow.note = `÷ one host alone: ${r} (issue 8 target: <= 0.35); ${hostsUsed(poolRow)}`;
+  oneRow.note = hostsUsed(oneRow);
+  log(`  pool ÷ one host: ${r}; pool: ${[...used.get(poolRow.label)].join(' ')}; one: ${[...used.get(oneRow.label)].join(' ')}`);
+  await hosts.down();
+  return section(`go test -p 16, ${SLEEP_PACKAGES} packages sleeping ${SLEEP_SECONDS} s, host pool`, runs, rows);
+}
+
 async function main() {
   const proxies = {};
   for (const rtt of [10, 50]) {
@@ -182,12 +239,21 @@ async function main() {
   const remoteSsh = ['ssh', '-F', sshConfig, ...masters[0].opts, th.GOCPU_HOST];
   const info = machine(repo, remoteSsh);
   const sections = [];
-  sections.push(await perCall(masters[0]));
-  sections.push(await goTest('go test -p 4, 20 packages', th.GOCPU_HOST, masters[0], true));
-  sections.push(await goTest('go test -p 4, 20 packages, +10 ms round trip', delayed(10), masters[10], false));
-  sections.push(await goTest('go test -p 4, 20 packages, +50 ms round trip', delayed(50), masters[50], false));
-  sections.push(await throughput());
-  sections.push(await peakRss());
+  if (selected('percall')) sections.push(await perCall(masters[0]));
+  if (selected('gotest')) sections.push(await goTest('go test -p 4, 20 packages', th.GOCPU_HOST, masters[0], true));
+  if (selected('rtt10')) sections.push(await goTest('go test -p 4, 20 packages, +10 ms round trip', delayed(10), masters[10], false));
+  if (selected('rtt50')) sections.push(await goTest('go test -p 4, 20 packages, +50 ms round trip', delayed(50), masters[50], false));
+  if (selected('read')) sections.push(await throughput());
+  if (selected('rss')) sections.push(await peakRss());
+  if (selected('pool')) {
+    try {
+      sections.push(await pool());
+    } catch (e) {
+      // Its hosts did not come up: the other rows still count.
+      failures.push(`pool: ${e.message}`);
+      log(`FAILED pool: ${e.message}`);
+    }
+  }
 
   // The pipeline's bindmount script leaves the empty directories it created on the remote.
   await timedOk('remote cleanup', remoteSsh[0], [...remoteSsh.slice(1),
@@ -195,8 +261,15 @@ async function main() {
 
   const loadAfter = os.loadavg().map((l) => l.toFixed(2)).join(' ');
   process.stdout.write(`\n${table(sections)}\n\nload average before: ${info.load}, after: ${loadAfter}\n`);
-  fs.writeFileSync(path.join(here, 'RESULTS.md'), resultsMarkdown({ machine: info, sections, failures, runs, loadAfter }));
-  log('wrote bench/RESULTS.md');
+  const results = path.join(here, 'RESULTS.md');
+  const measured = { machine: info, sections, failures, runs, loadAfter };
+  if (only.length && fs.existsSync(results)) {
+    fs.writeFileSync(results, mergeResults(fs.readFileSync(results, 'utf8'), { ...measured, only }));
+    log(`updated the ${only.join(', ')} rows of bench/RESULTS.md`);
+  } else {
+    fs.writeFileSync(results, resultsMarkdown(measured));
+    log('wrote bench/RESULTS.md');
+  }
 }
 
 try {
