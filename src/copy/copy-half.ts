@@ -74,7 +74,12 @@ export async function startCopy(client: Client, plan: RunPlan, stderr: NodeJS.Wr
   const control = new ControlStream(plan.nonce, stderr);
   ch.stderr.pipe(control);
   let exitCode: number | null = null;
-  ch.on('exit', (code: number | null) => (exitCode = code));
+  // An exit (a status or a signal) is copy.sh's own end; a lost connection brings none.
+  let exited = false;
+  ch.on('exit', (code: number | null) => {
+    exitCode = code;
+    exited = true;
+  });
   const closed = new Promise<{ code: number | null }>((resolve) => ch.on('close', () => resolve({ code: exitCode })));
   const lines = new Lines(ch);
   let gone = false;
@@ -115,8 +120,9 @@ export async function startCopy(client: Client, plan: RunPlan, stderr: NodeJS.Wr
     copy: { ...copyView(plan.copyRoots), inPlace: namespaced ? undefined : { token: rebaseToken(plan.nonce) } },
     requests: () => 0,
     async stop() {
-      if (gone && writable.length > 0) {
-        // copy.sh died (killed, the host rebooted): the stale-run sweep removes its dir.
+      if (gone && exited && writable.length > 0) {
+        // copy.sh died (killed, out of memory): the stale-run sweep removes its dir. A lost
+        // connection has its own line already (the watch half's), and no exit.
         throw new GocpuError('REMOTE_COPY', `the copy half on ${plan.host} ended before the run did: what the test wrote (coverage, profiles, the test log) did not come back`, { side: 'remote' });
       }
       if (writable.length > 0 && exitCode === null) {

@@ -38,6 +38,13 @@ export const SUITES: Suite[] = [
       blocks: [
         'github.com/google/go-cmp/cmp/internal/diff/diff.go:223.37,224.21',
         'github.com/google/go-cmp/cmp/internal/diff/diff.go:225.8,226.21',
+        // isLess's early returns for arrays and structs: which one a sort meets first
+        // depends on map order (65.38 was seen to vary in CI; its siblings can as well).
+        'github.com/google/go-cmp/cmp/internal/value/sort.go:62.38,64.5',
+        'github.com/google/go-cmp/cmp/internal/value/sort.go:65.4,65.38',
+        'github.com/google/go-cmp/cmp/internal/value/sort.go:65.38,67.5',
+        'github.com/google/go-cmp/cmp/internal/value/sort.go:72.38,74.5',
+        'github.com/google/go-cmp/cmp/internal/value/sort.go:75.4,75.38',
         'github.com/google/go-cmp/cmp/internal/value/sort.go:75.38,77.5',
       ],
       why: 'diff.Difference searches forward or reverse first by a coin flip seeded with time.Now().Unix() ("deliberate instability"; internal/diff\'s tests do not set flags.Deterministic); TestSortKeys sorts keys taken from a map, so whether isLess ever finds a struct\'s later value first depends on map order (each varies in 20 local runs alike)',
