@@ -7,6 +7,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
+import { isAtOrBelow } from '../sftp/exports.js';
 import type { CopyRoot } from './ship-list.js';
 
 export interface LocalEntry {
@@ -23,10 +24,6 @@ export interface LocalEntry {
 }
 
 const SKIP_DIRS = new Set(['.git', '.hg', '.svn', '.bzr']);
-
-function isUnder(p: string, dir: string): boolean {
-  return p === dir || dir === '/' || p.startsWith(dir + '/');
-}
 
 async function entryOf(path: string, writable: boolean): Promise<LocalEntry | undefined> {
   let st;
@@ -47,7 +44,7 @@ export async function listTree(roots: readonly CopyRoot[], binary?: string): Pro
   // The most specific root says whether a path is writable.
   const writableAt = (p: string): boolean => {
     let best: CopyRoot | undefined;
-    for (const r of roots) if (isUnder(p, r.path) && (!best || r.path.length > best.path.length)) best = r;
+    for (const r of roots) if (isAtOrBelow(p, r.path) && (!best || r.path.length > best.path.length)) best = r;
     return best?.writable ?? false;
   };
   const add = (e: LocalEntry | undefined) => {

@@ -7,12 +7,11 @@
  * token by the copy's root. Pure.
  */
 import type { RunPlan } from '../run/plan.js';
+import { isAtOrBelow } from '../sftp/exports.js';
 
 export function rebaseToken(nonce: string): string {
   return `gocpu-copy-${nonce}`;
 }
-
-const under = (p: string, dir: string) => p === dir || dir === '/' || p.startsWith(dir + '/');
 
 /** `/abs` or `-flag=/abs`: the absolute path's offset in the argument, if it is one. */
 function pathAt(arg: string): number | undefined {
@@ -23,7 +22,7 @@ function pathAt(arg: string): number | undefined {
 
 export function rebaseArgs(plan: RunPlan): { argv: Buffer[]; env: [Buffer, Buffer][]; rebased: number } {
   const token = rebaseToken(plan.nonce);
-  const copied = (p: string) => plan.copyRoots.some((r) => under(p, r.path));
+  const copied = (p: string) => plan.copyRoots.some((r) => isAtOrBelow(p, r.path));
   let rebased = 0;
   const one = (value: string): string => {
     const at = pathAt(value);

@@ -10,6 +10,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import type { SourceRoot } from '../gotest/module-root.js';
+import { isAtOrBelow } from '../sftp/exports.js';
 
 export interface CopyRoot {
   path: string;
@@ -65,8 +66,6 @@ export function copyRootsFor(i: ShipInput): CopyRoot[] {
   return roots;
 }
 
-const under = (p: string, dir: string) => p === dir || p.startsWith(dir + '/');
-
 /**
  * What the view binds from the copy: each root, unless one above it already shows it
  * with the same writability; the read-only ones are bound read-only (no server is
@@ -81,7 +80,7 @@ export function copyView(roots: readonly CopyRoot[]): { exports: string[]; readO
       prev.writable ||= r.writable;
       continue;
     }
-    const above = [...kept].reverse().find((k) => under(r.path, k.path));
+    const above = [...kept].reverse().find((k) => isAtOrBelow(r.path, k.path));
     if (above && above.writable === r.writable) continue;
     kept.push({ ...r });
   }

@@ -29,6 +29,7 @@ import { signalRemote } from './signals.js';
 import { startWatchdog, type Watchdog } from './watchdog.js';
 import { chooseMode, forgetMode, modeKey } from './mode.js';
 import { MissingPaths } from './missing-paths.js';
+import { isAtOrBelow } from '../sftp/exports.js';
 import { startCopy } from '../copy/copy-half.js';
 import { rebaseArgs } from '../copy/rebase.js';
 import { RemoteBinaries } from '../agent/binary-cache.js';
@@ -187,12 +188,10 @@ export async function runOnClient(client: Client, plan: RunPlan, io: ProgramIo, 
   }
 }
 
-const under = (p: string, dir: string) => p === dir || dir === '/' || p.startsWith(dir + '/');
-
 /** Whether the run showed the test this local path (for missing-paths.ts). */
 function exportedBy(plan: RunPlan, mount: Mount, p: string): boolean {
-  if (!mount.copy) return plan.exports.some((e) => under(p, e.path));
-  return plan.copyRoots.some((r) => (r.what === 'files' ? (r.files ?? []).some((f) => p === `${r.path}/${f}`) : under(p, r.path)));
+  if (!mount.copy) return plan.exports.some((e) => isAtOrBelow(p, e.path));
+  return plan.copyRoots.some((r) => (r.what === 'files' ? (r.files ?? []).some((f) => p === `${r.path}/${f}`) : isAtOrBelow(p, r.path)));
 }
 
 const HOST_CHANGED = ['REMOTE_NO_SSHFS', 'REMOTE_NO_FUSE', 'REMOTE_FUSE_DENIED', 'REMOTE_NO_USERNS'];
