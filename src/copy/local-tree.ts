@@ -25,17 +25,18 @@ export interface LocalEntry {
 
 const SKIP_DIRS = new Set(['.git', '.hg', '.svn', '.bzr']);
 
-async function entryOf(path: string, writable: boolean): Promise<LocalEntry | undefined> {
+/** The entry as lstat finds it; whether it is writable is listTree's to say (writableAt). */
+async function entryOf(path: string): Promise<Omit<LocalEntry, 'writable'> | undefined> {
   let st;
   try {
     st = await fsp.lstat(path);
   } catch {
     return undefined; // gone meanwhile, or unreadable: as missing
   }
-  const base = { path, mode: st.mode & 0o7777, mtime: st.mtime, size: 0, writable };
-  if (st.isDirectory()) return { ...base, type: 'dir' };
-  if (st.isFile()) return { ...base, type: 'file', size: st.size };
-  if (st.isSymbolicLink()) return { ...base, type: 'symlink', linkname: await fsp.readlink(path) };
+  const base = { path, mode: st.mode & 0o7777, mtime: st.mtime, size: 0 };
+  if (st.isDirectory()) return { ...base, type: 'dir' as const };
+  if (st.isFile()) return { ...base, type: 'file' as const, size: st.size };
+  if (st.isSymbolicLink()) return { ...base, type: 'symlink' as const, linkname: await fsp.readlink(path) };
   return undefined; // fifos, sockets, devices: nothing a copy can carry
 }
 
@@ -47,7 +48,7 @@ export async function listTree(roots: readonly CopyRoot[], binary?: string): Pro
     for (const r of roots) if (isAtOrBelow(p, r.path) && (!best || r.path.length > best.path.length)) best = r;
     return best?.writable ?? false;
   };
-  const add = (e: LocalEntry | undefined) => {
+  const add = (e: Omit<LocalEntry, 'writable'> | undefined) => {
     if (e && !byPath.has(e.path)) byPath.set(e.path, { ...e, writable: writableAt(e.path) });
   };
   const walk = async (dir: string, files: boolean): Promise<void> => {
@@ -59,7 +60,7 @@ export async function listTree(roots: readonly CopyRoot[], binary?: string): Pro
     }
     for (const name of names.sort()) {
       const p = join(dir, name);
-      const e = await entryOf(p, false);
+      const e = await entryOf(p);
       if (!e) continue;
       if (e.type === 'dir') {
         if (SKIP_DIRS.has(name)) continue;
@@ -71,17 +72,17 @@ export async function listTree(roots: readonly CopyRoot[], binary?: string): Pro
     }
   };
   for (const r of roots) {
-    const top = await entryOf(r.path, r.writable);
+    const top = await entryOf(r.path);
     if (!top || top.type !== 'dir') continue;
     add(top);
     if (r.what === 'files') {
-      for (const f of r.files ?? []) add(await entryOf(join(r.path, f), r.writable));
+      for (const f of r.files ?? []) add(await entryOf(join(r.path, f)));
     } else {
       await walk(r.path, r.what === 'tree');
     }
   }
   if (binary) {
-    const b = byPath.get(binary) ?? (await entryOf(binary, true));
+    const b = byPath.get(binary) ?? (await entryOf(binary));
     if (b && b.type === 'file') byPath.set(binary, { ...b, size: 0, placeholder: true, writable: writableAt(binary) });
   }
   return [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
