@@ -120,12 +120,9 @@ export async function startCopy(client: Client, plan: RunPlan, stderr: NodeJS.Wr
     copy: { ...copyView(plan.copyRoots), inPlace: namespaced ? undefined : { token: rebaseToken(plan.nonce) } },
     requests: () => 0,
     async stop() {
-      if (gone && exited && writable.length > 0) {
-        // copy.sh died (killed, out of memory): the stale-run sweep removes its dir. A lost
-        // connection has its own line already (the watch half's), and no exit.
-        throw new GocpuError('REMOTE_COPY', `the copy half on ${plan.host} ended before the run did: what the test wrote (coverage, profiles, the test log) did not come back`, { side: 'remote' });
-      }
-      if (writable.length > 0 && exitCode === null) {
+      // Only a copy half still there can send back what the test wrote.
+      const collect = writable.length > 0 && !exited && !gone;
+      if (collect) {
         const tar = new Promise<void>((resolve, reject) => {
           const sink = collectInto(writable, plan.binary, stderr);
           lines.raw = (d) => sink.write(d);
@@ -147,6 +144,11 @@ export async function startCopy(client: Client, plan: RunPlan, stderr: NodeJS.Wr
       const timer = setTimeout(() => ch.close(), 5000);
       await closed;
       clearTimeout(timer);
+      if (!collect && exited && writable.length > 0) {
+        // copy.sh ended by itself first (killed, out of memory): the stale-run sweep removes
+        // its dir. A lost connection has its own line already (the watch half's), and no exit.
+        throw new GocpuError('REMOTE_COPY', `the copy half on ${plan.host} ended before the run did: what the test wrote (coverage, profiles, the test log) did not come back`, { side: 'remote' });
+      }
     },
   };
 }

@@ -108,9 +108,6 @@ export async function runOnClient(client: Client, plan: RunPlan, io: ProgramIo, 
     // (40 ms), which made each file operation on the remote cost up to a second.
     client.setNoDelay(true);
 
-    // Each half is registered for cleanup as soon as it is up, even when another
-    // failed to start: a shared mount keeps a run's subtree until it is stopped, and
-    // the agent may retry the run on another connection under the same nonce.
     const mode = await chooseMode(client, { host: plan.host, setting: plan.mode.setting, forced: plan.mode.forced, sshfs: plan.sshfs, sshfsOptions: plan.sshfsOptions, remoteRoot: plan.remoteRoot }, process.env, io.stderr);
     if (mode.mode === 'copy' && !mode.userns) {
       if (plan.remoteRoot) throw noUserns(plan.host);
@@ -119,6 +116,9 @@ export async function runOnClient(client: Client, plan: RunPlan, io: ProgramIo, 
     }
     // Copy mode binds the binary from the cache over its placeholder: it needs the cache.
     const binary = opts.binary ?? (mode.mode === 'copy' ? (p: RunPlan) => new RemoteBinaries().ensure(client, p.binary!) : undefined);
+    // Each half is registered for cleanup as soon as it is up, even when another
+    // failed to start: a shared mount keeps a run's subtree until it is stopped, and
+    // the agent may retry the run on another connection under the same nonce.
     const [m, w, b] = await Promise.allSettled([
       mode.mode === 'copy' ? startCopy(client, plan, io.stderr, mode.userns) : opts.mount ? opts.mount(plan, io.stderr) : startMount(client, plan, io.stderr),
       startWatchdog(client, plan.host, plan.nonce, opts.shared === true),
