@@ -35,9 +35,7 @@ gocpu_mnt=$gocpu_dir/$gocpu_d_mnt
 gocpu_files=$gocpu_host_dir/$gocpu_host_files
 
 gocpu_cleanup() {
-  if [ -f "$gocpu_dir/$gocpu_f_holder_pid" ]; then
-    kill -KILL "$(cat "$gocpu_dir/$gocpu_f_holder_pid")" 2>/dev/null
-  fi
+  gocpu_kill_holder "$gocpu_dir"
   gocpu_remove_dir "$gocpu_dir"
   # Cache files no run links to (one link: the cache's own) and unused for three days
   # go; so does everything unused when the cache is over 2 GiB. A link is a use: it
@@ -116,7 +114,7 @@ if [ "$gocpu_cmd" = collect ]; then
     gocpu_n=$((gocpu_n - 1))
   done
   # The holder is gone (the test ended): nothing writes any more.
-  if [ -f "$gocpu_dir/$gocpu_f_holder_pid" ]; then kill -KILL "$(cat "$gocpu_dir/$gocpu_f_holder_pid")" 2>/dev/null; fi
+  gocpu_kill_holder "$gocpu_dir"
   if [ "$#" -gt 0 ]; then
     (cd "$gocpu_mnt" && find "$@" -newer "$gocpu_dir/$gocpu_f_copied" \( -type f -o -type d -o -type l \) -print0 |
       LC_ALL=C tar -c -f - --null --no-recursion -T -) || gocpu_say error copy-back "tar -c failed"

@@ -57,6 +57,12 @@ gocpu_remove_dir() {
   for gocpu_f in $gocpu_run_files; do rm -f "$1/$gocpu_f"; done
   rmdir "$1/$gocpu_d_mnt" "$1/$gocpu_d_root" "$1/$gocpu_d_staging" "$1" 2>/dev/null
 }
+# gocpu_kill_holder DIR: ends the run's namespace (SIGKILL to the holder, unshare --kill-child:
+# it ignores TERM) and so everything the test left; without a namespace the file holds
+# the test's process group as -PGID (exec.sh), which the same kill ends.
+gocpu_kill_holder() {
+  if [ -f "$1/$gocpu_f_holder_pid" ]; then kill -KILL "$(cat "$1/$gocpu_f_holder_pid")" 2>/dev/null; fi
+}
 # gocpu_clear_stale: runs that died without cleaning up (a crash, a reboot of the
 # laptop) leave their directory, maybe a dead mount: clear ours when their mount or
 # copy half is gone. Only directories older than a minute: a run starting now has no
@@ -65,7 +71,7 @@ gocpu_clear_stale() {
   find "$gocpu_base" -maxdepth 1 -name "$gocpu_run_glob" -user "$(id -u)" -mmin +1 2>/dev/null | while IFS= read -r gocpu_s; do
     gocpu_p=$(cat "$gocpu_s/$gocpu_f_mount_pid" 2>/dev/null) || gocpu_p=
     if [ -n "$gocpu_p" ] && kill -0 "$gocpu_p" 2>/dev/null; then continue; fi
-    if [ -f "$gocpu_s/$gocpu_f_holder_pid" ]; then kill -KILL "$(cat "$gocpu_s/$gocpu_f_holder_pid")" 2>/dev/null; fi
+    gocpu_kill_holder "$gocpu_s"
     fusermount3 -u -z "$gocpu_s/$gocpu_d_mnt" 2>/dev/null || fusermount -u -z "$gocpu_s/$gocpu_d_mnt" 2>/dev/null
     gocpu_remove_dir "$gocpu_s"
   done
