@@ -17,11 +17,13 @@ function check(value: string, where: string): ModeSetting {
   throw new GocpuError('USAGE', `${where} is ${JSON.stringify(value)}: use mount, copy or auto`);
 }
 
-/** The setting for host, and whether the user chose it (a forced mode runs quietly). */
-export function modeSetting(host: string, env: NodeJS.ProcessEnv, config: GocpuConfig): { mode: ModeSetting; forced: boolean } {
-  if (env.GOCPU_MODE) return { mode: check(env.GOCPU_MODE, 'GOCPU_MODE'), forced: true };
+/** A host's setting, and whether the user chose it (a forced mode runs quietly). */
+export interface HostMode { setting: ModeSetting; forced: boolean }
+
+export function modeSetting(host: string, env: NodeJS.ProcessEnv, config: GocpuConfig): HostMode {
+  if (env.GOCPU_MODE) return { setting: check(env.GOCPU_MODE, 'GOCPU_MODE'), forced: true };
   const m = config.mode;
   const value = typeof m === 'string' ? m : m?.[host];
-  if (value === undefined) return { mode: 'auto', forced: false };
-  return { mode: check(String(value), `"mode"${typeof m === 'string' ? '' : ` of ${host}`} in the gocpu config`), forced: true };
+  if (value === undefined) return { setting: 'auto', forced: false };
+  return { setting: check(String(value), `"mode"${typeof m === 'string' ? '' : ` of ${host}`} in the gocpu config`), forced: true };
 }

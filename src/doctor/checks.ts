@@ -4,7 +4,7 @@
  */
 import { type GoArch, QEMU_BINFMT as QEMU, UNAME_MACHINES } from '../config/target.js';
 import { packagesFor, REMOTE_TOOLS } from '../remote/contract.js';
-import type { ModeSetting } from '../config/mode.js';
+import type { HostMode } from '../config/mode.js';
 import { decideMode } from '../run/mode-decision.js';
 
 export type Verdict = 'ok' | 'warn' | 'fail';
@@ -45,9 +45,9 @@ export function missingTools(r: Map<string, string>): string[] {
   return missing;
 }
 
-export function evaluate(r: Map<string, string>, host: string, goarch?: GoArch, sshfsName = 'sshfs', setting: { mode: ModeSetting; forced: boolean } = { mode: 'auto', forced: false }): Row[] {
+export function evaluate(r: Map<string, string>, host: string, goarch?: GoArch, sshfsName = 'sshfs', hostMode: HostMode = { setting: 'auto', forced: false }): Row[] {
   // Copy mode needs neither sshfs nor FUSE: their absence only costs mount mode.
-  const missing = setting.mode === 'mount' ? 'fail' : 'warn';
+  const missing = hostMode.setting === 'mount' ? 'fail' : 'warn';
   const rows: Row[] = [];
   const get = (k: string) => r.get(k) ?? '';
   const machine = get('uname_m');
@@ -83,11 +83,11 @@ export function evaluate(r: Map<string, string>, host: string, goarch?: GoArch, 
     else if (get('sysctl_apparmor_restrict_unprivileged_userns') === '1') fix = `on ${host}: sysctl -w kernel.apparmor_restrict_unprivileged_userns=0 (Ubuntu 24.04+), or an AppArmor profile allowing userns for unshare`;
     else if (get('sysctl_max_user_namespaces') !== '0') fix = `check ${host}'s kernel and security modules: ${userns}`;
     // Copy mode runs without them, in place (paths differ); a remote root cannot.
-    const verdict = setting.mode === 'mount' || get('remote_root') !== '' ? 'fail' : 'warn';
+    const verdict = hostMode.setting === 'mount' || get('remote_root') !== '' ? 'fail' : 'warn';
     rows.push({ check: 'user namespaces', verdict, detail: `${userns || 'unknown'}${verdict === 'warn' ? ': runs use copy mode without a namespace' : ''}`, fix });
   }
-  rows.push(modeRow(r, setting));
-  const tools = missingTools(r).filter((t) => !t.startsWith('fusermount') || setting.mode === 'mount' || decideMode(r).mode === 'mount');
+  rows.push(modeRow(r, hostMode));
+  const tools = missingTools(r).filter((t) => !t.startsWith('fusermount') || hostMode.setting === 'mount' || decideMode(r).mode === 'mount');
   rows.push(tools.length === 0
     ? { check: 'tools', verdict: 'ok', detail: 'unshare, nsenter, setsid, mount, fusermount3, coreutils' }
     : { check: 'tools', verdict: 'fail', detail: `missing: ${tools.join(', ')}`, fix: `apt install ${packagesFor(tools).join(' ')} on ${host}` });
@@ -110,10 +110,10 @@ export function evaluate(r: Map<string, string>, host: string, goarch?: GoArch, 
 }
 
 /** The mode a run on this host gets, and why (issue 10). */
-function modeRow(r: Map<string, string>, setting: { mode: ModeSetting; forced: boolean }): Row {
+function modeRow(r: Map<string, string>, hostMode: HostMode): Row {
   const auto = decideMode(r);
-  const why = setting.forced ? `set by GOCPU_MODE or "mode"` : auto.reason ? `auto: ${auto.reason}` : 'auto: sshfs, FUSE and user namespaces work';
-  const mode = setting.mode === 'auto' ? auto.mode : setting.mode;
+  const why = hostMode.forced ? `set by GOCPU_MODE or "mode"` : auto.reason ? `auto: ${auto.reason}` : 'auto: sshfs, FUSE and user namespaces work';
+  const mode = hostMode.setting === 'auto' ? auto.mode : hostMode.setting;
   if (!auto.userns) {
     if (mode === 'mount') return { check: 'mode', verdict: 'fail', detail: `mount (${why}), which needs user namespaces`, fix: 'see "user namespaces" above' };
     return { check: 'mode', verdict: 'warn', detail: `copy without a namespace (${why}): the test runs in a copy at another path, so os.Getwd, runtime.Caller paths and GOROOT differ from a local run`, fix: 'see "user namespaces" above' };

@@ -50,8 +50,7 @@ export async function doctor(host: string, goarch: GoArch | undefined, env: Node
     rows.push({ check: 'ssh', verdict: 'ok', detail: `connected to ${cfg.user}@${cfg.hostName}:${cfg.port}, host key verified` });
     const { sshfs, sshfsOptions } = sshfsChoice(env, config);
     const report = parseReport(await probe(client, sshfs, sshfsOptions, remoteRoot));
-    const setting = modeSetting(host, env, config);
-    rows.push(...evaluate(report, host, goarch, sshfs, setting));
+    rows.push(...evaluate(report, host, goarch, sshfs, modeSetting(host, env, config)));
     // A host just fixed (sshfs installed) is seen by the next run at once.
     rememberMode(modeKey(host, sshfs), decideMode(report), env);
   } catch (e) {

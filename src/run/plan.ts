@@ -19,7 +19,7 @@ import { type OutputMove, redirectCoverDir, redirectOutputs } from '../gotest/ou
 import { testLogFile } from '../gotest/test-flags.js';
 import { sshfsChoice } from './sshfs-choice.js';
 import { type CopyRoot, copyRootsFor } from '../copy/ship-list.js';
-import { type ModeSetting, modeSetting } from '../config/mode.js';
+import { type HostMode, modeSetting } from '../config/mode.js';
 
 export interface PlannedExport {
   path: string;
@@ -60,7 +60,7 @@ export interface RunPlan {
   /** What copy mode ships instead of mounting (src/copy/ship-list.ts). */
   copyRoots: CopyRoot[];
   /** mount, copy or auto (src/config/mode.ts); the run settles auto (src/run/mode.ts). */
-  mode: { setting: ModeSetting; forced: boolean };
+  mode: HostMode;
   /**
    * Run as the remote user's uid and gid rather than as root of the view's namespace:
    * the local user is not root, so a local run would not be either (issue 10).
@@ -258,7 +258,7 @@ export function planRun(input: PlanInput): RunPlan {
     outputs: outputs && outputs.moves.length > 0 ? outputs : undefined,
     remoteRoot: remoteRootFor(input.host, env, config),
     binary,
-    mode: ((m) => ({ setting: m.mode, forced: m.forced }))(modeSetting(input.host, env, config)),
+    mode: modeSetting(input.host, env, config),
     copyRoots: copyRootsFor({
       binDir, outputDirs, cwd, src, srcWritable, treeWritable,
       trees: [...localModules.map((path) => ({ path, writable: false })), ...(input.extraExports ?? []).map((e) => ({ path: resolve(cwd, e.path), writable: e.writable })), ...(config.exports ?? []).map((e) => ({ path: e.path, writable: e.writable === true }))],

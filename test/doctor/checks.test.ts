@@ -40,7 +40,7 @@ const H = 'pi@rpi4';
 function rows(changes: Record<string, string> = {}, goarch: 'arm64' | 'riscv64' | 'amd64' | undefined = 'amd64', mode: 'auto' | 'mount' | 'copy' = 'auto'): Row[] {
   const r = parseReport(HEALTHY);
   for (const [k, v] of Object.entries(changes)) r.set(k, v);
-  return evaluate(r, H, goarch, 'sshfs', { mode, forced: mode !== 'auto' });
+  return evaluate(r, H, goarch, 'sshfs', { setting: mode, forced: mode !== 'auto' });
 }
 const MOUNT = (changes: Record<string, string>, goarch: 'arm64' | 'riscv64' | 'amd64' = 'amd64') => rows(changes, goarch, 'mount');
 
