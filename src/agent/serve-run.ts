@@ -16,7 +16,7 @@ import { EXIT_GOCPU_FAILURE } from '../cli/exit.js';
 import { GocpuError, isGocpuError } from '../errors.js';
 import { planRun } from '../run/plan.js';
 import { runOnClient } from '../run/run.js';
-import { trace, traceSinkFor, withTraceSink } from '../util/trace.js';
+import { trace, traceSinkFor, withTraceSink, type TraceSink } from '../util/trace.js';
 import type { Connections } from './connections.js';
 import { type AgentStatus, type EndMessage, FRAME, readFrames, type RunRequest, frame } from './frames.js';
 import { placeRun } from './place.js';
@@ -89,8 +89,16 @@ export function serveRun(sock: Socket, state: AgentState, onDone: () => void): v
     if (!request) onDone();
   });
 
+  // The run's trace ends with its wrapper: go may be done and the user may have removed
+  // GOCPU_TRACE_FILE's directory while the agent still cleans up (after an early END), and
+  // an append then would make the file again (CI's stop 13: rmdir ENOTEMPTY in a test).
+  let sink: TraceSink | undefined;
   const send = (type: typeof FRAME.end | typeof FRAME.direct, msg: object) => {
     endSent = true;
+    if (sink) {
+      withTraceSink(sink, () => trace('end sent to the wrapper (the agent goes on cleaning up)'));
+      sink.on = false;
+    }
     if (!sock.destroyed && !sock.writableEnded) sock.end(frame(type, JSON.stringify(msg)));
   };
 
@@ -102,7 +110,8 @@ export function serveRun(sock: Socket, state: AgentState, onDone: () => void): v
     const raw = req.rawEnv.map((b) => Buffer.from(b, 'base64'));
     const env = envOf(raw);
     const stderr = new FrameWriter(sock, FRAME.stderr);
-    await withTraceSink(traceSinkFor(env, req.pid, req.origin, (l) => stderr.write(l)), async () => {
+    sink = traceSinkFor(env, req.pid, req.origin, (l) => stderr.write(l));
+    await withTraceSink(sink, async () => {
       let host = '';
       try {
         trace(`agent ${process.pid}: request read`);

@@ -191,6 +191,21 @@ test('agent: gocpu hosts shows the agent\'s open connection to a host', async ()
   assert.match(r.stdout, new RegExp(`^ {4}agent ${pid}: 1 connection open, 0 tests running$`, 'm'), r.stdout);
 });
 
+test('agent: a run\'s trace ends with its wrapper (the agent\'s cleanup after an early end writes no more to GOCPU_TRACE_FILE)', async () => {
+  const a = agentEnv();
+  // -count=1 and no outputs: the agent sends the end before it has cleaned up.
+  await passes(a.env);
+  const lines = fs.readFileSync(a.trace, 'utf8');
+  assert.match(lines, / ms end sent to the wrapper \(the agent goes on cleaning up\)$/m, lines);
+  // What a test harness (or a user) does once go test is done: the trace goes.
+  fs.rmSync(a.trace);
+  const [pid] = agentPids(a.dir);
+  const env = goEnv({ goarch: 'arm64', env: a.env });
+  const hosts = () => spawnSync(path.join(repoRoot, 'bin', 'gocpu'), ['hosts'], { env, encoding: 'utf8' }).stdout;
+  await until('the agent has cleaned up the run', () => new RegExp(`^ {4}agent ${pid}: 1 connection open, 0 tests running$`, 'm').test(hosts()), 20_000);
+  assert.ok(!fs.existsSync(a.trace), `the agent wrote to the trace after the wrapper ended:\n${fs.existsSync(a.trace) ? fs.readFileSync(a.trace, 'utf8') : ''}`);
+});
+
 test('agent: the test binary runs from the remote cache (sent once), not paged in through FUSE', async () => {
   const a = agentEnv();
   const probe = path.join(repoRoot, 'test', 'fixtures', 'probe');
