@@ -6,8 +6,11 @@
 # through nsenter and ends exactly as the test ended (status, or death by signal),
 # which sshd reports.
 #
-# Usage: sh -c "$(cat run.sh)" gocpu-run NONCE HEADER_BYTES [MODE]
-# Reads exactly HEADER_BYTES from stdin; the rest of stdin is the test's stdin.
+# Usage: sh -c "$(cat run.sh)" gocpu-run NONCE [MODE]
+# Reads a line with the header's length N, then exactly N bytes of header, from
+# stdin; the rest of stdin is the test's stdin. The length comes first on stdin, not
+# on the command line, so that the local side can start us before it knows the
+# header (while the mount half and the binary cache are still being set up).
 # MODE $gocpu_mode_pty: our stdio is a pty (a terminal session). Nothing of ours may
 # pass through it (it echoes): the header comes from a fifo in the run dir that
 # ctl.sh fills from its channel, and our stderr (control lines) is another fifo that
@@ -17,18 +20,42 @@
 . ./prelude.sh
 set -u
 gocpu_at_run "$1"
-gocpu_hdrlen=$2
-gocpu_mode=${3:-$gocpu_mode_pipe}
-shift 2
+gocpu_mode=${2:-$gocpu_mode_pipe}
+shift 1
 gocpu_fail() { gocpu_say error "$@"; exit 125; }
+# gocpu_prefetch MNT EXPORTS ALIASED BIN_PATH BINF: see where it is started below.
+gocpu_prefetch() {
+  gocpu_nl='
+'
+  gocpu_rest=$2$gocpu_nl gocpu_i=0
+  while [ -n "$gocpu_rest" ]; do
+    gocpu_x=${gocpu_rest%%"$gocpu_nl"*} gocpu_rest=${gocpu_rest#*"$gocpu_nl"}
+    [ -n "$gocpu_x" ] || continue
+    gocpu_p=$1$gocpu_x
+    [ "$3" != 1 ] || gocpu_p=${1%/*}/@$gocpu_i/${1##*/}
+    gocpu_i=$((gocpu_i + 1))
+    # The binary's place (bound over from the cache) is looked up too.
+    case $4 in "$gocpu_x"/*) [ -z "$5" ] || gocpu_p=$gocpu_p${4#"$gocpu_x"} ;; esac
+    { test -e "$gocpu_p"; } &
+  done
+  wait
+}
 # GOCPU_TRACE on the local side: step times, in ms of the remote's clock.
 gocpu_step() { [ "$gocpu_trace" != 1 ] || gocpu_say trace "$1 $(($(date +%s%N) / 1000000))"; }
 # What the test would see of the locale without us: we set LC_ALL=C for the tools
 # whose messages we parse, and exec.sh puts this back.
 gocpu_lc_all_set=${LC_ALL+1} gocpu_lc_all=${LC_ALL-}
 
-# dd with iflag=fullblock reads exactly hdrlen bytes and no more: head -c would
-# read ahead and swallow the test's stdin.
+# read (a builtin) takes the length line byte by byte from a pipe, and dd with
+# iflag=fullblock exactly hdrlen bytes and no more: head -c would read ahead and
+# swallow the test's stdin. No length (the local side closed the channel before it
+# sent the header: the run did not start) is a quiet end.
+gocpu_hdrlen=
+gocpu_read_header() {
+  read -r gocpu_hdrlen <&"$1" || exit 125
+  case $gocpu_hdrlen in '' | *[!0-9]*) gocpu_fail header "bad run header length" ;; esac
+  gocpu_hdr=$(dd bs="$gocpu_hdrlen" count=1 iflag=fullblock status=none <&"$1") || gocpu_fail header "cannot read the run header"
+}
 if [ "$gocpu_mode" = "$gocpu_mode_pty" ]; then
   # The pty stays as fd 4 for the program's stderr. Until ctl.sh listens we have
   # no word for the local side; it explains a failure from the mount half's.
@@ -55,10 +82,10 @@ if [ "$gocpu_mode" = "$gocpu_mode_pty" ]; then
   exec 2<>"$gocpu_dir/$gocpu_f_pty_control"
   trap - HUP
   [ -z "$gocpu_hup" ] || kill -s HUP "$$"
-  gocpu_hdr=$(dd bs="$gocpu_hdrlen" count=1 iflag=fullblock status=none <&6) || gocpu_fail header "cannot read the run header"
+  gocpu_read_header 6
   exec 6<&-
 else
-  gocpu_hdr=$(dd bs="$gocpu_hdrlen" count=1 iflag=fullblock status=none) || gocpu_fail header "cannot read the run header"
+  gocpu_read_header 0
 fi
 gocpu_arch='' gocpu_binfmt='' gocpu_trace=0 gocpu_cwd='' gocpu_exports='' gocpu_root='' gocpu_view_sh='' gocpu_exec_sh='' gocpu_env='' gocpu_merge=0 gocpu_shared='' gocpu_aliased=0 gocpu_bin='' gocpu_bin_path='' gocpu_copy='' gocpu_ro='' gocpu_inplace='' gocpu_as_user=0
 eval "$gocpu_hdr"
@@ -67,14 +94,19 @@ gocpu_step header-read
 
 # A binary this machine cannot run fails in the shell's exec with a message that
 # names no cause; say it here. Emulation through binfmt_misc counts as running.
+# Builtin reads where the kernel has the files (kernel.arch since Linux 6.1): a fork
+# each saved on every call.
 if [ -n "$gocpu_arch" ]; then
-  gocpu_m=$(uname -m)
+  gocpu_m=
+  read -r gocpu_m </proc/sys/kernel/arch 2>/dev/null || :
+  [ -n "$gocpu_m" ] || gocpu_m=$(uname -m)
   case " $gocpu_arch " in
     *" $gocpu_m "*) ;;
     *)
-      if [ -e /proc/sys/fs/binfmt_misc/status ] &&
-        ! grep -qs '^enabled' "/proc/sys/fs/binfmt_misc/$gocpu_binfmt"; then
-        gocpu_fail arch "$gocpu_m"
+      if [ -e /proc/sys/fs/binfmt_misc/status ]; then
+        gocpu_l=
+        read -r gocpu_l <"/proc/sys/fs/binfmt_misc/$gocpu_binfmt" 2>/dev/null || :
+        [ "$gocpu_l" = enabled ] || gocpu_fail arch "$gocpu_m"
       fi
       ;;
   esac
@@ -169,6 +201,16 @@ if [ -n "$gocpu_inplace" ]; then
   set -- sh -c "$gocpu_exec_sh" gocpu-exec "$gocpu_nonce" "$gocpu_merge" "$gocpu_mode" "$@"
   gocpu_enter='env'
 else
+  # What the view's binds reach through the mount is looked up ahead, all at once, in
+  # the background while the namespace is made: each FUSE lookup is an SFTP round
+  # trip, mount -a makes them one by one, and the kernel serializes the lookups in one
+  # directory (sshfs 3.7.3, libfuse 3.14: no parallel dirops). On the agent's shared
+  # mount the exports' aliases are each in a directory of its own for that (ROOT/@i/RUN,
+  # src/sftp/spaces.ts). A far remote (issue 8: 50 ms) paid a round trip per export.
+  # Each lookup is a fork, no exec; none holds our fds.
+  if [ -z "$gocpu_copy" ]; then
+    gocpu_prefetch "$gocpu_mnt" "$gocpu_exports" "$gocpu_aliased" "$gocpu_bin_path" "$gocpu_binf" </dev/null >/dev/null 2>&1 3>&- 4>&- &
+  fi
   mkfifo -m 600 "$gocpu_dir/$gocpu_f_ready" || gocpu_fail mkfifo "cannot create $gocpu_dir/$gocpu_f_ready"
   # setsid: the holder must not share our process group, or a signal meant for
   # the test (sshd signals the session's group) would kill the whole namespace.
@@ -191,8 +233,9 @@ else
 
   gocpu_step view-ready
   # pid 1 of the new pid namespace is the holder's only child.
-  gocpu_p1=$(cat "/proc/$gocpu_holder/task/$gocpu_holder/children" 2>/dev/null) || gocpu_p1=
-  gocpu_p1=${gocpu_p1%% *}
+  # A builtin read (no fork); the file has no newline, so read's status says nothing.
+  gocpu_p1=
+  read -r gocpu_p1 gocpu_l <"/proc/$gocpu_holder/task/$gocpu_holder/children" 2>/dev/null || :
   [ -n "$gocpu_p1" ] || gocpu_fail view "cannot find the namespace's pid 1"
 
   # How the program enters the view: nsenter takes the holder's namespaces, root and

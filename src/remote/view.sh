@@ -30,13 +30,13 @@
 #
 # Speed matters (this runs once per test binary), and a fork costs milliseconds on
 # a small board: the view is planned with shell builtins only, then made with one
-# mkdir, one cp and one `mount -a` over a generated fstab.
+# mkdir, one cp (two with a remote root) and one `mount -a` over a generated fstab.
 #
 # Usage: sh -c "$(cat view.sh)" gocpu-view NONCE
 # Env: gocpu_cwd, gocpu_exports (absolute paths, one per line, none below
 # another), gocpu_mnt (where the exports are: the run's sshfs mount, or its
 # subtree of the agent's shared one), gocpu_aliased (1: export i is also
-# $gocpu_mnt/@i), gocpu_binf and gocpu_bin_path (the cached test binary and
+# ${gocpu_mnt%/*}/@i/${gocpu_mnt##*/}), gocpu_binf and gocpu_bin_path (the cached test binary and
 # where it goes), gocpu_ro (copy mode: exports to bind read-only), gocpu_root (R, checked by run.sh; empty
 # for the remote's own /). fd 3: gets "ready" when the view is up. No forwarded
 # variable ever reaches this script (only exec.sh applies them), so its own names
@@ -55,7 +55,7 @@ binf=${gocpu_binf:-} binpath=${gocpu_bin_path:-} ro=${gocpu_ro:-}
 unset gocpu_cwd gocpu_exports gocpu_mnt gocpu_root gocpu_aliased gocpu_binf gocpu_bin_path gocpu_ro
 nl='
 '
-dirs='' links='' files='' fstab='' e='' s=''
+dirs='' links='' rlinks='' files='' fstab='' e='' s=''
 sys='/dev /proc /sys /tmp' # the real system's, as in src()
 
 # src P: sets $s to what the view's P shows (a variable: no fork).
@@ -118,7 +118,8 @@ bind() { # SRC DST OPTS
 replicate() {
   src "$1"
   if [ -L "$s" ]; then
-    links=$links$1$nl
+    # Copied below with one cp per list: paths of the real / as they are, R's relative to R.
+    if [ "$s" = "$1" ]; then links=$links$1$nl; else rlinks=$rlinks${1#/}$nl; fi
   elif [ -d "$s" ]; then
     bind "$s" "$root$1" rbind,X-mount.mkdir,nofail
   else
@@ -211,8 +212,9 @@ lock_opts() {
 shadow ""
 lk=
 [ -z "$ro" ] || lock_opts "$mnt"
-# On the agent's shared mount the i-th export is also mnt/@i: a bind from there costs
-# two FUSE lookups (a round trip each) instead of one per component of its path.
+# On the agent's shared mount (mnt is its root's RUN) the i-th export is also
+# root/@i/RUN: a bind from there costs one FUSE lookup (a round trip) instead of one per
+# component of its path, and run.sh has made them all at once (see gocpu_prefetch).
 rest=$exports$nl i=0
 while [ -n "$rest" ]; do
   x=${rest%%"$nl"*} rest=${rest#*"$nl"}
@@ -220,7 +222,7 @@ while [ -n "$rest" ]; do
   # A copied tree has no server to refuse writes to a read-only export: the bind does.
   o=bind
   case "$nl$ro$nl" in *"$nl$x$nl"*) o=bind,ro$lk ;; esac
-  if [ "$aliased" = 1 ]; then bind "$mnt/@$i" "$root$x" "$o"; else bind "$mnt$x" "$root$x" "$o"; fi
+  if [ "$aliased" = 1 ]; then bind "${mnt%/*}/@$i/${mnt##*/}" "$root$x" "$o"; else bind "$mnt$x" "$root$x" "$o"; fi
   i=$((i + 1))
 done
 # The test binary from the remote cache, over its path in the (binary dir's) export:
@@ -234,16 +236,21 @@ IFS=$nl
 # shellcheck disable=SC2086 # split on newlines only, globbing off
 [ -z "$dirs" ] || mkdir -p -- $dirs
 for f in $files; do : >"$root$f"; done
-for l in $links; do
-  src "$l"
-  cp -P -- "$s" "$root$l"
-done
+# --parents puts each link at its own path below $root: one cp for all of a list
+# (Debian 12's / alone has four: bin, lib, lib64, sbin).
+# shellcheck disable=SC2086 # split on newlines only, globbing off
+[ -z "$links" ] || cp -P --parents -- $links "$root"
+if [ -n "$rlinks" ]; then
+  cd "$top/"
+  # shellcheck disable=SC2086
+  cp -P --parents -- $rlinks "$root"
+fi
 IFS=' 	'
 set +f
-# libmount cannot parse an fstab from a pipe: it goes through a file.
+# libmount cannot parse an fstab from a pipe: it goes through a file (in the run dir,
+# which the run's teardown removes: no rm here, a fork saved).
 printf '%s' "$fstab" >"$d/$gocpu_f_fstab"
 mount -a -T "$d/$gocpu_f_fstab"
-rm -f "$d/$gocpu_f_fstab"
 
 # shellcheck disable=SC2016 # expanded by the inner shell
 exec chroot "$root" /bin/sh -c 'cd "$1" || exit 1; echo ready >&3; exec sleep infinity 3>&-' gocpu-hold "$cwd"

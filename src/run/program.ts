@@ -50,8 +50,22 @@ function waitFor<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** binarySha: the test binary is in the remote's cache (src/agent/binary-cache.ts). */
-export async function startProgram(client: Client, plan: RunPlan, io: ProgramIo, mount: Mount, onExit: () => void = () => {}, binarySha?: string): Promise<Program> {
+/**
+ * Starts run.sh on a channel of its own (no pty). It waits for its header on stdin,
+ * so the channel can open, and the remote shell start, while the mount half and the
+ * binary cache are still being set up: a round trip and a process start off every
+ * call. Closing the channel before startProgram wrote the header ends run.sh quietly.
+ */
+export function openRunChannel(client: Client, plan: RunPlan): Promise<ClientChannel> {
+  return exec(client, shellJoin(['sh', '-c', remoteScript('run'), 'gocpu-run', plan.nonce]));
+}
+
+/**
+ * binarySha: the test binary is in the remote's cache (src/agent/binary-cache.ts).
+ * opened: the run channel from openRunChannel (not for a terminal session, whose
+ * channel has a pty and a control channel beside it).
+ */
+export async function startProgram(client: Client, plan: RunPlan, io: ProgramIo, mount: Mount, onExit: () => void = () => {}, binarySha?: string, opened?: Promise<ClientChannel>): Promise<Program> {
   const header = encodeHeader({ cwd: plan.cwd, exports: mount.copy?.exports ?? plan.viewExports, root: plan.remoteRoot, merge: plan.merge, trace: tracing(), env: plan.env, argv: plan.argv, shared: mount.shared, aliased: mount.aliased, asUser: plan.asUser,
     copy: mount.copy ? { readOnly: mount.copy.readOnly, inPlace: mount.copy.inPlace } : undefined,
     binary: binarySha && plan.binary ? { sha: binarySha, path: plan.binary } : undefined,
@@ -63,9 +77,11 @@ export async function startProgram(client: Client, plan: RunPlan, io: ProgramIo,
   }
   const terminal = io.terminal;
   const pty = terminal?.pty();
-  const command = shellJoin(['sh', '-c', remoteScript('run'), 'gocpu-run', plan.nonce, String(header.length), ...(pty ? [RUN_MODES.pty] : [])]);
+  if (pty && opened) throw new Error('startProgram: a terminal session opens its own run channel');
   const [channel, ctl] = await Promise.all([
-    exec(client, command, pty ? { pty: { ...pty, width: 0, height: 0 } } : {}),
+    pty
+      ? exec(client, shellJoin(['sh', '-c', remoteScript('run'), 'gocpu-run', plan.nonce, RUN_MODES.pty]), { pty: { ...pty, width: 0, height: 0 } })
+      : (opened ?? openRunChannel(client, plan)),
     pty ? exec(client, shellJoin(['sh', '-c', remoteScript('ctl'), 'gocpu-ctl', plan.nonce])) : undefined,
   ]);
   let remotePid: number | undefined;
@@ -101,11 +117,11 @@ export async function startProgram(client: Client, plan: RunPlan, io: ProgramIo,
     mount.closed.then(() => {
       if (!control.started) channel.close();
     }).catch(() => {});
-    ctl.end(header);
+    ctl.end(withLength(header));
     terminal.raw();
     stopResize = terminal.onResize((s) => channel.setWindow(s.rows, s.cols, 0, 0));
   } else {
-    channel.write(header);
+    channel.write(withLength(header));
   }
   // A terminal ends only by a ^D typed before raw mode began (cooked mode): that is
   // no EOF for a pty, whose program reads ^D itself.
@@ -142,4 +158,9 @@ export async function startProgram(client: Client, plan: RunPlan, io: ProgramIo,
   })();
   end.catch(() => {});
   return { end, pid: () => remotePid, channel };
+}
+
+/** What run.sh reads first: the header's length on a line, then the header. */
+function withLength(header: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`${header.length}\n`), header]);
 }

@@ -12,7 +12,7 @@
  * Every resource is registered for cleanup as it is acquired; cleanup runs in
  * `finally`, and a failed cleanup is a warning, not the run's result.
  */
-import type { Client } from 'ssh2';
+import type { Client, ClientChannel } from 'ssh2';
 import { resolveHostConfig } from '../ssh/ssh-config.js';
 import { clientError, closeClient } from '../ssh/connect.js';
 import { connectWithRetry } from '../ssh/retry.js';
@@ -24,7 +24,7 @@ import { exactEnd } from './exact-end.js';
 import { type Mount, startMount } from './mount.js';
 import { collectOutputs, prepareOutputs } from './outputs.js';
 import type { RunPlan } from './plan.js';
-import { type ProgramIo, startProgram } from './program.js';
+import { openRunChannel, type ProgramIo, startProgram } from './program.js';
 import { signalRemote } from './signals.js';
 import { startWatchdog, type Watchdog } from './watchdog.js';
 import { chooseMode, forgetMode, modeKey } from './mode.js';
@@ -119,17 +119,23 @@ export async function runOnClient(client: Client, plan: RunPlan, io: ProgramIo, 
     // Each half is registered for cleanup as soon as it is up, even when another
     // failed to start: a shared mount keeps a run's subtree until it is stopped, and
     // the agent may retry the run on another connection under the same nonce.
-    const [m, w, b] = await Promise.allSettled([
+    // The run half's channel opens meanwhile: run.sh waits for its header (program.ts).
+    const [m, w, b, r] = await Promise.allSettled([
       mode.mode === 'copy' ? startCopy(client, plan, io.stderr, mode.userns) : opts.mount ? opts.mount(plan, io.stderr) : startMount(client, plan, io.stderr),
       startWatchdog(client, plan.host, plan.nonce, opts.shared === true),
       plan.binary && binary ? binary(plan) : Promise.resolve(undefined),
+      io.terminal ? Promise.resolve(undefined) : openRunChannel(client, plan),
     ]);
+    let programStarted = false;
+    if (r.status === 'fulfilled' && r.value) {
+      const early = r.value;
+      cleanup.add('close the unused run channel', () => {
+        if (!programStarted) early.close();
+      });
+    }
     if (m.status === 'fulfilled') {
       const mount = m.value;
-      cleanup.add('unmount and remove the remote run directory', () => {
-        trace(`sftp: ${mount.requests()} requests (round trips) for this run`);
-        return mount.stop();
-      });
+      cleanup.add('unmount and remove the remote run directory', () => mount.stop());
     }
     if (w.status === 'fulfilled') {
       const watchdog = w.value;
@@ -137,14 +143,16 @@ export async function runOnClient(client: Client, plan: RunPlan, io: ProgramIo, 
       // the stream end without goodbye and takes the run down on the remote.
       cleanup.add('stop the watch half', () => (opts.abort?.aborted ? watchdog.abandon() : watchdog.stop()));
     }
-    for (const r of [m, w, b]) if (r.status === 'rejected') throw r.reason;
+    for (const x of [m, w, b, r]) if (x.status === 'rejected') throw x.reason;
     const mount = (m as PromiseFulfilledResult<Mount>).value;
     const watchdog = (w as PromiseFulfilledResult<Watchdog>).value;
     const binarySha = (b as PromiseFulfilledResult<string | undefined>).value;
     if (opts.abort?.aborted) throw wrapperGone();
 
     trace('mount half started');
-    const program = await Promise.race([startProgram(client, plan, io, mount, () => watchdog.reap(), binarySha), abort]);
+    const opened = (r as PromiseFulfilledResult<ClientChannel | undefined>).value;
+    const program = await Promise.race([startProgram(client, plan, io, mount, () => watchdog.reap(), binarySha, opened && Promise.resolve(opened)), abort]);
+    programStarted = true;
     cleanup.add('close the run half', () => {
       if (opts.abort?.aborted) program.channel.close();
     });
@@ -162,6 +170,8 @@ export async function runOnClient(client: Client, plan: RunPlan, io: ProgramIo, 
       if (torn) throw torn;
       // Before the mount half goes: it removes the run dir with the end record.
       const exact = await exactEnd(end, (ms) => watchdog.askEnd(ms));
+      // Here, not in the teardown: an agent's run ends its trace with the early end.
+      trace(`sftp: ${mount.requests()} requests (round trips) for this run until the test ended`);
       if (!('code' in exact && exact.code === 0)) {
         for (const l of missing.hints(plan.host, (p) => exportedBy(plan, mount, p))) io.stderr.write(l + '\n');
       }

@@ -5,7 +5,8 @@
  * own table, its own roots (opened when the run is added, by construction as in
  * resolve/roots.ts) and its own lifetime. A path under no current run, and anything a
  * run's walk leads to outside its own table, is "no such file". `/` lists nothing: a
- * run's subtree is found by its name, which only its own view knows.
+ * run's subtree is found by its name, which only its own view knows. `/@i/<run>` is
+ * the run's `/<run>/@i` (see Space.aliasDirs); `/@i` lists nothing either.
  */
 import { ExportTable, normalizeVirtualPath } from './exports.js';
 import { Roots } from './resolve/roots.js';
@@ -24,6 +25,14 @@ export interface Space {
   aliases?: Map<string, string>;
   /** Requests served in this space (server.ts counts them; GOCPU_TRACE shows them). */
   requests?: number;
+  /**
+   * The shared mount's root space: `/@i` are empty directories, so that `/@i/<run>` is
+   * the run's `@i` (see innerPath). The kernel serializes FUSE lookups in one directory
+   * (sshfs 3.7.3, libfuse 3.14: no parallel dirops), so a run's aliases as siblings in
+   * `/<run>` cost a round trip each, one after another; in `/@0`, `/@1`, ... (looked up
+   * once per mount, then cached) the lookups of `<run>` go out together (run.sh).
+   */
+  aliasDirs?: boolean;
 }
 
 export interface Spaces {
@@ -38,6 +47,9 @@ export interface Spaces {
  */
 export function innerPath(s: Pick<Space, 'prefix' | 'aliases'>, p: string, client = false): string | null {
   let inner: string;
+  // `/@i/<run>/...` is `/<run>/@i/...`, for a client path only.
+  const flipped = client && s.aliases && s.prefix !== '' ? aliasFirst(p) : null;
+  if (flipped && flipped.run === s.prefix) p = `${s.prefix}/${flipped.alias}${flipped.rest}`;
   if (s.prefix === '') inner = p;
   else if (p === s.prefix) inner = '/';
   else if (p.startsWith(s.prefix + '/')) inner = p.slice(s.prefix.length);
@@ -49,6 +61,18 @@ export function innerPath(s: Pick<Space, 'prefix' | 'aliases'>, p: string, clien
 }
 
 const ALIAS = /^@\d+$/;
+
+/** `/@i/<run>/rest` as its parts (run as `/<run>`), or null for any other path. */
+function aliasFirst(p: string): { alias: string; run: string; rest: string } | null {
+  const parts = p.split('/');
+  if (parts.length < 3 || !ALIAS.test(parts[1]) || parts[2] === '') return null;
+  return { alias: parts[1], run: `/${parts[2]}`, rest: parts.length > 3 ? `/${parts.slice(3).join('/')}` : '' };
+}
+
+/** Whether p (normalized) is one of the shared root's alias directories `/@i`. */
+export function isAliasDir(s: Pick<Space, 'aliasDirs'>, p: string): boolean {
+  return s.aliasDirs === true && /^\/@\d+$/.test(p);
+}
 
 /** The client's path for a run-relative one. */
 export function outerPath(s: Pick<Space, 'prefix'>, inner: string): string {
@@ -73,7 +97,7 @@ export class RunSpaces implements Spaces {
 
   constructor(private readonly log: (line: string) => void) {
     const table = new ExportTable([]);
-    this.empty = { prefix: '', table, roots: Roots.open(table, log) };
+    this.empty = { prefix: '', table, roots: Roots.open(table, log), aliasDirs: true };
   }
 
   /** viewExports: what the run's view binds, `@i` for the i-th (none when a real name could clash). */
@@ -105,7 +129,8 @@ export class RunSpaces implements Spaces {
   of(p: unknown): Space {
     const n = typeof p === 'string' ? normalizeVirtualPath(p) : null;
     if (n === null || n === '/') return this.empty;
-    return this.runs.get(n.split('/')[1]) ?? this.empty;
+    const flipped = aliasFirst(n);
+    return this.runs.get((flipped?.run ?? n).split('/')[1]) ?? this.empty;
   }
 
   async close(): Promise<void> {

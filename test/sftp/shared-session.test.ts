@@ -52,6 +52,19 @@ test('shared session: runs see only their own subtree; `/` lists nothing; a remo
     assert.equal(await code(c.open(`/${b}/@0/victim`, PF.READ)), FX.NO_SUCH_FILE, 'b was added without aliases');
     assert.equal(await code(c.symlink('/@0/made', `/${a}${t.w}/via-alias`)), FX.OK);
     assert.equal(await code(c.stat(`/${a}${t.w}/via-alias`)), FX.NO_SUCH_FILE, 'a link\'s text knows no alias');
+    // `/@i/<run>` is `/<run>/@i`: each alias in a directory of its own (lookups in one
+    // directory are serialized by the remote's kernel). `/@i` is empty, made of nothing.
+    assert.equal((await c.lstat('/@0')).type, 'attrs', '/@0 is a directory');
+    assert.deepEqual([...(await c.list('/@0')).keys()].filter((n) => n !== '.' && n !== '..'), [], '/@0 names no run');
+    assert.equal((await c.stat(`/@0/${a}/made`)).type, 'attrs', 'the flipped alias leads to a\'s export');
+    assert.equal((await c.open(`/@0/${a}/to-b`, PF.READ)).type, 'status', 'the same dangling link as through /a/@0');
+    assert.equal(await code(c.stat(`/@1/${a}`)), FX.NO_SUCH_FILE, 'a has one view export');
+    assert.equal(await code(c.open(`/@0/${b}/victim`, PF.READ)), FX.NO_SUCH_FILE, 'b was added without aliases');
+    assert.equal((await c.stat(`/@0/${a}/../../${b}${t.outside}/victim`)).type, 'attrs', 'normalized first: b\'s own path, as any client could name it');
+    assert.equal(await code(c.symlink(`/@0/${a}/made`, `/${a}${t.w}/via-flipped`)), FX.OK);
+    assert.equal(await code(c.stat(`/${a}${t.w}/via-flipped`)), FX.NO_SUCH_FILE, 'a link\'s text knows no flipped alias either');
+    assert.notEqual(await code(c.mkdir('/@0/made')), FX.OK, 'nothing can be made in /@0');
+    assert.notEqual(await code(c.mkdir('/@9')), FX.OK, 'nor an alias directory made');
     const before = { a: spaces.requests(a), b: spaces.requests(b) };
     const h = await c.handleOf(c.open(`/${b}${t.outside}/victim`, PF.READ));
     await c.read(h, 0, 10);

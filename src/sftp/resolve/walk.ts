@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { ExportTable, normalizeVirtualPath } from '../exports.js';
-import { innerPath, outerPath, type Space } from '../spaces.js';
+import { innerPath, isAliasDir, outerPath, type Space } from '../spaces.js';
 import { denied, errnoOf, failure, STATUS, StatusError } from '../status.js';
 import { at, DIR_FLAGS, type DirRef } from './fd-path.js';
 import { idOf, type Root, type Roots } from './roots.js';
@@ -81,6 +81,7 @@ export async function walk(where: Space | ExportTable, roots: Roots, clientPath:
   const space: Pick<Space, 'prefix' | 'table' | 'aliases'> = where instanceof ExportTable ? { prefix: '', table: where } : where;
   const table = space.table;
   let target = typeof clientPath === 'string' ? normalizeVirtualPath(clientPath) : null;
+  if (target !== null && isAliasDir(where as Space, target)) return { kind: 'virtual', path: target, children: [] };
   let links = 0;
   let viaLastLink = false;
   for (let first = true; ; first = false) {
