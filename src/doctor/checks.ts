@@ -95,6 +95,10 @@ export function evaluate(r: Map<string, string>, host: string, goarch?: GoArch, 
     rows.push({ check: 'exact signals', verdict: 'warn', detail: 'setsid has no --fork/--wait (an old util-linux; 2.36 and later have it): a test killed by a signal outside RFC 4254\'s 13 (BUS, SYS, XCPU, ...) ends with status 255',
       fix: `upgrade util-linux on ${host}` });
   }
+  if (get('userns') === 'ok' && get('unshare_map_user') === 'no') {
+    rows.push({ check: 'test uid', verdict: 'warn', detail: 'unshare has no --map-user or --root (util-linux before 2.38): a test run by a local user other than root runs as root of its namespace, not as the remote user\'s uid',
+      fix: `upgrade util-linux on ${host}` });
+  }
   const free = Number(get('tmp_free_kb'));
   const tmp = get('tmpdir');
   if (get('tmp_writable') !== 'yes') rows.push({ check: 'temp dir', verdict: 'fail', detail: `${tmp} is not writable`, fix: `set TMPDIR for the login user on ${host}` });

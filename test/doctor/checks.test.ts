@@ -21,6 +21,7 @@ tool_sleep=/usr/bin/sleep
 tool_fusermount3=/usr/bin/fusermount3
 tool_fusermount=/usr/bin/fusermount
 setsid_fork=yes
+unshare_map_user=yes
 sshfs=/usr/bin/sshfs
 sshfs_version=3.7.3
 sshfs_options=passive,max_read=65536,no_contain_symlinks
@@ -223,6 +224,17 @@ test('setsid without --fork/--wait: a warning about inexact signal ends, not a f
   const r = row(rs, 'exact signals');
   assert.equal(r.verdict, 'warn');
   assert.match(r.detail, /old util-linux/);
+});
+
+test('unshare without --map-user/--root: a warning that a non-root user\'s test runs as root of its namespace; nothing when it has them', () => {
+  assert.equal(rows().find((r) => r.check === 'test uid'), undefined);
+  const rs = rows({ unshare_map_user: 'no' });
+  assert.deepEqual(failed(rs), []);
+  const r = row(rs, 'test uid');
+  assert.equal(r.verdict, 'warn');
+  assert.match(r.detail, /util-linux before 2\.38/);
+  assert.match(r.fix!, /upgrade util-linux on pi@rpi4/);
+  assert.equal(rows({ unshare_map_user: 'no', userns: 'failed: x' }).find((x) => x.check === 'test uid'), undefined, 'no namespace, no such row');
 });
 
 test('the sshfs row names the configured program and the options a run passes', () => {
