@@ -5,7 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { sameOutput } from '../util/same-output.js';
-import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { isAtOrBelow } from '../sftp/exports.js';
 import type { GocpuConfig } from '../config/config-file.js';
 import { filterEnv } from '../config/env-filter.js';
 import { remoteRootFor } from '../config/remote-root.js';
@@ -88,10 +89,6 @@ export interface PlanInput {
 }
 
 
-function under(path: string, dir: string): boolean {
-  return path === dir || dir === '/' || path.startsWith(dir + sep);
-}
-
 /**
  * The view mounts each export at its own path over the remote's tree: an export at
  * or above one of these would hide the remote's own programs, libraries or kernel
@@ -118,7 +115,7 @@ const FIX_BY_SOURCE: Record<string, string> = {
 /** The system directory of the remote that exporting `path` would hide, if any. */
 export function hiddenSystemDir(path: string): string | undefined {
   const p = resolve(path);
-  return SYSTEM_DIRS.find((d) => under(d, p));
+  return SYSTEM_DIRS.find((d) => isAtOrBelow(d, p));
 }
 
 /** Refuses an export that is, or contains, one of the remote's system directories. */
@@ -151,7 +148,7 @@ export function normalizeExports(list: PlannedExport[]): { exports: { path: stri
   const exports = [...byPath].map(([path, writable]) => ({ path, writable })).sort((a, b) => (a.path < b.path ? -1 : 1));
   const viewExports: string[] = [];
   for (const e of exports) {
-    if (!viewExports.some((v) => under(e.path, v))) viewExports.push(e.path);
+    if (!viewExports.some((v) => isAtOrBelow(e.path, v))) viewExports.push(e.path);
   }
   return { exports, viewExports };
 }
@@ -217,16 +214,16 @@ export function planRun(input: PlanInput): RunPlan {
   const src = sourceRoot(cwd, go.gopath, env);
   // A package in GOROOT (`go test strings`: go runs us in /usr/share/go-1.19/src/strings,
   // below std's go.mod) is part of the installation: writableModule does not reach it.
-  const inGoroot = gorootDirs.some((d) => under(src.dir, d));
+  const inGoroot = gorootDirs.some((d) => isAtOrBelow(src.dir, d));
   const treeWritable = input.generic === true && input.readOnly !== true;
   const srcWritable = treeWritable || (config.writableModule === true && !inGoroot && input.readOnly !== true);
   list.push({ path: src.dir, writable: srcWritable, from: src.kind === 'none' ? 'cwd' : 'module' });
-  if (!under(cwd, src.dir)) list.push({ path: cwd, writable: treeWritable, from: 'cwd' });
+  if (!isAtOrBelow(cwd, src.dir)) list.push({ path: cwd, writable: treeWritable, from: 'cwd' });
   // go.work uses and replace targets outside that root: code the binary was built from,
   // read-only like any dependency (src/gotest/local-modules.ts).
   const localModules = localModuleDirs(cwd, env);
   for (const dir of localModules) {
-    if (!under(dir, src.dir)) list.push({ path: dir, writable: false, from: 'module' });
+    if (!isAtOrBelow(dir, src.dir)) list.push({ path: dir, writable: false, from: 'module' });
   }
   for (const e of input.extraExports ?? []) list.push({ path: resolve(cwd, e.path), writable: e.writable, from: `-export${e.writable ? '-rw' : ''}` });
   if (go.gomodcache && existsSync(go.gomodcache)) list.push({ path: go.gomodcache, writable: false, from: 'gomodcache' });
