@@ -42,11 +42,17 @@ async function entryOf(path: string): Promise<Omit<LocalEntry, 'writable'> | und
 
 export async function listTree(roots: readonly CopyRoot[], binary?: string): Promise<LocalEntry[]> {
   const byPath = new Map<string, LocalEntry>();
-  // The most specific root says whether a path is writable.
+  // The most specific root says whether a path is writable; the same root listed twice
+  // is writable if either listing says so, as in mount mode's export table.
   const writableAt = (p: string): boolean => {
-    let best: CopyRoot | undefined;
-    for (const r of roots) if (isAtOrBelow(p, r.path) && (!best || r.path.length > best.path.length)) best = r;
-    return best?.writable ?? false;
+    let len = -1;
+    let writable = false;
+    for (const r of roots) {
+      if (!isAtOrBelow(p, r.path) || r.path.length < len) continue;
+      writable = (r.path.length === len && writable) || r.writable;
+      len = r.path.length;
+    }
+    return writable;
   };
   const add = (e: Omit<LocalEntry, 'writable'> | undefined) => {
     if (e && !byPath.has(e.path)) byPath.set(e.path, { ...e, writable: writableAt(e.path) });
