@@ -30,7 +30,6 @@ import { startWatchdog, type Watchdog } from './watchdog.js';
 import { chooseMode, forgetMode, modeKey } from './mode.js';
 import { MissingPaths } from './missing-paths.js';
 import { isAtOrBelow } from '../sftp/exports.js';
-import { startCopy } from '../copy/copy-half.js';
 import { rebaseArgs } from '../copy/rebase.js';
 import { RemoteBinaries } from '../agent/binary-cache.js';
 
@@ -121,7 +120,7 @@ export async function runOnClient(client: Client, plan: RunPlan, io: ProgramIo, 
     // the agent may retry the run on another connection under the same nonce.
     // The run half's channel opens meanwhile: run.sh waits for its header (program.ts).
     const [m, w, b, r] = await Promise.allSettled([
-      mode.mode === 'copy' ? startCopy(client, plan, io.stderr, mode.userns) : opts.mount ? opts.mount(plan, io.stderr) : startMount(client, plan, io.stderr),
+      mode.mode === 'copy' ? startCopyHalf(client, plan, io.stderr, mode.userns) : opts.mount ? opts.mount(plan, io.stderr) : startMount(client, plan, io.stderr),
       startWatchdog(client, plan.host, plan.nonce, opts.shared === true),
       plan.binary && binary ? binary(plan) : Promise.resolve(undefined),
       io.terminal ? Promise.resolve(undefined) : openRunChannel(client, plan),
@@ -202,6 +201,16 @@ export async function runOnClient(client: Client, plan: RunPlan, io: ProgramIo, 
 function exportedBy(plan: RunPlan, mount: Mount, p: string): boolean {
   if (!mount.copy) return plan.exports.some((e) => isAtOrBelow(p, e.path));
   return plan.copyRoots.some((r) => (r.what === 'files' ? (r.files ?? []).some((f) => p === `${r.path}/${f}`) : isAtOrBelow(p, r.path)));
+}
+
+/**
+ * Copy mode's half, imported when a run needs it: tar-stream and its dependencies cost
+ * every wrapper and agent start ~50 ms (more on a busy machine) that mount mode, the
+ * common case, never uses.
+ */
+async function startCopyHalf(...args: Parameters<typeof import('../copy/copy-half.js').startCopy>): Promise<Mount> {
+  const { startCopy } = await import('../copy/copy-half.js');
+  return startCopy(...args);
 }
 
 const HOST_CHANGED = ['REMOTE_NO_SSHFS', 'REMOTE_NO_FUSE', 'REMOTE_FUSE_DENIED', 'REMOTE_NO_USERNS'];
