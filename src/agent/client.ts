@@ -6,9 +6,12 @@
  * go through the launcher. Imports only node:* and small local modules; the
  * ssh, sftp and planning code stay in the agent.
  *
- * An agent that is missing, wedged or gone before the test started means direct
- * mode (undefined is returned) with one warning line; one that goes away while the
- * test runs fails the run with a clear line, never a hang.
+ * A missing agent is started (when several wrappers start one at once, one of
+ * them serves and the others' starts answer "ready" once it does: claim.ts). One
+ * that closes before accepting the call (it was leaving, idle) gets the call
+ * again from the next agent, once. An agent that is wedged, or gone before the test
+ * started, means direct mode (undefined is returned) with one warning line; one
+ * that goes away while the test runs fails the run with a clear line, never a hang.
  */
 import { type Socket, connect } from 'node:net';
 import { closeSync, openSync } from 'node:fs';
@@ -50,6 +53,9 @@ export function agentWanted(env: NodeJS.ProcessEnv): boolean {
   return env.GOCPU_AGENT !== '0' && env.GOCPU_AGENT !== 'off';
 }
 
+/** Starts an agent this many times at most for one call: each start that found the agent gone meanwhile (it left, idle) is another's progress. */
+const STARTS = 3;
+
 async function reachAgent(env: NodeJS.ProcessEnv): Promise<Socket | undefined> {
   let path: string;
   try {
@@ -59,25 +65,41 @@ async function reachAgent(env: NodeJS.ProcessEnv): Promise<Socket | undefined> {
     warn(`not using the gocpu agent: ${e.message}; running directly (fix or remove that directory, or set GOCPU_AGENT_DIR)`);
     return undefined;
   }
-  const s = await tryConnect(path);
-  if (s) return s;
-  const started = await startAgent(path, env);
-  if (!started.ok) {
-    warn(`could not start the gocpu agent (${started.why}); running directly`);
-    return undefined;
+  for (let starts = 0; ; starts++) {
+    const s = await tryConnect(path);
+    if (s) return s;
+    if (starts === STARTS) break;
+    // "ready" means an agent answered on the path: this one, or the one that won
+    // the path when several wrappers started agents at once (claim.ts).
+    const started = await startAgent(path, env);
+    if (!started.ok) {
+      warn(`could not start the gocpu agent (${started.why}); running directly`);
+      return undefined;
+    }
   }
-  const again = await tryConnect(path);
-  if (!again) warn('the gocpu agent started but does not take connections; running directly');
-  return again;
+  warn('the gocpu agent started but does not take connections; running directly');
+  return undefined;
 }
+
+/** The agent closed before it accepted the call: it never started it (it was leaving, idle). */
+const AGAIN = Symbol('again');
 
 /**
  * Runs the call through the agent; the exit status for main's caller, or
  * undefined for "run it in this process" (direct mode).
  */
 export async function runViaAgent(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number | undefined> {
-  const sock = await reachAgent(env);
-  if (!sock) return undefined;
+  // An agent that leaves as we connect closes without a word; the call then goes to
+  // the next one (that start is reachAgent's), once.
+  for (let attempt = 1; ; attempt++) {
+    const sock = await reachAgent(env);
+    if (!sock) return undefined;
+    const r = await callAgent(sock, argv, env, attempt < 2);
+    if (r !== AGAIN) return r;
+  }
+}
+
+async function callAgent(sock: Socket, argv: string[], env: NodeJS.ProcessEnv, mayRetry: boolean): Promise<number | undefined | typeof AGAIN> {
   const args = argv.slice(1);
   // entry.ts sends a terminal's stdin to direct mode; a pipe or file always travels.
   const forwardStdin = !process.stdin.isTTY;
@@ -95,17 +117,18 @@ export async function runViaAgent(argv: string[], env: NodeJS.ProcessEnv = proce
   };
   sock.write(frame(FRAME.request, JSON.stringify(req)));
 
-  return await new Promise<number | undefined>((resolve) => {
+  return await new Promise<number | undefined | typeof AGAIN>((resolve) => {
     let accepted = false;
     let started = false;
     let done = false;
     let signals = 0;
-    const finish = (v: number | undefined) => {
+    const finish = (v: number | undefined | typeof AGAIN) => {
       if (done) return;
       done = true;
       clearTimeout(acceptTimer);
       stopSignals();
-      if (forwardStdin) {
+      // Nothing was read from stdin before the test started: the next agent gets it whole.
+      if (forwardStdin && v !== AGAIN) {
         process.stdin.unpipe();
         process.stdin.destroy();
       }
@@ -157,6 +180,10 @@ export async function runViaAgent(argv: string[], env: NodeJS.ProcessEnv = proce
     });
     sock.on('close', () => {
       if (done) return;
+      if (!accepted && mayRetry) {
+        finish(AGAIN);
+        return;
+      }
       if (!started) {
         warn(`the gocpu agent went away ${accepted ? 'before the test started' : 'without answering'}; running directly`);
         finish(undefined);

@@ -69,3 +69,8 @@ export function socketPath(env: NodeJS.ProcessEnv): string {
 export function pidFile(socket: string): string {
   return socket.replace(/\.sock$/, '.pid');
 }
+
+/** Beside the socket: the lock of the one agent that may serve it (agent-lock.ts, claim.ts). */
+export function lockFile(socket: string): string {
+  return socket.replace(/\.sock$/, '.lock');
+}
