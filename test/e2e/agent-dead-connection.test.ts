@@ -84,9 +84,12 @@ test('agent: a warm connection whose sshd was killed behind a cut link, healed b
 test('agent: a warm connection whose link is still cut when the next call comes; that call passes on a fresh one', async () => {
   const sshConfig = testHost().env.GOCPU_SSH_CONFIG!;
   const a = agentEnv();
-  // Keepalives every second, two unanswered mean dead (the first value given wins).
+  // Keepalives every 3 s, three unanswered mean dead (the first value given wins): the
+  // next call must lease the connection before the agent's keepalives find it dead by
+  // themselves (9 to 12 s after the cut), and go test's start takes seconds on a busy
+  // machine (with 1 s and 2 it lost that race under load); the run's own wait is the same.
   const own = path.join(a.tmp, 'ssh_config');
-  fs.writeFileSync(own, `Host *\n  ServerAliveInterval 1\n  ServerAliveCountMax 2\n${fs.readFileSync(sshConfig, 'utf8')}`);
+  fs.writeFileSync(own, `Host *\n  ServerAliveInterval 3\n  ServerAliveCountMax 3\n${fs.readFileSync(sshConfig, 'utf8')}`);
   a.env.GOCPU_SSH_CONFIG = own;
   await passes(a.env);
   const pid = agentPid(a.dir);
