@@ -45,6 +45,8 @@ export interface SftpServerOptions {
    * very same buffer. Default false: a fresh buffer per DATA reply.
    */
   reuseReplyBuffers?: boolean;
+  /** Called before each reply is written: the mount half batches a tick's replies (ssh/write-batch.ts). */
+  batchWrites?: () => void;
 }
 
 export interface SftpServerStats {
@@ -112,6 +114,7 @@ export function startSftpServer(stream: Duplex, table: ExportTable | Spaces, opt
       // ssh2 sends a fixed VERSION without extensions; swap in ours.
       if (buf.equals(SSH2_VERSION_PACKET)) buf = versionPacket(EXTENSIONS);
     }
+    opts.batchWrites?.();
     flow.write(buf, taken);
   };
   const endOurSide = (): void => {
