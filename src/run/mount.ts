@@ -6,6 +6,7 @@
  */
 import type { Client, ClientChannel } from 'ssh2';
 import { exec } from '../ssh/connect.js';
+import { writeBatcher } from '../ssh/write-batch.js';
 import { ExportTable } from '../sftp/exports.js';
 import { type SftpServer, startSftpServer } from '../sftp/server.js';
 import type { Spaces } from '../sftp/spaces.js';
@@ -63,7 +64,9 @@ export async function startMountHalf(client: Client, o: MountHalfOptions): Promi
   const closed = new Promise<{ code: number | null }>((resolve) => {
     channel.on('close', () => resolve({ code: exitCode }));
   });
-  const server = startSftpServer(channel, o.served);
+  // ssh2 1.17's Channel._write copies the data into SSH packets (Protocol.channelData) and
+  // calls back only after, also when it had to wait for the window: replies' buffers may be reused.
+  const server = startSftpServer(channel, o.served, { reuseReplyBuffers: true, batchWrites: writeBatcher(client) });
   return {
     control,
     closed,

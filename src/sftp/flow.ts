@@ -51,9 +51,10 @@ export class FlowControl {
     return this.queued >= this.limits.outputBudget || (this.queued > 0 && this.pool.replyFull);
   }
 
-  write(buf: Buffer): void {
+  /** Queues `buf`; `taken` is called once, when the stream no longer needs it (packet-pool.ts). */
+  write(buf: Buffer, taken?: () => void): void {
     if (this.closed) {
-      this.stream.write(buf);
+      this.stream.write(buf, taken && (() => taken()));
       return;
     }
     const n = buf.length;
@@ -63,8 +64,10 @@ export class FlowControl {
     let settled = false;
     // Called once the bytes have left (or with an error once the stream is destroyed).
     this.stream.write(buf, () => {
-      if (settled || this.closed) return;
+      if (settled) return;
       settled = true;
+      taken?.();
+      if (this.closed) return;
       this.queued -= n;
       this.pool.releaseReply(n);
       this.room();

@@ -7,6 +7,7 @@
 import type { Dir as FsDir } from 'node:fs';
 import type { DescriptorQuota } from './budget.js';
 import type { Attrs } from './protocol.js';
+import type { ReadAhead } from './read-ahead.js';
 import type { Root } from './resolve/roots.js';
 import { failure } from './status.js';
 
@@ -20,6 +21,8 @@ export interface FileHandle {
   /** The file's directory is in a writable export (FSETSTAT needs it). */
   writableExport: boolean;
   cost: number;
+  /** Made by the first READ (read-ahead.ts); closed before the descriptor is. */
+  readAhead?: ReadAhead;
 }
 
 export interface DirEntry {
@@ -106,6 +109,11 @@ export class HandleTable {
     if (!h || k === undefined) throw failure('Invalid handle');
     this.map.delete(k);
     return h;
+  }
+
+  /** Every open file handle. */
+  *files(): IterableIterator<FileHandle> {
+    for (const h of this.map.values()) if (h.kind === 'file') yield h;
   }
 
   /** Empties the table, returning what was open (for closing at session end). */

@@ -128,13 +128,9 @@ export function extendedReplyU64(reqid: number, fields: number[]): Buffer {
 export const DATA_HEADER = 13;
 
 /**
- * Allocates a DATA packet with room for `max` bytes; the caller reads file bytes straight
- * into it at DATA_HEADER and calls finishDataPacket, saving the copy ssh2's data() makes.
+ * Makes a DATA packet of a buffer holding `n` file bytes at DATA_HEADER (read there
+ * straight from the file or the read-ahead), saving the copy ssh2's data() makes.
  */
-export function allocDataPacket(max: number): Buffer {
-  return Buffer.allocUnsafe(DATA_HEADER + max);
-}
-
 export function finishDataPacket(buf: Buffer, reqid: number, n: number): Buffer {
   buf.writeUInt32BE(DATA_HEADER - 4 + n, 0);
   buf[4] = RESPONSE_DATA;

@@ -14,8 +14,10 @@ import { DEFAULT_MAX_HANDLES, HandleTable } from './handles.js';
 import { Scheduler } from './scheduler.js';
 import { DEFAULT_LIMITS, FlowControl } from './flow.js';
 import { DescriptorQuota, processBudget, type ProcessBudget } from './budget.js';
+import { readAheadPool, type BlockPool } from './read-ahead-pool.js';
+import { dataPackets, PacketPool } from './packet-pool.js';
 import { OutsideError } from './resolve/walk.js';
-import { newServerSession, PayloadReader, SSH2_VERSION_PACKET, versionPacket, type Attrs } from './protocol.js';
+import { newServerSession, OPEN_MODE, PayloadReader, SSH2_VERSION_PACKET, versionPacket, type Attrs } from './protocol.js';
 import { STATUS, StatusError, toStatus } from './status.js';
 import type { Context, Reply } from './handlers/context.js';
 import { closeAll, handleClose, handleFsetstat, handleFstat, handleFsync, handleOpen, handleRead, handleWrite } from './handlers/files.js';
@@ -34,6 +36,17 @@ export interface SftpServerOptions {
   outputBudget?: number;
   /** The per-process caps; default: the one budget shared by every server of the process. */
   processBudget?: ProcessBudget;
+  /** The per-process read-ahead blocks; default: the pool shared by every server of the process. */
+  readAheadPool?: BlockPool;
+  /**
+   * The stream copies what it is given before its write callback (an ssh2 channel does,
+   * see mount.ts), so a DATA reply's buffer may be reused after it (packet-pool.ts). Not
+   * so for every stream: a PassThrough calls back while its reader has yet to read the
+   * very same buffer. Default false: a fresh buffer per DATA reply.
+   */
+  reuseReplyBuffers?: boolean;
+  /** Called before each reply is written: the mount half batches a tick's replies (ssh/write-batch.ts). */
+  batchWrites?: () => void;
 }
 
 export interface SftpServerStats {
@@ -62,12 +75,26 @@ const EXTENSIONS: [string, string][] = [
   ['fsync@openssh.com', '1'],
 ];
 
+/** OPEN flags after which a file's bytes may differ (TRUNC now, WRITEs later). */
+const OPEN_FOR_WRITE = OPEN_MODE.WRITE | OPEN_MODE.APPEND | OPEN_MODE.CREAT | OPEN_MODE.TRUNC;
+
 export function startSftpServer(stream: Duplex, table: ExportTable | Spaces, opts: SftpServerOptions = {}): SftpServer {
   const log = opts.log ?? (() => undefined);
   const pool = opts.processBudget ?? processBudget;
   const quota = new DescriptorQuota(opts.maxHandles ?? DEFAULT_MAX_HANDLES, pool);
   const spaces = table instanceof ExportTable ? singleSpace(table, log) : table;
-  const ctx: Context = { spaces, handles: new HandleTable(quota), log };
+  const ctx: Context = {
+    spaces,
+    handles: new HandleTable(quota),
+    readAhead: opts.readAheadPool ?? readAheadPool,
+    packets: opts.reuseReplyBuffers ? dataPackets : new PacketPool(dataPackets.size, 0),
+    log,
+  };
+  // Before a request that may change a file's bytes: no later READ may see read-ahead from before it.
+  const changing = <T>(fn: () => Promise<T>) => (): Promise<T> => {
+    for (const h of ctx.handles.files()) h.readAhead?.invalidate();
+    return fn();
+  };
   let ended = false; // our side
   let finished = false; // their side
   let firstPacket = true;
@@ -77,14 +104,18 @@ export function startSftpServer(stream: Duplex, table: ExportTable | Spaces, opt
     outputBudget: opts.outputBudget ?? DEFAULT_LIMITS.outputBudget,
   });
 
-  const send = (buf: Buffer): void => {
-    if (ended) return;
+  const send = (buf: Buffer, taken?: () => void): void => {
+    if (ended) {
+      taken?.();
+      return;
+    }
     if (firstPacket) {
       firstPacket = false;
       // ssh2 sends a fixed VERSION without extensions; swap in ours.
       if (buf.equals(SSH2_VERSION_PACKET)) buf = versionPacket(EXTENSIONS);
     }
-    flow.write(buf);
+    opts.batchWrites?.();
+    flow.write(buf, taken);
   };
   const endOurSide = (): void => {
     if (ended) return;
@@ -110,7 +141,7 @@ export function startSftpServer(stream: Duplex, table: ExportTable | Spaces, opt
       case 'attrs':
         return sftp.attrs(id, r.attrs);
       case 'raw':
-        return send(r.packet);
+        return send(r.packet, r.taken);
     }
   }
 
@@ -156,18 +187,18 @@ export function startSftpServer(stream: Duplex, table: ExportTable | Spaces, opt
   };
 
   sftp.on('OPEN', (id: number, p: unknown, flags: number, attrs: Attrs) =>
-    serve('exclusive', `OPEN ${path(p)}`, id, () => handleOpen(ctx, p, flags, attrs)),
+    serve('exclusive', `OPEN ${path(p)}`, id, (flags & OPEN_FOR_WRITE) !== 0 ? changing(() => handleOpen(ctx, p, flags, attrs)) : () => handleOpen(ctx, p, flags, attrs)),
   );
   sftp.on('READ', (id: number, h: Buffer, offset: number, len: number) =>
     serve('shared', byHandle('READ', h), id, () => handleRead(ctx, id, h, offset, len)),
   );
   sftp.on('WRITE', (id: number, h: Buffer, offset: number, data: Buffer) =>
-    serve('exclusive', byHandle('WRITE', h), id, () => handleWrite(ctx, h, offset, data)),
+    serve('exclusive', byHandle('WRITE', h), id, changing(() => handleWrite(ctx, h, offset, data))),
   );
   sftp.on('CLOSE', (id: number, h: Buffer) => serve('exclusive', byHandle('CLOSE', h), id, () => handleClose(ctx, h)));
   sftp.on('FSTAT', (id: number, h: Buffer) => serve('exclusive', byHandle('FSTAT', h), id, () => handleFstat(ctx, h)));
   sftp.on('FSETSTAT', (id: number, h: Buffer, attrs: Attrs) =>
-    serve('exclusive', byHandle('FSETSTAT', h), id, () => handleFsetstat(ctx, h, attrs)),
+    serve('exclusive', byHandle('FSETSTAT', h), id, changing(() => handleFsetstat(ctx, h, attrs))),
   );
   sftp.on('OPENDIR', (id: number, p: unknown) => serve('exclusive', `OPENDIR ${path(p)}`, id, () => handleOpendir(ctx, p)));
   sftp.on('READDIR', (id: number, h: Buffer) => serve('exclusive', byHandle('READDIR', h), id, () => handleReaddir(ctx, h)));
@@ -180,7 +211,7 @@ export function startSftpServer(stream: Duplex, table: ExportTable | Spaces, opt
     serve('exclusive', `READLINK ${path(p)}`, id, () => handleReadlink(ctx, p)),
   );
   sftp.on('SETSTAT', (id: number, p: unknown, attrs: Attrs) =>
-    serve('exclusive', `SETSTAT ${path(p)}`, id, () => handleSetstat(ctx, p, attrs)),
+    serve('exclusive', `SETSTAT ${path(p)}`, id, changing(() => handleSetstat(ctx, p, attrs))),
   );
   sftp.on('REMOVE', (id: number, p: unknown) => serve('exclusive', `REMOVE ${path(p)}`, id, () => handleRemove(ctx, p)));
   sftp.on('MKDIR', (id: number, p: unknown, attrs: Attrs) =>

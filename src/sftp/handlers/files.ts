@@ -2,7 +2,8 @@
 import * as fs from 'node:fs';
 import { promisify } from 'node:util';
 import { statsToAttrs, virtualDirAttrs } from '../attrs.js';
-import { allocDataPacket, DATA_HEADER, finishDataPacket, OPEN_MODE, type Attrs } from '../protocol.js';
+import { DATA_HEADER, finishDataPacket, OPEN_MODE, type Attrs } from '../protocol.js';
+import { ReadAhead } from '../read-ahead.js';
 import { at } from '../resolve/fd-path.js';
 import { denied, failure } from '../status.js';
 import { closeHandle, EOF, OK, withPath, type Context, type Reply } from './context.js';
@@ -79,15 +80,25 @@ function checkOffset(offset: unknown): number {
   return offset;
 }
 
-/** The hot path: no path resolution, one pread straight into the reply packet. */
+/**
+ * The hot path: no path resolution; the bytes come from the handle's read-ahead blocks
+ * when it reads sequentially (read-ahead.ts), else from one pread straight into the reply.
+ */
 export async function handleRead(ctx: Context, reqid: number, handle: Buffer, offset: number, len: number): Promise<Reply> {
   const h = ctx.handles.file(handle);
   const pos = checkOffset(offset);
   const n = Math.min(len >>> 0, MAX_READ);
-  const pkt = allocDataPacket(n);
-  const { bytesRead } = await read(h.fd, pkt, DATA_HEADER, n, pos);
+  const fd = h.fd;
+  h.readAhead ??= new ReadAhead(async (buf, at) => (await read(fd, buf, 0, buf.length, at)).bytesRead, ctx.readAhead);
+  const pkt = ctx.packets.take(DATA_HEADER + n);
+  let bytesRead = 0;
+  try {
+    bytesRead = (await h.readAhead.read(pos, n, pkt, DATA_HEADER)) ?? (await read(fd, pkt, DATA_HEADER, n, pos)).bytesRead;
+  } finally {
+    if (bytesRead === 0) ctx.packets.give(pkt);
+  }
   if (bytesRead === 0) return EOF;
-  return { kind: 'raw', packet: finishDataPacket(pkt, reqid, bytesRead) };
+  return { kind: 'raw', packet: finishDataPacket(pkt, reqid, bytesRead), taken: () => ctx.packets.give(pkt) };
 }
 
 export async function handleWrite(ctx: Context, handle: Buffer, offset: number, data: Buffer): Promise<Reply> {
