@@ -87,7 +87,7 @@ const PARTIAL = '## Rows measured on their own (BENCH_ONLY)';
 
 /**
  * A BENCH_ONLY run: the previous RESULTS.md (text) with the table rows of the
- * sections just measured replaced (or added at the end), and one line under
+ * sections just measured replaced in place (or added at the end), and one line under
  * PARTIAL saying when, under what load and how often they were measured; the
  * machine block stays the full run's.
  */
@@ -100,7 +100,11 @@ export function mergeResults(text, { machine: m, sections, failures, runs, loadA
   let end = lines.findIndex((l, i) => i > start + 1 && l.startsWith('|'));
   while (end >= 0 && end < lines.length && lines[end].startsWith('|')) end++;
   if (end < 0) end = lines.length;
-  const table = lines.slice(start, end).filter((l) => !mine(l)).concat(tableLines(sections));
+  // In place of the rows they replace (where the first of them was), else at the end.
+  const old = lines.slice(start, end);
+  const at0 = old.findIndex(mine);
+  const kept = old.filter((l) => !mine(l));
+  const table = at0 < 0 ? kept.concat(tableLines(sections)) : [...kept.slice(0, at0), ...tableLines(sections), ...kept.slice(at0)];
   const rest = lines.slice(end);
   let before = lines.slice(0, start);
 

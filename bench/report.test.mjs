@@ -44,3 +44,15 @@ test('a second BENCH_ONLY run of the same rows replaces their note; another sect
   assert.match(notes[0], /^- pool: D2,/);
   assert.match(notes[1], /^- beta: D3, .*; did not run: beta: exit 1$/);
 });
+
+test('a BENCH_ONLY run of a section in the middle keeps its rows where they were', () => {
+  const three = resultsMarkdown({
+    machine: machine('2026-01-01T00:00:00Z', '0.10 0.10 0.10'),
+    sections: [section('alpha', 3, 100), section('beta', 3, 200), section('pool', 3, 5000)],
+    failures: [],
+    runs: 3,
+    loadAfter: '0.20 0.20 0.20',
+  });
+  const merged = mergeResults(three, { machine: machine('D', '1 1 1'), sections: [section('beta', 1, 300)], failures: [], runs: 1, loadAfter: '1 1 1', only: ['beta'] });
+  assert.deepEqual(tableRows(merged), ['| alpha (3×) | gocpu | 100 ms |  |  |', '| beta (1×) | gocpu | 300 ms |  |  |', '| pool (3×) | gocpu | 5.00 s |  |  |']);
+});
