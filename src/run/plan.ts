@@ -225,9 +225,13 @@ export function planRun(input: PlanInput): RunPlan {
   for (const dir of localModules) {
     if (!isAtOrBelow(dir, src.dir)) list.push({ path: dir, writable: false, from: 'module' });
   }
-  for (const e of input.extraExports ?? []) list.push({ path: resolve(cwd, e.path), writable: e.writable, from: `-export${e.writable ? '-rw' : ''}` });
+  // What the user named (-export, the config's "exports"): exported, and copied whole in copy mode.
+  const named: PlannedExport[] = [
+    ...(input.extraExports ?? []).map((e) => ({ path: resolve(cwd, e.path), writable: e.writable, from: `-export${e.writable ? '-rw' : ''}` })),
+    ...(config.exports ?? []).map((e) => ({ path: e.path, writable: e.writable === true, from: 'config exports' })),
+  ];
+  list.push(...named);
   if (go.gomodcache && existsSync(go.gomodcache)) list.push({ path: go.gomodcache, writable: false, from: 'gomodcache' });
-  for (const e of config.exports ?? []) list.push({ path: e.path, writable: e.writable === true, from: 'config exports' });
   const { exports, viewExports } = normalizeExports(list);
 
   const forwarded = filterEnv(input.rawEnv, config.env);
@@ -258,7 +262,7 @@ export function planRun(input: PlanInput): RunPlan {
     mode: modeSetting(input.host, env, config),
     copyRoots: copyRootsFor({
       binDir, outputDirs, cwd, src, srcWritable, treeWritable,
-      trees: [...localModules.map((path) => ({ path, writable: false })), ...(input.extraExports ?? []).map((e) => ({ path: resolve(cwd, e.path), writable: e.writable })), ...(config.exports ?? []).map((e) => ({ path: e.path, writable: e.writable === true }))],
+      trees: [...localModules.map((path) => ({ path, writable: false })), ...named.map(({ path, writable }) => ({ path, writable }))],
     }),
     asUser: (process.getuid?.() ?? 0) !== 0,
   };
