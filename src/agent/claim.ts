@@ -17,12 +17,12 @@
  * idle. Only then the listener closes, the pid file goes and, last, the lock.
  */
 import { type FSWatcher, renameSync, unlinkSync, watch, writeFileSync } from 'node:fs';
-import { type Server, connect } from 'node:net';
+import type { Server } from 'node:net';
 import { basename, dirname } from 'node:path';
 import { GocpuError } from '../errors.js';
 import { tryLock } from './agent-lock.js';
 import { agentAlive } from './agent-alive.js';
-import { lockFile, pidFile } from './socket-path.js';
+import { lockFile, pidFile, tryConnect } from './socket-path.js';
 
 /** How long a started agent waits for another one's socket; under start.ts's START_MS, so it can say why. */
 const WAIT_MS = 4000;
@@ -44,15 +44,10 @@ export interface ClaimOptions {
   waitMs?: number;
 }
 
-function answers(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(path);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
+async function answers(path: string): Promise<boolean> {
+  const s = await tryConnect(path);
+  s?.destroy();
+  return s !== undefined;
 }
 
 function unlinkQuietly(path: string): void {

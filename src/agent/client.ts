@@ -13,14 +13,14 @@
  * started, means direct mode (undefined is returned) with one warning line; one
  * that goes away while the test runs fails the run with a clear line, never a hang.
  */
-import { type Socket, connect } from 'node:net';
+import type { Socket } from 'node:net';
 import { closeSync, openSync } from 'node:fs';
 import { sameOutput } from '../util/same-output.js';
 import { rawArgs, rawEnv } from '../cli/raw-argv.js';
 import { EXIT_GOCPU_FAILURE, exitNowBy, statusFor } from '../cli/exit.js';
 import { onForwardedSignal } from '../cli/launcher.js';
 import { type DirectMessage, type EndMessage, FRAME, readFrames, type RunRequest, frame } from './frames.js';
-import { AgentDirError, gocpuVersion, socketPath } from './socket-path.js';
+import { AgentDirError, gocpuVersion, socketPath, tryConnect } from './socket-path.js';
 import { startAgent } from './start.js';
 
 /** A live agent answers a request at once; one that does not within this is wedged. */
@@ -38,14 +38,6 @@ function hasTty(): boolean {
   } catch {
     return false;
   }
-}
-
-function tryConnect(path: string): Promise<Socket | undefined> {
-  return new Promise((resolve) => {
-    const s = connect(path);
-    s.once('connect', () => resolve(s));
-    s.once('error', () => resolve(undefined));
-  });
 }
 
 /** Whether this call should go to an agent at all. */

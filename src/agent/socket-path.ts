@@ -11,6 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { chmodSync, lstatSync, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { type Socket, connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -73,4 +74,13 @@ export function pidFile(socket: string): string {
 /** Beside the socket: the lock of the one agent that may serve it (agent-lock.ts, claim.ts). */
 export function lockFile(socket: string): string {
   return socket.replace(/\.sock$/, '.lock');
+}
+
+/** A connection to the agent's socket at path, or undefined when nothing listens there. */
+export function tryConnect(path: string): Promise<Socket | undefined> {
+  return new Promise((resolve) => {
+    const s = connect(path);
+    s.once('connect', () => resolve(s));
+    s.once('error', () => resolve(undefined));
+  });
 }

@@ -65,7 +65,7 @@ export function openRunChannel(client: Client, plan: RunPlan): Promise<ClientCha
  * opened: the run channel from openRunChannel (not for a terminal session, whose
  * channel has a pty and a control channel beside it).
  */
-export async function startProgram(client: Client, plan: RunPlan, io: ProgramIo, mount: Mount, onExit: () => void = () => {}, binarySha?: string, opened?: Promise<ClientChannel>): Promise<Program> {
+export async function startProgram(client: Client, plan: RunPlan, io: ProgramIo, mount: Mount, onExit: () => void = () => {}, binarySha?: string, opened?: ClientChannel): Promise<Program> {
   const header = encodeHeader({ cwd: plan.cwd, exports: mount.copy?.exports ?? plan.viewExports, root: plan.remoteRoot, merge: plan.merge, trace: tracing(), env: plan.env, argv: plan.argv, shared: mount.shared, aliased: mount.aliased, asUser: plan.asUser,
     copy: mount.copy ? { readOnly: mount.copy.readOnly, inPlace: mount.copy.inPlace } : undefined,
     binary: binarySha && plan.binary ? { sha: binarySha, path: plan.binary } : undefined,

@@ -150,7 +150,7 @@ export async function runOnClient(client: Client, plan: RunPlan, io: ProgramIo, 
 
     trace('mount half started');
     const opened = (r as PromiseFulfilledResult<ClientChannel | undefined>).value;
-    const program = await Promise.race([startProgram(client, plan, io, mount, () => watchdog.reap(), binarySha, opened && Promise.resolve(opened)), abort]);
+    const program = await Promise.race([startProgram(client, plan, io, mount, () => watchdog.reap(), binarySha, opened), abort]);
     programStarted = true;
     cleanup.add('close the run half', () => {
       if (opts.abort?.aborted) program.channel.close();
