@@ -21,7 +21,6 @@ import { EXIT_GOCPU_FAILURE, exitNowBy, statusFor } from '../cli/exit.js';
 import { onForwardedSignal } from '../cli/launcher.js';
 import { type DirectMessage, type EndMessage, FRAME, readFrames, type RunRequest, frame } from './frames.js';
 import { AgentDirError, gocpuVersion, socketPath, tryConnect } from './socket-path.js';
-import { startAgent } from './start.js';
 
 /** A live agent answers a request at once; one that does not within this is wedged. */
 const ACCEPT_MS = 3000;
@@ -63,6 +62,8 @@ async function reachAgent(env: NodeJS.ProcessEnv): Promise<Socket | undefined> {
     if (starts === STARTS) break;
     // "ready" means an agent answered on the path: this one, or the one that won
     // the path when several wrappers started agents at once (claim.ts).
+    // Only a cold call needs it (node:child_process): the warm path does not load it.
+    const { startAgent } = await import('./start.js');
     const started = await startAgent(path, env);
     if (!started.ok) {
       warn(`could not start the gocpu agent (${started.why}); running directly`);

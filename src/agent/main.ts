@@ -11,6 +11,7 @@
  */
 import { appendFileSync, closeSync, writeSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { putBack } from '../cli/node-startup-env.js';
 import { claimSocket } from './claim.js';
 import type { AgentState } from './serve-run.js';
 
@@ -36,6 +37,7 @@ function log(line: string): void {
 }
 
 async function agentMain(): Promise<void> {
+  putBack();
   const path = process.env.GOCPU_AGENT_SOCKET;
   if (!path) {
     say('GOCPU_AGENT_SOCKET is not set');

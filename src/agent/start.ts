@@ -7,6 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { setAside } from '../cli/node-startup-env.js';
 
 /** Longer than any healthy start; a start that takes longer is treated as failed. */
 const START_MS = 5000;
@@ -17,7 +18,7 @@ export function agentMainPath(): string {
 
 export function startAgent(socket: string, env: NodeJS.ProcessEnv): Promise<{ ok: true } | { ok: false; why: string }> {
   return new Promise((resolve) => {
-    const childEnv = { ...env, GOCPU_AGENT_SOCKET: socket };
+    const childEnv = { ...setAside(env), GOCPU_AGENT_SOCKET: socket };
     const child = spawn(process.execPath, [agentMainPath()], {
       detached: true,
       cwd: '/',

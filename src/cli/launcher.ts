@@ -6,6 +6,7 @@
  * HUP and QUIT as the launcher relays them: one line on the relay file per signal.
  */
 import { readSync } from 'node:fs';
+import { putBack } from './node-startup-env.js';
 
 export const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
 
@@ -18,6 +19,7 @@ let relayFd: number | undefined;
  */
 export function startUnderLauncher(env: NodeJS.ProcessEnv = process.env): void {
   process.on('SIGUSR1', () => {});
+  putBack(env);
   const pid = Number(env.GOCPU_LAUNCHER);
   const fd = env.GOCPU_LAUNCHER_RELAY ? Number(env.GOCPU_LAUNCHER_RELAY) : undefined;
   delete env.GOCPU_LAUNCHER;

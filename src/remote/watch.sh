@@ -19,8 +19,11 @@ gocpu_at_run "$1"
 gocpu_limit=$2 gocpu_shared=${3:-0}
 PATH=$PATH:/usr/sbin:/sbin
 
+# A builtin read, not $(cat): a fork saved at every run's end.
 gocpu_kill_pidfile() {
-  if [ -f "$gocpu_dir/$1" ]; then kill "-$2" "$(cat "$gocpu_dir/$1")" 2>/dev/null; fi
+  gocpu_kp=
+  read -r gocpu_kp <"$gocpu_dir/$1" 2>/dev/null || :
+  if [ -n "$gocpu_kp" ]; then kill "-$2" "$gocpu_kp" 2>/dev/null; fi
 }
 
 while :; do

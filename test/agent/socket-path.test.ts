@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { AgentDirError, agentDir, agentKey, privateDir, socketPath } from '../../src/agent/socket-path.js';
+import { AgentDirError, agentDir, agentKey, fnv1a, privateDir, socketPath } from '../../src/agent/socket-path.js';
 
 function temp(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'gocpu-agentdir-'));
@@ -64,4 +64,11 @@ test('the socket name carries the version and where this gocpu lives', () => {
   } finally {
     fs.rmSync(base, { recursive: true });
   }
+});
+
+test('the build hash is FNV-1a (64 bits, the first 40 in hex)', () => {
+  // The published test vectors: FNV-1a 64 of "" and of "a".
+  assert.equal(fnv1a(''), 'cbf29ce484');
+  assert.equal(fnv1a('a'), 'af63dc4c86');
+  assert.equal(fnv1a('foobar'), '85944171f7');
 });

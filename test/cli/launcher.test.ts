@@ -24,7 +24,9 @@ fs.writeFileSync(fakeJs, `
 import { startUnderLauncher, markSignalDeath, onForwardedSignal } from ${JSON.stringify(launcherModule)};
 const [how, arg] = (process.env.FAKE ?? '').split(':');
 const launcher = process.env.GOCPU_LAUNCHER;
+const startedWith = { ca: process.env.NODE_EXTRA_CA_CERTS ?? null, aside: process.env.GOCPU_NODE_EXTRA_CA_CERTS ?? null };
 startUnderLauncher();
+if (how === 'ca') { console.log(JSON.stringify({ startedWith, now: { ca: process.env.NODE_EXTRA_CA_CERTS ?? null, aside: process.env.GOCPU_NODE_EXTRA_CA_CERTS ?? null } })); }
 if (how === 'exit') process.exit(Number(arg));
 if (how === 'die') { markSignalDeath(); process.exit(Number(arg)); }
 if (how === 'args') { console.log(JSON.stringify({ argv: process.argv.slice(2), launcher, ppid: process.ppid, left: process.env.GOCPU_LAUNCHER ?? null, argv0: process.env.GOCPU_ARGV0 ?? null })); }
@@ -183,4 +185,18 @@ test('node ends soon after its launcher is SIGKILLed (go\'s last word to a wrapp
   };
   while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   assert.equal(alive(), false, `node ${nodePid} still runs 10 s after its launcher died`);
+});
+
+test('NODE_EXTRA_CA_CERTS: node starts without it (it would parse the file first), and gets it back for what it starts', () => {
+  const set = JSON.parse(runLauncher('ca', { env: { NODE_EXTRA_CA_CERTS: '/no/such file\nx', GOCPU_NODE_EXTRA_CA_CERTS: undefined } }).stdout);
+  assert.deepEqual(set, { startedWith: { ca: null, aside: '/no/such file\nx' }, now: { ca: '/no/such file\nx', aside: null } });
+  const empty = JSON.parse(runLauncher('ca', { env: { NODE_EXTRA_CA_CERTS: '' } }).stdout);
+  assert.deepEqual(empty.now, { ca: '', aside: null }, 'set and empty stays set and empty');
+  // Unset: a stray GOCPU_NODE_EXTRA_CA_CERTS must not become one.
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  const r = spawnSync(launcher, ['a'], { env: { ...env, GOCPU_NODE: fakeNode, FAKE: 'ca', GOCPU_NODE_EXTRA_CA_CERTS: '/stray' }, encoding: 'utf8' });
+  assert.deepEqual(JSON.parse(r.stdout), { startedWith: { ca: null, aside: null }, now: { ca: null, aside: null } }, r.stderr);
+  assert.equal(forwardable('NODE_EXTRA_CA_CERTS'), false);
+  assert.equal(forwardable('GOCPU_NODE_EXTRA_CA_CERTS'), false);
 });

@@ -78,6 +78,17 @@ test('agent: the second call reuses the first call\'s connection, and the agent 
   assert.deepEqual(fs.readdirSync(a.dir), [], 'the idle agent removed its socket and pid file');
 });
 
+test('NODE_EXTRA_CA_CERTS naming a missing file: no node warning in go\'s output, through the agent (cold and warm) or direct', async () => {
+  // Node 20 parses that file as it starts and warns on stderr when it cannot; gocpu's
+  // node processes start without it (src/cli/node-startup-env.ts).
+  const a = agentEnv({ NODE_EXTRA_CA_CERTS: '/nonexistent/gocpu-e2e-ca.pem' });
+  for (const env of [a.env, a.env, { ...a.env, GOCPU_AGENT: '0' }]) {
+    const out = await passes(env);
+    assert.doesNotMatch(out, /extra certs|^gocpu:/m, out);
+  }
+  agentPids(a.dir);
+});
+
 test('agent: another version gets an agent of its own, and the old one\'s run goes on', async () => {
   const a = agentEnv();
   // A copy of this installation with another version: an upgrade in place.
