@@ -24,10 +24,13 @@ import type { RunPlan } from '../run/plan.js';
 import { trace } from '../util/trace.js';
 import { RemoteBinaries } from './binary-cache.js';
 import { SharedMount } from './shared-mount.js';
+import { Spare, type SparePair } from './spare.js';
 
 // 1 (the shared mount) + 2 x (run, watch, the binary's upload) + a signal's or a
 // core count's channel: 8, under MaxSessions' 10 even while sshd is still freeing the
 // sessions of a run that just ended (it counts them a moment longer than we do).
+// The spare run and watch halves (spare.ts) are the next run's: kept only while a
+// run fewer than this is on the connection, so they never add to that sum.
 export const RUNS_PER_CONNECTION = 2;
 
 interface Entry {
@@ -39,6 +42,8 @@ interface Entry {
   /** The shared mount per sshfs program and options (shared-mount.ts). */
   mounts: Map<string, Promise<SharedMount>>;
   binaries: RemoteBinaries;
+  /** The next run's run and watch halves, opened ahead (spare.ts). */
+  spare: Spare;
   /** Out of the pool (idempotent). */
   drop: () => void;
 }
@@ -57,6 +62,8 @@ export interface Lease {
   mount(plan: RunPlan): Promise<Mount>;
   /** The test binary in the remote's cache: its sha256, or undefined if that failed (then FUSE pages it in). */
   binary(plan: RunPlan): Promise<string | undefined>;
+  /** The run and watch halves opened ahead for this run, if a whole pair is ready (and another is opened for the next). */
+  spare(): SparePair | undefined;
   release(): void;
 }
 
@@ -101,11 +108,20 @@ export class Connections {
   private take(e: Entry, fresh: boolean): Lease {
     e.runs++;
     let released = false;
+    const refill = () => {
+      if (!e.dead && e.runs < e.limit) e.spare.fill();
+    };
     return {
       client: e.client,
       fresh,
       full: () => {
         e.limit = Math.max(1, e.runs - 1);
+        e.spare.drain();
+      },
+      spare: () => {
+        const p = e.spare.take();
+        refill();
+        return p;
       },
       died: () => clientError(e.client) ?? (e.dead ? 'closed' : undefined),
       drop: () => {
@@ -140,6 +156,7 @@ export class Connections {
         if (released) return;
         released = true;
         e.runs--;
+        refill();
       },
     };
   }
@@ -149,7 +166,7 @@ export class Connections {
     // agent (prompter null); the caller falls back to direct mode for that host.
     const client = await connectWithRetry(cfg, { prompter: null, log });
     client.setNoDelay(true);
-    const entry: Entry = { client, host: cfg.alias, runs: 0, limit: RUNS_PER_CONNECTION, dead: false, mounts: new Map(), binaries: new RemoteBinaries(), drop: () => {} };
+    const entry: Entry = { client, host: cfg.alias, runs: 0, limit: RUNS_PER_CONNECTION, dead: false, mounts: new Map(), binaries: new RemoteBinaries(), spare: new Spare(client, log), drop: () => {} };
     entry.drop = () => {
       entry.dead = true;
       const list = this.byKey.get(key)?.filter((x) => x !== entry) ?? [];

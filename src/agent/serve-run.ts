@@ -168,6 +168,7 @@ export function serveRun(sock: Socket, state: AgentState, onDone: () => void): v
               onEarlyEnd: (end) => send(FRAME.end, end satisfies EndMessage),
               mount: (p) => lease.mount(p),
               binary: (p) => lease.binary(p),
+              spare: () => lease.spare(),
             });
             send(FRAME.end, end satisfies EndMessage);
             return;

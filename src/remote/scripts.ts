@@ -16,7 +16,7 @@ const candidates = [here, join(here, '..', '..', '..', 'src', 'remote')];
 
 const cache = new Map<string, string>();
 
-export type ScriptName = 'mount' | 'run' | 'view' | 'exec' | 'watch' | 'doctor' | 'kill' | 'upload' | 'ctl' | 'copy';
+export type ScriptName = 'mount' | 'run' | 'view' | 'exec' | 'watch' | 'doctor' | 'kill' | 'upload' | 'ctl' | 'copy' | 'spare';
 
 /** The line every script sources the prelude with; replaced when shipped. */
 export const PRELUDE_LINE = '. ./prelude.sh';

@@ -45,6 +45,7 @@ export class ControlStream extends Writable {
         const sp = rest.indexOf(' ');
         const l = { word: sp === -1 ? rest : rest.slice(0, sp), detail: sp === -1 ? '' : rest.slice(sp + 1) };
         if (l.word === WORDS.exec && this.sink) {
+          this.onLine(l);
           this.passthrough = true;
           this.pending = Buffer.alloc(0);
           if (buf.length > 0) this.forward(buf, done);

@@ -39,6 +39,8 @@ export interface Program {
   end: Promise<RemoteEnd>;
   /** The remote pid of run.sh, once known: the test is below it (src/remote/kill.sh). */
   pid(): number | undefined;
+  /** Resolves when the test has started (exec.sh's last word before it becomes the test). */
+  started: Promise<void>;
   channel: ClientChannel;
 }
 
@@ -58,6 +60,19 @@ function waitFor<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
  */
 export function openRunChannel(client: Client, plan: RunPlan): Promise<ClientChannel> {
   return exec(client, shellJoin(['sh', '-c', remoteScript('run'), 'gocpu-run', plan.nonce]));
+}
+
+/**
+ * A run half opened before its run exists (src/agent/spare.ts, src/remote/spare.sh):
+ * bindSpare gives it its run, and it becomes what openRunChannel starts.
+ */
+export function openSpareRunChannel(client: Client): Promise<ClientChannel> {
+  return exec(client, shellJoin(['sh', '-c', remoteScript('spare'), 'gocpu-spare', remoteScript('run'), 'gocpu-run']));
+}
+
+/** Gives a spare half (spare.sh) its run: the nonce, on the first line of its input. */
+export function bindSpare(channel: ClientChannel, nonce: string): void {
+  channel.write(`${nonce}\n`);
 }
 
 /**
@@ -85,10 +100,13 @@ export async function startProgram(client: Client, plan: RunPlan, io: ProgramIo,
     pty ? exec(client, shellJoin(['sh', '-c', remoteScript('ctl'), 'gocpu-ctl', plan.nonce])) : undefined,
   ]);
   let remotePid: number | undefined;
+  let markStarted = () => {};
+  const started = new Promise<void>((r) => (markStarted = r));
   // Bound: the channel's events come from the connection's context, and in the
   // agent the trace of this run lives in the run's (src/util/trace.ts).
   const control = new ControlStream(plan.nonce, io.stderr, AsyncResource.bind((l: ControlLine) => {
     if (l.word === WORDS.pid) remotePid = Number(l.detail);
+    if (l.word === WORDS.exec) markStarted();
     if (l.word === WORDS.trace) trace(`remote: ${l.detail}`);
   }));
   (ctl ?? channel).stderr.pipe(control);
@@ -157,7 +175,7 @@ export async function startProgram(client: Client, plan: RunPlan, io: ProgramIo,
     return exit;
   })();
   end.catch(() => {});
-  return { end, pid: () => remotePid, channel };
+  return { end, pid: () => remotePid, started, channel };
 }
 
 /** What run.sh reads first: the header's length on a line, then the header. */

@@ -24,7 +24,7 @@ import { exactEnd } from './exact-end.js';
 import { type Mount, startMount } from './mount.js';
 import { collectOutputs, prepareOutputs } from './outputs.js';
 import type { RunPlan } from './plan.js';
-import { openRunChannel, type ProgramIo, startProgram } from './program.js';
+import { bindSpare, openRunChannel, type ProgramIo, startProgram } from './program.js';
 import { signalRemote } from './signals.js';
 import { startWatchdog, type Watchdog } from './watchdog.js';
 import { chooseMode, forgetMode, modeKey } from './mode.js';
@@ -58,6 +58,8 @@ export interface ClientRunOptions extends RunHooks {
   mount?: (plan: RunPlan, stderr: NodeJS.WritableStream) => Promise<Mount>;
   /** Puts the test binary into the remote's cache; its sha256, or undefined to page it in through the mount. */
   binary?: (plan: RunPlan) => Promise<string | undefined>;
+  /** Run and watch halves opened before this run (the agent's, src/agent/spare.ts), if there are. */
+  spare?: () => { run: ClientChannel; watch: ClientChannel } | undefined;
 }
 
 /** Direct mode: a connection of our own for this one run. */
@@ -119,11 +121,17 @@ export async function runOnClient(client: Client, plan: RunPlan, io: ProgramIo, 
     // failed to start: a shared mount keeps a run's subtree until it is stopped, and
     // the agent may retry the run on another connection under the same nonce.
     // The run half's channel opens meanwhile: run.sh waits for its header (program.ts).
+    // The agent may have both channels open already (src/agent/spare.ts).
+    const spare = io.terminal ? undefined : opts.spare?.();
+    if (spare) {
+      trace('run and watch halves: the spare pair');
+      bindSpare(spare.run, plan.nonce);
+    }
     const [m, w, b, r] = await Promise.allSettled([
       mode.mode === 'copy' ? startCopyHalf(client, plan, io.stderr, mode.userns) : opts.mount ? opts.mount(plan, io.stderr) : startMount(client, plan, io.stderr),
-      startWatchdog(client, plan.host, plan.nonce, opts.shared === true),
+      startWatchdog(client, plan.host, plan.nonce, opts.shared === true, spare?.watch),
       plan.binary && binary ? binary(plan) : Promise.resolve(undefined),
-      io.terminal ? Promise.resolve(undefined) : openRunChannel(client, plan),
+      io.terminal ? Promise.resolve(undefined) : spare ? Promise.resolve(spare.run) : openRunChannel(client, plan),
     ]);
     let programStarted = false;
     if (r.status === 'fulfilled' && r.value) {
@@ -159,7 +167,9 @@ export async function runOnClient(client: Client, plan: RunPlan, io: ProgramIo, 
     const missing = new MissingPaths(plan.cwd);
     program.channel.on('data', missing.feed);
     program.channel.stderr.on('data', missing.feed);
-    opts.onStarted?.();
+    // Not before: until the test runs, the agent may still take the run to another
+    // connection (a warm one found dead), which a spare pair, already open, does not show.
+    program.started.then(() => opts.onStarted?.(), () => {});
     opts.onSignalForwarder?.((signal) => {
       signalRemote(client, plan.nonce, program.pid(), signal).catch(() => {});
     });

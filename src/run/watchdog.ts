@@ -16,6 +16,7 @@ import { HEARTBEAT, WORDS } from '../remote/contract.js';
 import { remoteScript } from '../remote/scripts.js';
 import { shellJoin } from '../util/shell-quote.js';
 import { ControlStream } from './control.js';
+import { bindSpare } from './program.js';
 
 // The remote gives up after REMOTE_LIMIT_S without a beat and is clean about a
 // second later: within the 10 s the issue allows after a cut. A beat every second
@@ -38,9 +39,21 @@ export interface Watchdog {
   abandon(): Promise<void>;
 }
 
-/** shared: the connection carries other runs; the remote's teardown must spare it. */
-export async function startWatchdog(client: Client, host: string, nonce: string, shared = false): Promise<Watchdog> {
-  const channel: ClientChannel = await exec(client, shellJoin(['sh', '-c', remoteScript('watch'), 'gocpu-watch', nonce, String(REMOTE_LIMIT_S), shared ? '1' : '0']));
+/** A watch half opened before its run exists (src/agent/spare.ts, src/remote/spare.sh): startWatchdog gives it its run. */
+export function openSpareWatch(client: Client, shared: boolean): Promise<ClientChannel> {
+  return exec(client, shellJoin(['sh', '-c', remoteScript('spare'), 'gocpu-spare', remoteScript('watch'), 'gocpu-watch', String(REMOTE_LIMIT_S), shared ? '1' : '0']));
+}
+
+/**
+ * shared: the connection carries other runs; the remote's teardown must spare it.
+ * spare: a watch half from openSpareWatch, bound to this run by its first line.
+ */
+export async function startWatchdog(client: Client, host: string, nonce: string, shared = false, spare?: ClientChannel): Promise<Watchdog> {
+  let channel: ClientChannel;
+  if (spare) {
+    channel = spare;
+    bindSpare(channel, nonce);
+  } else channel = await exec(client, shellJoin(['sh', '-c', remoteScript('watch'), 'gocpu-watch', nonce, String(REMOTE_LIMIT_S), shared ? '1' : '0']));
   let lastHeard = Date.now();
   let torn: GocpuError | undefined;
   channel.on('data', (d: Buffer) => {

@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { describeRun, goEnv, goTest, randomToken, repoRoot, requireWrapper, tempDir } from './harness.js';
 import { fixtureBinaries } from './fixture-binaries.js';
 import { startRun } from './live-run.js';
-import { findRemoteRun, waitRemoteClean } from './remote-state.js';
+import { findRemoteRun, remoteState, waitRemoteClean } from './remote-state.js';
 import { agentScratch } from './agent-scratch.js';
 
 const cache = path.join(repoRoot, 'test', 'fixtures', 'cache');
@@ -76,6 +76,40 @@ test('agent: the second call reuses the first call\'s connection, and the agent 
   assert.equal(lines.filter((l) => / ms connection reused$/.test(l)).length, 1, lines.join('\n'));
   await until(`agent ${pid} exits after 2 s idle`, () => !alive(pid), 20_000);
   assert.deepEqual(fs.readdirSync(a.dir), [], 'the idle agent removed its socket and pid file');
+});
+
+/** The spare run and watch halves (src/remote/spare.sh) on the test host now, as pid/start. */
+async function spareHalves(): Promise<Set<string>> {
+  const st = await remoteState(['gocpu-spare']);
+  return new Set(st.procs.filter((p) => p.marked && / gocpu-spare /.test(p.args)).map((p) => `${p.pid}/${p.start}`));
+}
+
+async function untilAsync(what: string, ok: () => Promise<boolean>, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+test('agent: the next call takes the run and watch halves opened ahead for it; unused ones leave the host with the agent', async () => {
+  const before = await spareHalves();
+  const a = agentEnv({ GOCPU_AGENT_IDLE: '3' });
+  const taken = () => fs.readFileSync(a.trace, 'utf8').split('\n').filter((l) => l.endsWith(' ms run and watch halves: the spare pair')).length;
+  await passes(a.env);
+  assert.equal(taken(), 0, 'the first call on a fresh connection has no spare pair');
+  let mine: string[] = [];
+  await untilAsync('a spare pair waits on the host', async () => {
+    mine = [...(await spareHalves())].filter((s) => !before.has(s));
+    return mine.length >= 2;
+  }, 20_000);
+  const out = await passes(a.env);
+  assert.doesNotMatch(out, /^gocpu:/m, 'nothing printed on success');
+  assert.equal(taken(), 1, fs.readFileSync(a.trace, 'utf8'));
+  const [pid] = agentPids(a.dir);
+  await until(`agent ${pid} exits after 3 s idle`, () => !alive(pid), 20_000);
+  // The pair the second call's lease opened for a third: gone with the connection.
+  await untilAsync('the unused spare halves are gone', async () => [...(await spareHalves())].every((s) => before.has(s)), 10_000);
 });
 
 test('NODE_EXTRA_CA_CERTS naming a missing file: no node warning in go\'s output, through the agent (cold and warm) or direct', async () => {

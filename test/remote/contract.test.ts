@@ -9,7 +9,7 @@ import { PRELUDE_LINE, remoteScript, type ScriptName } from '../../src/remote/sc
 import { repoRoot } from '../e2e/repo.js';
 
 const remoteDir = join(repoRoot, 'src', 'remote');
-const SCRIPTS: ScriptName[] = ['mount', 'run', 'view', 'exec', 'watch', 'doctor', 'kill', 'ctl', 'upload', 'copy'];
+const SCRIPTS: ScriptName[] = ['mount', 'run', 'view', 'exec', 'watch', 'doctor', 'kill', 'ctl', 'upload', 'copy', 'spare'];
 
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {
