@@ -15,6 +15,7 @@ import { WORDS } from '../remote/contract.js';
 import { type Mount, type MountHalf, startMountHalf } from '../run/mount.js';
 import type { RunPlan } from '../run/plan.js';
 import { explainRemoteFailure } from '../run/remote-errors.js';
+import { traceHere } from '../util/trace.js';
 
 export class SharedMount {
   private ended = false;
@@ -50,7 +51,7 @@ export class SharedMount {
 
   /** This run's subtree, served until the returned mount's stop(). */
   forRun(plan: RunPlan): Mount {
-    this.spaces.add(plan.nonce, new ExportTable(plan.exports), plan.viewExports);
+    this.spaces.add(plan.nonce, new ExportTable(plan.exports), plan.viewExports, traceHere());
     return {
       aliased: this.spaces.aliased(plan.nonce),
       requests: () => this.spaces.requests(plan.nonce),

@@ -14,6 +14,7 @@ import { remoteScript } from '../remote/scripts.js';
 import { shellJoin } from '../util/shell-quote.js';
 import { type ControlLine, ControlStream } from './control.js';
 import type { RunPlan } from './plan.js';
+import { traceHere } from '../util/trace.js';
 
 export interface Mount {
   control: ControlStream;
@@ -50,6 +51,8 @@ export interface MountHalfOptions {
   /** mount.sh says WORDS.mounted once sshfs is mounted (the shared mount waits for it). */
   sayMounted?: boolean;
   onLine?: (l: ControlLine) => void;
+  /** A run's own mount: told of each SFTP request (GOCPU_TRACE). */
+  onRequest?: (what: string) => void;
 }
 
 export async function startMountHalf(client: Client, o: MountHalfOptions): Promise<MountHalf> {
@@ -66,7 +69,7 @@ export async function startMountHalf(client: Client, o: MountHalfOptions): Promi
   });
   // ssh2 1.17's Channel._write copies the data into SSH packets (Protocol.channelData) and
   // calls back only after, also when it had to wait for the window: replies' buffers may be reused.
-  const server = startSftpServer(channel, o.served, { reuseReplyBuffers: true, batchWrites: writeBatcher(client) });
+  const server = startSftpServer(channel, o.served, { reuseReplyBuffers: true, batchWrites: writeBatcher(client), onRequest: o.onRequest });
   return {
     control,
     closed,
@@ -81,6 +84,6 @@ export async function startMountHalf(client: Client, o: MountHalfOptions): Promi
 }
 
 export async function startMount(client: Client, plan: RunPlan, stderr: NodeJS.WritableStream = process.stderr): Promise<Mount> {
-  const half = await startMountHalf(client, { nonce: plan.nonce, sshfs: plan.sshfs, sshfsOptions: plan.sshfsOptions, served: new ExportTable(plan.exports), stderr });
+  const half = await startMountHalf(client, { nonce: plan.nonce, sshfs: plan.sshfs, sshfsOptions: plan.sshfsOptions, served: new ExportTable(plan.exports), stderr, onRequest: traceHere() });
   return { control: half.control, closed: half.closed, requests: () => half.server.stats().requests, stop: () => half.stop() };
 }

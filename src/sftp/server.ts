@@ -9,7 +9,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { ExportTable } from './exports.js';
-import { singleSpace, type Spaces } from './spaces.js';
+import { singleSpace, type Space, type Spaces } from './spaces.js';
 import { DEFAULT_MAX_HANDLES, HandleTable } from './handles.js';
 import { Scheduler } from './scheduler.js';
 import { DEFAULT_LIMITS, FlowControl } from './flow.js';
@@ -47,6 +47,8 @@ export interface SftpServerOptions {
   reuseReplyBuffers?: boolean;
   /** Called before each reply is written: the mount half batches a tick's replies (ssh/write-batch.ts). */
   batchWrites?: () => void;
+  /** A session of one run (an ExportTable): told of each of its requests (see Space.onRequest). */
+  onRequest?: (what: string) => void;
 }
 
 export interface SftpServerStats {
@@ -82,7 +84,7 @@ export function startSftpServer(stream: Duplex, table: ExportTable | Spaces, opt
   const log = opts.log ?? (() => undefined);
   const pool = opts.processBudget ?? processBudget;
   const quota = new DescriptorQuota(opts.maxHandles ?? DEFAULT_MAX_HANDLES, pool);
-  const spaces = table instanceof ExportTable ? singleSpace(table, log) : table;
+  const spaces = table instanceof ExportTable ? singleSpace(table, log, opts.onRequest) : table;
   const ctx: Context = {
     spaces,
     handles: new HandleTable(quota),
@@ -146,6 +148,9 @@ export function startSftpServer(stream: Duplex, table: ExportTable | Spaces, opt
   }
 
   function serve(mode: 'shared' | 'exclusive', what: string, id: number, fn: () => Promise<Reply>): void {
+    // Data requests come by the thousand for a big file: the trace counts them, not each.
+    if (!what.startsWith('READ') && !what.startsWith('WRITE')) lastSpace?.onRequest?.(`sftp: ${what}`);
+    lastSpace = undefined;
     const task = async (): Promise<void> => {
       let r: Reply;
       try {
@@ -172,18 +177,22 @@ export function startSftpServer(stream: Duplex, table: ExportTable | Spaces, opt
   }
   // Every request is counted once, for its run (the space its path, or its handle's, is in).
   let requests = 0;
+  /** The space of the request being dispatched (counted() finds it, serve() tells it). */
+  let lastSpace: Space | undefined;
   const counted = (p: unknown): void => {
     requests++;
     const space = spaces.of(p);
     space.requests = (space.requests ?? 0) + 1;
+    lastSpace = space;
   };
   const path = (p: unknown): string => {
     counted(p);
     return typeof p === 'string' ? p : '?';
   };
   const byHandle = (what: string, h: Buffer): string => {
-    counted(ctx.handles.get(h)?.path);
-    return what;
+    const p = ctx.handles.get(h)?.path;
+    counted(p);
+    return p === undefined ? what : `${what} ${p}`;
   };
 
   sftp.on('OPEN', (id: number, p: unknown, flags: number, attrs: Attrs) =>

@@ -25,6 +25,8 @@ export interface Space {
   aliases?: Map<string, string>;
   /** Requests served in this space (server.ts counts them; GOCPU_TRACE shows them). */
   requests?: number;
+  /** Told of each request of this space (GOCPU_TRACE: the run's trace shows what its round trips were). */
+  onRequest?: (what: string) => void;
   /**
    * The shared mount's root space: `/@i` are empty directories, so that `/@i/<run>` is
    * the run's `@i` (see innerPath). The kernel serializes FUSE lookups in one directory
@@ -80,8 +82,8 @@ export function outerPath(s: Pick<Space, 'prefix'>, inner: string): string {
   return inner === '/' ? s.prefix : s.prefix + inner;
 }
 
-export function singleSpace(table: ExportTable, log: (line: string) => void): Spaces {
-  const space: Space = { prefix: '', table, roots: Roots.open(table, log) };
+export function singleSpace(table: ExportTable, log: (line: string) => void, onRequest?: (what: string) => void): Spaces {
+  const space: Space = { prefix: '', table, roots: Roots.open(table, log), onRequest };
   return {
     of: () => space,
     close: async () => (await space.roots).close(),
@@ -101,12 +103,12 @@ export class RunSpaces implements Spaces {
   }
 
   /** viewExports: what the run's view binds, `@i` for the i-th (none when a real name could clash). */
-  add(name: string, table: ExportTable, viewExports: string[] = []): void {
+  add(name: string, table: ExportTable, viewExports: string[] = [], onRequest?: (what: string) => void): void {
     if (!NAME.test(name)) throw new Error(`not a run name: ${JSON.stringify(name)}`);
     if (this.runs.has(name)) throw new Error(`run ${name} is already served`);
     const clash = table.exports.some((e) => ALIAS.test(e.path.split('/')[1] ?? ''));
     const aliases = clash ? undefined : new Map(viewExports.map((p, i) => [`@${i}`, p]));
-    this.runs.set(name, { prefix: `/${name}`, table, roots: Roots.open(table, this.log), aliases });
+    this.runs.set(name, { prefix: `/${name}`, table, roots: Roots.open(table, this.log), aliases, onRequest });
   }
 
   /** Requests served for the run so far. */

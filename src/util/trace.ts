@@ -58,6 +58,17 @@ export function trace(step: string): void {
   }
 }
 
+/**
+ * trace() bound to the current run's sink, for code that runs outside the run's async
+ * context (the SFTP server answers a shared mount's requests in the connection's), or
+ * undefined when that run does not trace.
+ */
+export function traceHere(): ((step: string) => void) | undefined {
+  const s = perRun.getStore() ?? processSink;
+  if (!s.on) return undefined;
+  return (step) => perRun.run(s, () => trace(step));
+}
+
 export function tracing(): boolean {
   return (perRun.getStore() ?? processSink).on;
 }
