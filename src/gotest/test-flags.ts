@@ -56,7 +56,8 @@ export function calledByGoTest(args: readonly string[]): boolean {
  * is exported read-write at its own path) brings caching back. It must come right
  * after the binary: flag parsing stops at the first positional argument.
  */
-export function testLogFile(args: readonly string[], binary: string): string | undefined {
+export function testLogFile(args: readonly string[], binary: string): { flag: string; path: string } | undefined {
   if (!calledByGoTest(args) || testFlags(args).has('testlogfile')) return undefined;
-  return `-test.testlogfile=${dirname(binary)}/testlog.txt`;
+  const path = `${dirname(binary)}/testlog.txt`;
+  return { flag: `-test.testlogfile=${path}`, path };
 }

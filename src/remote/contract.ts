@@ -62,8 +62,14 @@ export const RUN_FILES = {
   /** ...and copies run.sh's control lines from, to the control channel's stderr. */
   ptyControl: 'pty-control',
 } as const;
-/** staging: copy mode's files new to the host's cache, moved into it once extracted. */
-export const RUN_SUBDIRS = { mnt: 'mnt', root: 'root', staging: 'new' } as const;
+/**
+ * staging: copy mode's files new to the host's cache, moved into it once extracted.
+ * log: where the test writes go's test log (TEST_LOG), on the remote's own disk: the view
+ * shows it at the run dir's path, and the watch half sends it back (HEARTBEAT.askLog).
+ */
+export const RUN_SUBDIRS = { mnt: 'mnt', root: 'root', staging: 'new', log: 'log' } as const;
+/** The test log's name in RUN_SUBDIRS.log (and at the run dir's path in the view). */
+export const TEST_LOG = 'testlog.txt';
 /** Copy mode's content-addressed file cache, in the host dir (same filesystem as the run dirs: hard links). */
 export const HOST_FILES = 'files';
 
@@ -88,7 +94,14 @@ export const WORDS = {
   end: 'end',
   /** From the mount half when asked to say it (the agent's shared mount): sshfs is mounted. */
   mounted: 'mounted',
+  /**
+   * On the watch channel, answer to HEARTBEAT.askLog: DETAIL = TEST_LOG_NONE, or
+   * TEST_LOG_DATA followed by the test log's bytes in base64.
+   */
+  testlog: 'testlog',
 } as const;
+export const TEST_LOG_NONE = '-';
+export const TEST_LOG_DATA = '=';
 export type Word = (typeof WORDS)[keyof typeof WORDS];
 
 /** CODEs of `error` lines, by the script that sends them. */
@@ -122,10 +135,11 @@ export const CONTROL_CHANNEL = { plain: 'run-stderr', pty: 'ctl' } as const;
  * heartbeat, per run (an agent serving many runs keeps one per nonce; a run whose
  * heartbeat stops is torn down alone). Local -> remote: beat (echoed back), reap
  * (the test exited: end its namespace), quit (normal end), askEnd (answered with an
- * `end` control line on the watch channel's stderr). Remote -> local on stdout: the
- * echo, and torn (the remote stopped hearing us and tore the run down).
+ * `end` control line on the watch channel's stderr), askLog (answered with a `testlog`
+ * line). Remote -> local on stdout: the echo, and torn (the remote stopped hearing us
+ * and tore the run down).
  */
-export const HEARTBEAT = { beat: '.', reap: 'k', quit: 'q', askEnd: 'e', torn: 'T' } as const;
+export const HEARTBEAT = { beat: '.', reap: 'k', quit: 'q', askEnd: 'e', askLog: 'l', torn: 'T' } as const;
 
 /** The end file: `code C`, or `signal N NAME` (NAME as the remote's `kill -l N`). */
 export const END_CODE = 'code';
@@ -218,6 +232,7 @@ export function renderPrelude(): string {
   for (const [k, v] of Object.entries(RUN_SUBDIRS)) L.push(`gocpu_d_${k}=${sq(v)}`);
   for (const [k, v] of Object.entries(HEARTBEAT)) L.push(`gocpu_hb_${snake(k)}=${sq(v)}`);
   L.push(`gocpu_end_code=${sq(END_CODE)} gocpu_end_signal=${sq(END_SIGNAL)} gocpu_end_none=${sq(END_NONE)}`);
+  L.push(`gocpu_test_log=${sq(TEST_LOG)} gocpu_test_log_none=${sq(TEST_LOG_NONE)} gocpu_test_log_data=${sq(TEST_LOG_DATA)}`);
   L.push(`gocpu_setsid_signaled=${sq(SETSID_SIGNALED)}`);
   L.push(`gocpu_mode_pipe=${sq(RUN_MODES.pipe)} gocpu_mode_pty=${sq(RUN_MODES.pty)}`);
   L.push(`gocpu_tools=${sq(REMOTE_TOOLS.map((t) => t.name).join(' '))}`);
@@ -242,10 +257,12 @@ export function renderPrelude(): string {
   L.push('    rm -rf --one-file-system "${1:?}/${gocpu_d_mnt:?}" "${1:?}/${gocpu_d_staging:?}"');
   L.push('  fi');
   L.push('  # One rm for all of the run\'s files: a fork each was most of a warm call\'s teardown.');
+  L.push('  # log/ is the test\'s to write in (go\'s test log, and whatever else it put there): it goes');
+  L.push('  # whole. Nothing is mounted below it here: the test\'s own mounts are in its namespace.');
   L.push('  gocpu_rm_d=$1');
-  L.push('  set --');
+  L.push('  set -- "$gocpu_rm_d/$gocpu_d_log"');
   L.push('  for gocpu_f in $gocpu_run_files; do set -- "$@" "$gocpu_rm_d/$gocpu_f"; done');
-  L.push('  rm -f "$@"');
+  L.push('  rm -rf -- "$@"');
   L.push('  rmdir "$gocpu_rm_d/$gocpu_d_mnt" "$gocpu_rm_d/$gocpu_d_root" "$gocpu_rm_d/$gocpu_d_staging" "$gocpu_rm_d" 2>/dev/null');
   L.push('}');
   L.push('# gocpu_kill_holder DIR: ends the run\'s namespace (SIGKILL to the holder, unshare --kill-child:');

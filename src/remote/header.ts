@@ -38,6 +38,8 @@ export interface RunHeader {
    * the view's), not as root of the view's: the local user is not root (issue 10).
    */
   asUser?: boolean;
+  /** argv[1] is go's -test.testlogfile: run.sh points it at the remote's disk (src/run/test-log.ts). */
+  testLog?: boolean;
   env: [Buffer, Buffer][];
   argv: Buffer[];
 }
@@ -87,6 +89,7 @@ export function encodeHeader(h: RunHeader): Buffer {
     assign('gocpu_ro', h.copy ? h.copy.readOnly.join('\n') : ''),
     assign('gocpu_inplace', h.copy?.inPlace?.token ?? ''),
     assign('gocpu_as_user', h.asUser ? '1' : '0'),
+    assign('gocpu_testlog', h.testLog ? '1' : ''),
     assign('gocpu_view_sh', remoteScript('view')),
     assign('gocpu_exec_sh', remoteScript('exec')),
   ];

@@ -25,12 +25,15 @@ gocpu_run_files='mount.pid sshfs.pid run.pid holder.pid ready copy copied c fail
 gocpu_d_mnt='mnt'
 gocpu_d_root='root'
 gocpu_d_staging='new'
+gocpu_d_log='log'
 gocpu_hb_beat='.'
 gocpu_hb_reap='k'
 gocpu_hb_quit='q'
 gocpu_hb_ask_end='e'
+gocpu_hb_ask_log='l'
 gocpu_hb_torn='T'
 gocpu_end_code='code' gocpu_end_signal='signal' gocpu_end_none='none'
+gocpu_test_log='testlog.txt' gocpu_test_log_none='-' gocpu_test_log_data='='
 gocpu_setsid_signaled='did not exit normally'
 gocpu_mode_pipe='pipe' gocpu_mode_pty='pty'
 gocpu_tools='unshare nsenter setsid mountpoint mount chroot dd mkfifo timeout head sleep fusermount3 fusermount'
@@ -55,10 +58,12 @@ gocpu_remove_dir() {
     rm -rf --one-file-system "${1:?}/${gocpu_d_mnt:?}" "${1:?}/${gocpu_d_staging:?}"
   fi
   # One rm for all of the run's files: a fork each was most of a warm call's teardown.
+  # log/ is the test's to write in (go's test log, and whatever else it put there): it goes
+  # whole. Nothing is mounted below it here: the test's own mounts are in its namespace.
   gocpu_rm_d=$1
-  set --
+  set -- "$gocpu_rm_d/$gocpu_d_log"
   for gocpu_f in $gocpu_run_files; do set -- "$@" "$gocpu_rm_d/$gocpu_f"; done
-  rm -f "$@"
+  rm -rf -- "$@"
   rmdir "$gocpu_rm_d/$gocpu_d_mnt" "$gocpu_rm_d/$gocpu_d_root" "$gocpu_rm_d/$gocpu_d_staging" "$gocpu_rm_d" 2>/dev/null
 }
 # gocpu_kill_holder DIR: ends the run's namespace (SIGKILL to the holder, unshare --kill-child:

@@ -37,7 +37,7 @@
 # another), gocpu_mnt (where the exports are: the run's sshfs mount, or its
 # subtree of the agent's shared one), gocpu_aliased (1: export i is also
 # ${gocpu_mnt%/*}/@i/${gocpu_mnt##*/}), gocpu_binf and gocpu_bin_path (the cached test binary and
-# where it goes), gocpu_ro (copy mode: exports to bind read-only), gocpu_root (R, checked by run.sh; empty
+# where it goes), gocpu_testlog (1: show the run dir's log/ at the run dir's path), gocpu_ro (copy mode: exports to bind read-only), gocpu_root (R, checked by run.sh; empty
 # for the remote's own /). fd 3: gets "ready" when the view is up. No forwarded
 # variable ever reaches this script (only exec.sh applies them), so its own names
 # are short.
@@ -51,8 +51,8 @@ d=$gocpu_dir
 root=$d/$gocpu_d_root
 # shellcheck disable=SC2154 # set by run.sh in our environment
 cwd=$gocpu_cwd exports=$gocpu_exports mnt=$gocpu_mnt top=${gocpu_root:-} aliased=${gocpu_aliased:-0}
-binf=${gocpu_binf:-} binpath=${gocpu_bin_path:-} ro=${gocpu_ro:-}
-unset gocpu_cwd gocpu_exports gocpu_mnt gocpu_root gocpu_aliased gocpu_binf gocpu_bin_path gocpu_ro
+binf=${gocpu_binf:-} binpath=${gocpu_bin_path:-} ro=${gocpu_ro:-} testlog=${gocpu_testlog:-}
+unset gocpu_cwd gocpu_exports gocpu_mnt gocpu_root gocpu_aliased gocpu_binf gocpu_bin_path gocpu_ro gocpu_testlog
 nl='
 '
 dirs='' links='' rlinks='' files='' fstab='' e='' s=''
@@ -229,6 +229,12 @@ done
 # read from local disk, not page by page through FUSE; read-only, as a test that wrote
 # to it would change what later runs of the same binary execute.
 if [ -n "$binf" ]; then bind "$binf" "$root$binpath" bind,ro; fi
+# go's test log, at the path run.sh gave the test: our run dir's stand-in shows log/, a
+# directory on the remote's disk that the test may write (the watch half sends the log back).
+if [ "$testlog" = 1 ]; then
+  dirs=$dirs$d/$gocpu_d_log$nl
+  bind "$d/$gocpu_d_log" "$root$d" bind
+fi
 
 mount -t tmpfs -o mode=0755 gocpu-view "$root"
 set -f

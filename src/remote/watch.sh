@@ -6,7 +6,7 @@
 # "q" (gocpu was killed), nothing of the run may survive: kill its namespace (the
 # test and everything it started), stop sshfs (which unmounts; the mount half then
 # removes the run's directory) and finally our own sshd session.
-# Control lines (the answer to "e": how the test ended) go on our stderr.
+# Control lines (the answers to "e", how the test ended, and "l", go's test log) go on our stderr.
 #
 # Usage: sh -c "$(cat watch.sh)" gocpu-watch NONCE TIMEOUT_SECONDS SHARED
 # SHARED=1: the connection carries other runs (the agent's): spare it.
@@ -40,6 +40,17 @@ while :; do
         gocpu_say end "$gocpu_l"
       else
         gocpu_say end "$gocpu_end_none"
+      fi
+      ;;
+    # go's test log, which the test wrote on this disk (run.sh): one line, so one
+    # answer instead of a round trip per request through the mount. Without base64
+    # (not a tool a run needs) there is none to send: go then does not cache the result.
+    "$gocpu_hb_ask_log")
+      gocpu_l=$gocpu_dir/$gocpu_d_log/$gocpu_test_log
+      if [ -f "$gocpu_l" ] && gocpu_l=$(base64 -w 0 <"$gocpu_l" 2>/dev/null); then
+        gocpu_say testlog "$gocpu_test_log_data$gocpu_l"
+      else
+        gocpu_say testlog "$gocpu_test_log_none"
       fi
       ;;
     ?) printf '%s' "$gocpu_c" ;;

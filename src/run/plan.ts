@@ -58,6 +58,8 @@ export interface RunPlan {
   remoteRoot?: string;
   /** The test binary's absolute local path (also its path in the view), when it is a local file. */
   binary?: string;
+  /** go's test log that gocpu asked for (argv[1] names it): where go reads it (src/run/test-log.ts). */
+  testLog?: string;
   /** What copy mode ships instead of mounting (src/copy/ship-list.ts). */
   copyRoots: CopyRoot[];
   /** mount, copy or auto (src/config/mode.ts); the run settles auto (src/run/mode.ts). */
@@ -172,6 +174,7 @@ export function planRun(input: PlanInput): RunPlan {
   let binary: string | undefined;
   let binDir: string | undefined;
   let outputDirs: string[] = [];
+  let testLog: string | undefined;
 
   if (localProgram) {
     const abs = isAbsolute(program) ? program : resolve(cwd, program);
@@ -192,7 +195,10 @@ export function planRun(input: PlanInput): RunPlan {
     outputDirs = redirected.writable;
     argv = [input.command[0], ...input.command.slice(1).map((a, i) => (redirected.changed.includes(i) ? Buffer.from(redirected.args[i]) : a))];
     const log = testLogFile(args, abs);
-    if (log) argv = [argv[0], Buffer.from(log), ...argv.slice(1)];
+    if (log) {
+      argv = [argv[0], Buffer.from(log.flag), ...argv.slice(1)];
+      testLog = log.path;
+    }
     outputs = { scratch, moves: redirected.moves };
     coverDir = (value) => redirectCoverDir(value, { cwd, binDir: dir, scratch });
   }
@@ -259,6 +265,7 @@ export function planRun(input: PlanInput): RunPlan {
     outputs: outputs && outputs.moves.length > 0 ? outputs : undefined,
     remoteRoot: remoteRootFor(input.host, env, config),
     binary,
+    testLog,
     mode: modeSetting(input.host, env, config),
     copyRoots: copyRootsFor({
       binDir, outputDirs, cwd, src, srcWritable, treeWritable,

@@ -32,6 +32,7 @@ import { MissingPaths } from './missing-paths.js';
 import { isAtOrBelow } from '../sftp/exports.js';
 import { rebaseArgs } from '../copy/rebase.js';
 import { RemoteBinaries } from '../agent/binary-cache.js';
+import { bringTestLog, TEST_LOG_WAIT_MS } from './test-log.js';
 
 export interface RunHooks {
   /** Called with a function that forwards a signal to the remote test. */
@@ -158,7 +159,13 @@ export async function runOnClient(client: Client, plan: RunPlan, io: ProgramIo, 
 
     trace('mount half started');
     const opened = (r as PromiseFulfilledResult<ClientChannel | undefined>).value;
-    const program = await Promise.race([startProgram(client, plan, io, mount, () => watchdog.reap(), binarySha, opened), abort]);
+    // go's test log: asked for as soon as the test has exited, after its namespace's end (src/run/test-log.ts).
+    let testLog: Promise<string | undefined> | undefined;
+    const onExit = () => {
+      watchdog.reap();
+      if (plan.testLog !== undefined && !mount.copy) testLog ??= watchdog.askLog(TEST_LOG_WAIT_MS);
+    };
+    const program = await Promise.race([startProgram(client, plan, io, mount, onExit, binarySha, opened), abort]);
     programStarted = true;
     cleanup.add('close the run half', () => {
       if (opts.abort?.aborted) program.channel.close();
@@ -179,6 +186,8 @@ export async function runOnClient(client: Client, plan: RunPlan, io: ProgramIo, 
       if (torn) throw torn;
       // Before the mount half goes: it removes the run dir with the end record.
       const exact = await exactEnd(end, (ms) => watchdog.askEnd(ms));
+      // Before go hears the end: it reads the log once its wrapper has exited.
+      if (testLog) await bringTestLog(plan.testLog!, testLog, io.stderr);
       // Here, not in the teardown: an agent's run ends its trace with the early end.
       trace(`sftp: ${mount.requests()} requests (round trips) for this run until the test ended`);
       if (!('code' in exact && exact.code === 0)) {

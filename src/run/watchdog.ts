@@ -6,7 +6,8 @@
  *  - if we stop hearing the remote for SILENCE_MS, the run fails here with a
  *    clear message instead of hanging until go's 10 minute timeout.
  * "q" says goodbye when the run ends normally; "e" asks how the test ended, as
- * run.sh recorded it (answered by an `end` control line on the channel's stderr).
+ * run.sh recorded it (answered by an `end` control line on the channel's stderr);
+ * "l" asks for go's test log (a `testlog` line; src/run/test-log.ts).
  * The bytes and words are src/remote/contract.ts's.
  */
 import type { Client, ClientChannel } from 'ssh2';
@@ -34,6 +35,8 @@ export interface Watchdog {
   tornDown(): GocpuError | undefined;
   /** The run dir's end record (`code C` / `signal N NAME` / `none`), if it answers within ms. */
   askEnd(ms: number): Promise<string | undefined>;
+  /** The watch half's `testlog` answer (src/run/test-log.ts), if it answers within ms. */
+  askLog(ms: number): Promise<string | undefined>;
   stop(): Promise<void>;
   /** Ends the stream without goodbye: the remote tears the run down (its wrapper is gone). */
   abandon(): Promise<void>;
@@ -66,9 +69,20 @@ export async function startWatchdog(client: Client, host: string, nonce: string,
     }
   });
   const ends: ((detail: string) => void)[] = [];
+  const logs: ((detail: string) => void)[] = [];
   channel.stderr.pipe(new ControlStream(nonce, null, (l) => {
     if (l.word === WORDS.end) ends.shift()?.(l.detail);
+    if (l.word === WORDS.testlog) logs.shift()?.(l.detail);
   }));
+  const ask = (byte: string, answers: ((detail: string) => void)[], ms: number) =>
+    new Promise<string | undefined>((resolve) => {
+      const t = setTimeout(() => resolve(undefined), ms);
+      answers.push((d) => {
+        clearTimeout(t);
+        resolve(d);
+      });
+      channel.write(byte);
+    });
   let fail: (e: GocpuError) => void = () => {};
   const dead = new Promise<never>((_, reject) => {
     fail = reject;
@@ -98,16 +112,8 @@ export async function startWatchdog(client: Client, host: string, nonce: string,
     reap: () => {
       channel.write(HEARTBEAT.reap);
     },
-    askEnd(ms: number) {
-      return new Promise<string | undefined>((resolve) => {
-        const t = setTimeout(() => resolve(undefined), ms);
-        ends.push((d) => {
-          clearTimeout(t);
-          resolve(d);
-        });
-        channel.write(HEARTBEAT.askEnd);
-      });
-    },
+    askEnd: (ms) => ask(HEARTBEAT.askEnd, ends, ms),
+    askLog: (ms) => ask(HEARTBEAT.askLog, logs, ms),
     async stop() {
       clearInterval(timer);
       channel.end(HEARTBEAT.quit);

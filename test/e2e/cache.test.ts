@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { assertSameRun, copyFixture, describeRun, goTest, randomToken, RunResult, testHost } from './harness.js';
 
@@ -18,9 +19,9 @@ const PKG = 'example.com/fx/cache';
  * by any earlier run impossible to hit; this keeps the warm build cache (a fresh GOCACHE
  * would rebuild the standard library twice, about 20 s).
  */
-async function sequence(goarch: string | undefined): Promise<RunResult[]> {
+async function sequence(goarch: string | undefined, extra: Record<string, string> = {}): Promise<RunResult[]> {
   const copy = copyFixture('cache');
-  const env = { FX_CACHE_NONCE: randomToken() };
+  const env = { FX_CACHE_NONCE: randomToken(), ...extra };
   try {
     const go = () => goTest({ args: ['-v', '.'], cwd: copy.dir, goarch, env });
     // go does not cache a result that read a file modified in the last few seconds, and
@@ -53,11 +54,29 @@ function assertSequence(r: RunResult[], side: string): void {
   assert.match(r[3].stdout, /data: version two$/m);
 }
 
-test('a second go test prints (cached); editing testdata invalidates it', async () => {
+/**
+ * The test log comes back through the watch half (src/run/test-log.ts), not through the
+ * mount: the trace counts its bytes for each run that ran the test, and the SFTP server
+ * saw no request for it.
+ */
+function assertLogNotThroughMount(trace: string, side: string): void {
+  const logs = trace.match(/ ms test log: \d+ bytes$/gm) ?? [];
+  assert.equal(logs.length, 2, `${side}: the two runs that ran the test brought their log back:\n${trace}`);
+  assert.doesNotMatch(trace, / ms sftp: .*testlog\.txt/, `${side}: the test log went through the mount:\n${trace}`);
+  assert.match(trace, / ms sftp: LSTAT /, `${side}: the trace shows the SFTP requests`);
+}
+
+test('a second go test prints (cached); editing testdata invalidates it', async (t) => {
   const local = await sequence(undefined);
   assertSequence(local, 'local');
   testHost();
-  const remote = await sequence('arm64');
-  assertSequence(remote, 'remote');
-  for (let i = 0; i < local.length; i++) assertSameRun(local[i], remote[i], `run ${i + 1} of the cache sequence`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gocpu-e2e-cache-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  for (const [side, mode] of [['remote (agent)', {}], ['remote (direct)', { GOCPU_AGENT: '0' }]] as const) {
+    const trace = path.join(dir, `trace-${Object.keys(mode).length}`);
+    const remote = await sequence('arm64', { ...mode, GOCPU_TRACE_FILE: trace });
+    assertSequence(remote, side);
+    for (let i = 0; i < local.length; i++) assertSameRun(local[i], remote[i], `run ${i + 1} of the cache sequence, ${side}`);
+    assertLogNotThroughMount(fs.readFileSync(trace, 'utf8'), side);
+  }
 });

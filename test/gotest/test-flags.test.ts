@@ -18,7 +18,7 @@ test('the go command is recognised by -test.paniconexit0', () => {
 });
 
 test('testlogfile goes next to the binary, only for go test, never twice', () => {
-  assert.equal(testLogFile(GO, '/tmp/go-build1/b001/p.test'), '-test.testlogfile=/tmp/go-build1/b001/testlog.txt');
+  assert.deepEqual(testLogFile(GO, '/tmp/go-build1/b001/p.test'), { flag: '-test.testlogfile=/tmp/go-build1/b001/testlog.txt', path: '/tmp/go-build1/b001/testlog.txt' });
   assert.equal(testLogFile(['-test.v'], '/x/p.test'), undefined);
   assert.equal(testLogFile([...GO, '-test.testlogfile=/y'], '/x/p.test'), undefined);
 });
