@@ -57,6 +57,8 @@ export const RUN_FILES = {
   end: 'end',
   /** stderr of setsid/nsenter (the test's own stderr stays on the channel). */
   endErr: 'end.err',
+  /** A fifo (made with `ready`) the watch half's log pusher waits on: run.sh writes a line once the end file is there. */
+  logReady: 'log-ready',
   /** Terminal runs (RUN_MODES.pty): fifos run.sh makes, ctl.sh feeds the header into... */
   ptyHeader: 'pty-header',
   /** ...and copies run.sh's control lines from, to the control channel's stderr. */
@@ -136,10 +138,11 @@ export const CONTROL_CHANNEL = { plain: 'run-stderr', pty: 'ctl' } as const;
  * heartbeat stops is torn down alone). Local -> remote: beat (echoed back), reap
  * (the test exited: end its namespace), quit (normal end), askEnd (answered with an
  * `end` control line on the watch channel's stderr), askLog (answered with a `testlog`
- * line). Remote -> local on stdout: the echo, and torn (the remote stopped hearing us
- * and tore the run down).
+ * line), pushLog (sent once the test has started: the `testlog` line comes by itself
+ * when it has ended, up to a round trip sooner than askLog's). Remote -> local on stdout: the echo, and
+ * torn (the remote stopped hearing us and tore the run down).
  */
-export const HEARTBEAT = { beat: '.', reap: 'k', quit: 'q', askEnd: 'e', askLog: 'l', torn: 'T' } as const;
+export const HEARTBEAT = { beat: '.', reap: 'k', quit: 'q', askEnd: 'e', askLog: 'l', pushLog: 'L', torn: 'T' } as const;
 
 /** The end file: `code C`, or `signal N NAME` (NAME as the remote's `kill -l N`). */
 export const END_CODE = 'code';

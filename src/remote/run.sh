@@ -232,7 +232,8 @@ else
   else
     gocpu_testlog=
   fi
-  mkfifo -m 600 "$gocpu_dir/$gocpu_f_ready" || gocpu_fail mkfifo "cannot create $gocpu_dir/$gocpu_f_ready"
+  # log-ready too (same mkfifo): the watch half's log pusher waits on it (gocpu_log_ready).
+  mkfifo -m 600 "$gocpu_dir/$gocpu_f_ready" "$gocpu_dir/$gocpu_f_log_ready" || gocpu_fail mkfifo "cannot create $gocpu_dir/$gocpu_f_ready"
   # setsid: the holder must not share our process group, or a signal meant for
   # the test (sshd signals the session's group) would kill the whole namespace.
   # LC_ALL=C: the local side matches unshare's and mount's messages.
@@ -276,6 +277,15 @@ else
   gocpu_enter='nsenter'
 fi
 
+# The end file is written: the watch half's log pusher may send go's test log now. The
+# fifo (made with the view's) is opened read-write, so the open never blocks; the line
+# waits in it for the pusher, which holds it open, and goes when nobody does.
+gocpu_log_ready() {
+  if [ -p "$gocpu_dir/$gocpu_f_log_ready" ]; then
+    { echo >&5; } 5<>"$gocpu_dir/$gocpu_f_log_ready"
+  fi
+}
+
 # exec.sh gets what it must restore or apply through its environment, and our
 # stderr (the test's) as fd 3: fd 2 of setsid and nsenter is a file, so that
 # their own words never reach the test's output.
@@ -294,10 +304,14 @@ if [ "$gocpu_mode" = "$gocpu_mode_pty" ]; then
   gocpu_l=
   read -r gocpu_l <"$gocpu_dir/$gocpu_f_end"
   case $gocpu_l in
-    "$gocpu_end_code "*) exit "${gocpu_l#"$gocpu_end_code "}" ;;
+    "$gocpu_end_code "*)
+      gocpu_log_ready
+      exit "${gocpu_l#"$gocpu_end_code "}"
+      ;;
   esac
   # exec.sh never got to say (nsenter failed, or it was killed): nsenter's status.
   echo "$gocpu_end_code $gocpu_rc" >"$gocpu_dir/$gocpu_f_end"
+  gocpu_log_ready
   exit "$gocpu_rc"
 fi
 exec 3>&2
@@ -328,12 +342,14 @@ while IFS= read -r gocpu_l; do
 done <"$gocpu_dir/$gocpu_f_end_err"
 if [ -z "$gocpu_sig" ]; then
   echo "$gocpu_end_code $gocpu_rc" >"$gocpu_dir/$gocpu_f_end"
+  gocpu_log_ready
   exit "$gocpu_rc"
 fi
 # Die by the same signal, so that sshd reports its name (RFC 4254's 13); the local
 # side asks the watch half for this file for any other (SIG@openssh.com).
 gocpu_name=$(kill -l "$gocpu_sig")
 echo "$gocpu_end_signal $gocpu_sig $gocpu_name" >"$gocpu_dir/$gocpu_f_end"
+gocpu_log_ready
 # shellcheck disable=SC3045 # dash, bash and busybox sh have ulimit -c
 ulimit -c 0 2>/dev/null
 trap - "$gocpu_name" 2>/dev/null

@@ -6,7 +6,7 @@
 # "q" (gocpu was killed), nothing of the run may survive: kill its namespace (the
 # test and everything it started), stop sshfs (which unmounts; the mount half then
 # removes the run's directory) and finally our own sshd session.
-# Control lines (the answers to "e", how the test ended, and "l", go's test log) go on our stderr.
+# Control lines (the answers to "e", how the test ended, and "l" or "L", go's test log) go on our stderr.
 #
 # Usage: sh -c "$(cat watch.sh)" gocpu-watch NONCE TIMEOUT_SECONDS SHARED
 # SHARED=1: the connection carries other runs (the agent's): spare it.
@@ -26,6 +26,30 @@ gocpu_kill_pidfile() {
   if [ -n "$gocpu_kp" ]; then kill "-$2" "$gocpu_kp" 2>/dev/null; fi
 }
 
+# gocpu_send_log: go's test log, which the test wrote on this disk (run.sh), as one
+# `testlog` line: one answer instead of a round trip per request through the mount.
+# Without base64 (not a tool a run needs) there is none: go then only does not cache.
+gocpu_send_log() {
+  gocpu_sl=$gocpu_dir/$gocpu_d_log/$gocpu_test_log
+  if [ -f "$gocpu_sl" ] && gocpu_sl=$(base64 -w 0 <"$gocpu_sl" 2>/dev/null); then
+    gocpu_say testlog "$gocpu_test_log_data$gocpu_sl"
+  else
+    gocpu_say testlog "$gocpu_test_log_none"
+  fi
+}
+# gocpu_push_log (in the background): sends the log once the test has ended, which
+# run.sh tells its fifo after it wrote the end file. The local side asks for it once the
+# test has started, so the fifo is there. Race-free either way round: the fifo is held
+# open before the end file is looked at, and run.sh writes to it only after that file.
+gocpu_push_log() {
+  [ -p "$gocpu_dir/$gocpu_f_log_ready" ] || exit 0
+  exec 5<>"$gocpu_dir/$gocpu_f_log_ready"
+  # shellcheck disable=SC2034 # the line only says "now"
+  [ -s "$gocpu_dir/$gocpu_f_end" ] || read -r gocpu_x <&5 || exit 0
+  gocpu_send_log
+}
+gocpu_pusher=
+
 while :; do
   gocpu_c=$(timeout "$gocpu_limit" head -c 1) || gocpu_c=
   case $gocpu_c in
@@ -42,22 +66,19 @@ while :; do
         gocpu_say end "$gocpu_end_none"
       fi
       ;;
-    # go's test log, which the test wrote on this disk (run.sh): one line, so one
-    # answer instead of a round trip per request through the mount. Without base64
-    # (not a tool a run needs) there is none to send: go then does not cache the result.
-    "$gocpu_hb_ask_log")
-      gocpu_l=$gocpu_dir/$gocpu_d_log/$gocpu_test_log
-      if [ -f "$gocpu_l" ] && gocpu_l=$(base64 -w 0 <"$gocpu_l" 2>/dev/null); then
-        gocpu_say testlog "$gocpu_test_log_data$gocpu_l"
-      else
-        gocpu_say testlog "$gocpu_test_log_none"
-      fi
-      ;;
+    "$gocpu_hb_ask_log") gocpu_send_log ;;
+    # Holds our stdout and stderr while it waits: ended below, whichever way we end.
+    "$gocpu_hb_push_log") if [ -z "$gocpu_pusher" ]; then
+      gocpu_push_log &
+      gocpu_pusher=$!
+    fi ;;
     ?) printf '%s' "$gocpu_c" ;;
     *) break ;;
   esac
 done
 
+# sshd keeps the channel open while the pusher holds it.
+if [ -n "$gocpu_pusher" ]; then kill "$gocpu_pusher" 2>/dev/null; fi
 [ -d "$gocpu_dir" ] || exit 0
 if [ "$gocpu_c" != "$gocpu_hb_quit" ]; then
   # Tell the local side, if it still listens, why its test is about to die.

@@ -32,7 +32,7 @@ import { MissingPaths } from './missing-paths.js';
 import { isAtOrBelow } from '../sftp/exports.js';
 import { rebaseArgs } from '../copy/rebase.js';
 import { RemoteBinaries } from '../agent/binary-cache.js';
-import { bringTestLog, TEST_LOG_WAIT_MS } from './test-log.js';
+import { bringTestLog, TEST_LOG_GRACE_MS, TEST_LOG_WAIT_MS, wantsLog } from './test-log.js';
 
 export interface RunHooks {
   /** Called with a function that forwards a signal to the remote test. */
@@ -159,13 +159,7 @@ export async function runOnClient(client: Client, plan: RunPlan, io: ProgramIo, 
 
     trace('mount half started');
     const opened = (r as PromiseFulfilledResult<ClientChannel | undefined>).value;
-    // go's test log: asked for as soon as the test has exited, after its namespace's end (src/run/test-log.ts).
-    let testLog: Promise<string | undefined> | undefined;
-    const onExit = () => {
-      watchdog.reap();
-      if (plan.testLog !== undefined && !mount.copy) testLog ??= watchdog.askLog(TEST_LOG_WAIT_MS);
-    };
-    const program = await Promise.race([startProgram(client, plan, io, mount, onExit, binarySha, opened), abort]);
+    const program = await Promise.race([startProgram(client, plan, io, mount, () => watchdog.reap(), binarySha, opened), abort]);
     programStarted = true;
     cleanup.add('close the run half', () => {
       if (opts.abort?.aborted) program.channel.close();
@@ -176,7 +170,10 @@ export async function runOnClient(client: Client, plan: RunPlan, io: ProgramIo, 
     program.channel.stderr.on('data', missing.feed);
     // Not before: until the test runs, the agent may still take the run to another
     // connection (a warm one found dead), which a spare pair, already open, does not show.
-    program.started.then(() => opts.onStarted?.(), () => {});
+    program.started.then(() => {
+      opts.onStarted?.();
+      if (wantsLog(plan, mode.mode)) watchdog.pushLog();
+    }, () => {});
     opts.onSignalForwarder?.((signal) => {
       signalRemote(client, plan.nonce, program.pid(), signal).catch(() => {});
     });
@@ -185,9 +182,10 @@ export async function runOnClient(client: Client, plan: RunPlan, io: ProgramIo, 
       const torn = watchdog.tornDown();
       if (torn) throw torn;
       // Before the mount half goes: it removes the run dir with the end record.
+      // Before go hears the end (it reads the log once its wrapper has exited), and before
+      // an `end` question: the watch half's answers are lines, and the log's may be long.
+      if (wantsLog(plan, mode.mode)) await bringTestLog(plan.testLog!, watchdog.testLog(TEST_LOG_GRACE_MS, TEST_LOG_WAIT_MS), io.stderr);
       const exact = await exactEnd(end, (ms) => watchdog.askEnd(ms));
-      // Before go hears the end: it reads the log once its wrapper has exited.
-      if (testLog) await bringTestLog(plan.testLog!, testLog, io.stderr);
       // Here, not in the teardown: an agent's run ends its trace with the early end.
       trace(`sftp: ${mount.requests()} requests (round trips) for this run until the test ended`);
       if (!('code' in exact && exact.code === 0)) {

@@ -3,8 +3,9 @@
  * src/gotest/test-flags.ts) comes back from the remote in one answer of the watch half
  * instead of being written through the mount: there its create, writes and close cost
  * the test five SFTP round trips, 250 ms of every call at 50 ms (issue 8). run.sh points
- * the flag at the remote's disk; when the test has exited we ask the watch half for the
- * file (HEARTBEAT.askLog) and write it where go reads it, before go hears the end.
+ * the flag at the remote's disk; the watch half, told at its start (HEARTBEAT.pushLog),
+ * sends the file as soon as run.sh has recorded the test's end (or when asked,
+ * HEARTBEAT.askLog), and we write it where go reads it, before go hears the end.
  *
  * The bytes are the remote's, as they were when the test wrote through the mount; the
  * place is ours: only the name go expects, inside the binary's directory opened without
@@ -18,6 +19,17 @@ import { trace } from '../util/trace.js';
 
 /** How long the answer may take: the log may be large, the link slow. */
 export const TEST_LOG_WAIT_MS = 15_000;
+/**
+ * How long after the run channel closed the pushed log may still be on its way before
+ * we ask for it (a remote whose run.sh could not wait for the test writes no end file,
+ * so nothing tells the pusher: the ask answers then).
+ */
+export const TEST_LOG_GRACE_MS = 1000;
+
+/** Whether the run brings go's test log back through the watch half (mount mode only: a copy brings it home itself). */
+export function wantsLog(plan: { testLog?: string }, mode: string): boolean {
+  return plan.testLog !== undefined && mode !== 'copy';
+}
 
 /** The log's bytes from the watch half's answer, or undefined when the remote has none. */
 export function decodeTestLog(detail: string): Buffer | undefined {

@@ -18,6 +18,7 @@ import { remoteScript } from '../remote/scripts.js';
 import { shellJoin } from '../util/shell-quote.js';
 import { ControlStream } from './control.js';
 import { bindSpare } from './program.js';
+import { trace } from '../util/trace.js';
 
 // The remote gives up after REMOTE_LIMIT_S without a beat and is clean about a
 // second later: within the 10 s the issue allows after a cut. A beat every second
@@ -35,8 +36,16 @@ export interface Watchdog {
   tornDown(): GocpuError | undefined;
   /** The run dir's end record (`code C` / `signal N NAME` / `none`), if it answers within ms. */
   askEnd(ms: number): Promise<string | undefined>;
-  /** The watch half's `testlog` answer (src/run/test-log.ts), if it answers within ms. */
-  askLog(ms: number): Promise<string | undefined>;
+  /**
+   * Once the test has started (run.sh made the fifo the pusher waits on): go's test log
+   * comes by itself when the test has ended, up to a round trip sooner than asked for.
+   */
+  pushLog(): void;
+  /**
+   * The watch half's `testlog` answer (src/run/test-log.ts): the one it pushed if it came
+   * within graceMs, else the answer to an ask within askMs.
+   */
+  testLog(graceMs: number, askMs: number): Promise<string | undefined>;
   stop(): Promise<void>;
   /** Ends the stream without goodbye: the remote tears the run down (its wrapper is gone). */
   abandon(): Promise<void>;
@@ -69,19 +78,33 @@ export async function startWatchdog(client: Client, host: string, nonce: string,
     }
   });
   const ends: ((detail: string) => void)[] = [];
-  const logs: ((detail: string) => void)[] = [];
+  // The first `testlog` line (pushed or asked for) is the answer; it may come before anyone waits.
+  let logLine: string | undefined;
+  const logWaiters: ((detail: string) => void)[] = [];
   channel.stderr.pipe(new ControlStream(nonce, null, (l) => {
     if (l.word === WORDS.end) ends.shift()?.(l.detail);
-    if (l.word === WORDS.testlog) logs.shift()?.(l.detail);
+    if (l.word === WORDS.testlog && logLine === undefined) {
+      logLine = l.detail;
+      for (const w of logWaiters.splice(0)) w(l.detail);
+    }
   }));
-  const ask = (byte: string, answers: ((detail: string) => void)[], ms: number) =>
-    new Promise<string | undefined>((resolve) => {
+  const within = <T>(ms: number, wait: (resolve: (v: T) => void) => void) =>
+    new Promise<T | undefined>((resolve) => {
       const t = setTimeout(() => resolve(undefined), ms);
-      answers.push((d) => {
+      wait((v) => {
         clearTimeout(t);
-        resolve(d);
+        resolve(v);
       });
+    });
+  const ask = (byte: string, answers: ((detail: string) => void)[], ms: number) =>
+    within<string>(ms, (resolve) => {
+      answers.push(resolve);
       channel.write(byte);
+    });
+  const logWithin = (ms: number, ask?: string) =>
+    logLine !== undefined ? Promise.resolve(logLine) : within<string>(ms, (resolve) => {
+      logWaiters.push(resolve);
+      if (ask) channel.write(ask);
     });
   let fail: (e: GocpuError) => void = () => {};
   const dead = new Promise<never>((_, reject) => {
@@ -113,7 +136,15 @@ export async function startWatchdog(client: Client, host: string, nonce: string,
       channel.write(HEARTBEAT.reap);
     },
     askEnd: (ms) => ask(HEARTBEAT.askEnd, ends, ms),
-    askLog: (ms) => ask(HEARTBEAT.askLog, logs, ms),
+    pushLog: () => {
+      channel.write(HEARTBEAT.pushLog);
+    },
+    async testLog(graceMs: number, askMs: number) {
+      const pushed = await logWithin(graceMs);
+      if (pushed !== undefined) return pushed;
+      trace(`test log: not pushed within ${graceMs} ms; asking`);
+      return logWithin(askMs, HEARTBEAT.askLog);
+    },
     async stop() {
       clearInterval(timer);
       channel.end(HEARTBEAT.quit);

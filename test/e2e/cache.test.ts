@@ -56,13 +56,14 @@ function assertSequence(r: RunResult[], side: string): void {
 
 /**
  * The test log comes back through the watch half (src/run/test-log.ts), not through the
- * mount: the trace counts its bytes for each run that ran the test, and the SFTP server
- * saw no request for it.
+ * mount: the trace counts its bytes for each run that ran the test, the watch half sent
+ * it unasked (as the test ended), and the SFTP server saw no request for it.
  */
 function assertLogNotThroughMount(trace: string, side: string): void {
   const logs = trace.match(/ ms test log: \d+ bytes$/gm) ?? [];
   assert.equal(logs.length, 2, `${side}: the two runs that ran the test brought their log back:\n${trace}`);
   assert.doesNotMatch(trace, / ms sftp: .*testlog\.txt/, `${side}: the test log went through the mount:\n${trace}`);
+  assert.doesNotMatch(trace, / ms test log: not pushed/, `${side}: the watch half did not push the log by itself:\n${trace}`);
   assert.match(trace, / ms sftp: LSTAT /, `${side}: the trace shows the SFTP requests`);
 }
 
