@@ -111,14 +111,19 @@ export function mergeResults(text, { machine: m, sections, failures, runs, loadA
   const note = `- ${only.join(', ')}: ${m.date}, BENCH_RUNS=${runs}, gocpu ${m.gocpu}, load average before ${m.load}, after ${loadAfter}${
     failures.length ? `; did not run: ${failures.map((f) => f.split('\n')[0]).join('; ')}` : ''
   }`;
-  const key = `- ${only.join(', ')}: `;
   const at = before.indexOf(PARTIAL);
   if (at < 0) {
     before = [...before, PARTIAL, '', note, ''];
   } else {
     let stop = at + 1;
     while (stop < before.length && !before[stop].startsWith('## ')) stop++;
-    const kept = before.slice(at + 1, stop).filter((l) => l.startsWith('- ') && !l.startsWith(key));
+    // An older note keeps only the sections this run did not measure again (none: it goes).
+    const kept = before.slice(at + 1, stop).flatMap((l) => {
+      const m = /^- ([a-z0-9, ]+): (.*)$/.exec(l);
+      if (!m) return l.startsWith('- ') ? [l] : [];
+      const left = m[1].split(', ').filter((k) => !only.includes(k));
+      return left.length ? [`- ${left.join(', ')}: ${m[2]}`] : [];
+    });
     before = [...before.slice(0, at + 1), '', ...kept, note, '', ...before.slice(stop)];
   }
   return `${[...before, ...table, ...rest].join('\n')}\n`;

@@ -45,6 +45,16 @@ test('a second BENCH_ONLY run of the same rows replaces their note; another sect
   assert.match(notes[1], /^- beta: D3, .*; did not run: beta: exit 1$/);
 });
 
+test('an older note keeps only the sections a later BENCH_ONLY run did not measure again', () => {
+  const run = (text, only, date) =>
+    mergeResults(text, { machine: machine(date, '1 1 1'), sections: only.map((n) => section(n, 1, 10)), failures: [], runs: 1, loadAfter: '1 1 1', only });
+  let merged = run(full, ['alpha', 'beta', 'pool'], 'D1');
+  merged = run(merged, ['alpha'], 'D2');
+  merged = run(merged, ['beta', 'pool'], 'D3');
+  const notes = merged.split('\n').filter((l) => /^- [a-z, ]+: D\d,/.test(l));
+  assert.deepEqual(notes.map((l) => l.slice(0, l.indexOf(': D') + 4)), ['- alpha: D2', '- beta, pool: D3']);
+});
+
 test('a BENCH_ONLY run of a section in the middle keeps its rows where they were', () => {
   const three = resultsMarkdown({
     machine: machine('2026-01-01T00:00:00Z', '0.10 0.10 0.10'),

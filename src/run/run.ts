@@ -181,10 +181,10 @@ export async function runOnClient(client: Client, plan: RunPlan, io: ProgramIo, 
       const end = await Promise.race([program.end, watchdog.dead, abort]);
       const torn = watchdog.tornDown();
       if (torn) throw torn;
-      // Before the mount half goes: it removes the run dir with the end record.
       // Before go hears the end (it reads the log once its wrapper has exited), and before
       // an `end` question: the watch half's answers are lines, and the log's may be long.
       if (wantsLog(plan, mode.mode)) await bringTestLog(plan.testLog!, watchdog.testLog(TEST_LOG_GRACE_MS, TEST_LOG_WAIT_MS), io.stderr);
+      // Before the mount half goes: it removes the run dir with the end record.
       const exact = await exactEnd(end, (ms) => watchdog.askEnd(ms));
       // Here, not in the teardown: an agent's run ends its trace with the early end.
       trace(`sftp: ${mount.requests()} requests (round trips) for this run until the test ended`);
