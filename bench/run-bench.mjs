@@ -161,8 +161,8 @@ async function peakRss() {
   if (!fs.existsSync(TIME)) throw new RunFailed(`${TIME} is missing (hack/install-deps installs the time package)`);
   const out = path.join(fx.root, 'rss.txt');
   const w = ways.gocpu(th.GOCPU_HOST);
-  const sampler = rssSampler('dist/src/cli/entry.js');
-  const agentSampler = rssSampler('dist/src/agent/main.js');
+  const sampler = rssSampler('dist/bundle/cli/entry.js');
+  const agentSampler = rssSampler('dist/bundle/agent/main.js');
   const rows = [];
   try {
     await timedOk('go test -p 16 through gocpu', 'go', ['test', '-count=1', '-p=16', `-exec=${TIME} -a -o ${out} -f %M ${gocpuExec}`, './many/...'], {

@@ -7,7 +7,7 @@
  * broken under it.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { agentMainPath } from './start.js';
+import { agentMainPath } from './socket-path.js';
 
 let procUsable: boolean | undefined;
 

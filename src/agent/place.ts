@@ -4,7 +4,7 @@
  * is skipped (one warning line on this call's stderr) and the call asks the pool
  * again, keeping its place in line; it fails only when every host of its pool
  * failed, with the last host's error. The first connection to a host of unknown
- * size asks it for its core count: its slots from then on.
+ * size asks it for its core count (while its first call runs): its slots from then on.
  */
 import type { Client } from 'ssh2';
 import type { GocpuConfig } from '../config/config-file.js';
@@ -19,6 +19,8 @@ import { type Pool, type PoolMember, SKIP_MS } from './pool.js';
 export interface Placement {
   host: string;
   lease: Lease;
+  /** Settled once the host's core count, asked beside a first call, is known and traced. */
+  probed: Promise<void>;
   /** The run is over: give back the connection and the slot. */
   release(): void;
 }
@@ -93,16 +95,24 @@ export async function placeRun(
       const r = resolved.get(s.name)!;
       if (!r.cfg) throw r.error;
       lease = await connections.lease(r.cfg, opts.stderr);
+      let probed = Promise.resolve();
       if (s.probe) {
-        const n = await coreCount(lease.client).catch(() => undefined);
-        if (n === undefined) opts.log(`${s.name}: cannot tell its core count; 1 slot`);
-        pool.learn(s.key, n ?? 1);
-        trace(`${s.name}: ${n ?? 1} slots (${n === undefined ? 'default' : 'nproc'})`);
+        // Beside this run, not before it: the answer only matters to the calls that
+        // wait meanwhile (one slot until then), and on a far host it costs the first
+        // call two round trips and more.
+        probed = coreCount(lease.client)
+          .catch(() => undefined)
+          .then((n) => {
+            if (n === undefined) opts.log(`${s.name}: cannot tell its core count; 1 slot`);
+            pool.learn(s.key, n ?? 1);
+            trace(`${s.name}: ${n ?? 1} slots (${n === undefined ? 'default' : 'nproc'})`);
+          });
       }
       const l = lease;
       return {
         host: s.name,
         lease: l,
+        probed,
         release: () => {
           l.release();
           s.release();

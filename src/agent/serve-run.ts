@@ -165,11 +165,13 @@ export function serveRun(sock: Socket, state: AgentState, onDone: () => void): v
                 sock.write(frame(FRAME.started));
               },
               onSignalForwarder: (f) => (forward = f),
-              onEarlyEnd: (end) => send(FRAME.end, end satisfies EndMessage),
+              // After the core count's trace line, if it was still on its way: the trace ends with the end.
+              onEarlyEnd: (end) => void placed.probed.then(() => send(FRAME.end, end satisfies EndMessage)),
               mount: (p) => lease.mount(p),
               binary: (p) => lease.binary(p),
               spare: () => lease.spare(),
             });
+            await placed.probed;
             send(FRAME.end, end satisfies EndMessage);
             return;
           } catch (e) {

@@ -11,13 +11,13 @@
  */
 import { chmodSync, lstatSync, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { type Socket, connect } from 'node:net';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export class AgentDirError extends Error {}
 
 let versionCache: string | undefined;
-/** package.json's version; dist/src/agent/ is three levels below it. */
+/** package.json's version; dist/src/agent/ (and dist/bundle/*, hack/bundle.mjs) is three levels below it. */
 export function gocpuVersion(): string {
   if (versionCache) return versionCache;
   const pkg = fileURLToPath(new URL('../../../package.json', import.meta.url));
@@ -26,12 +26,21 @@ export function gocpuVersion(): string {
 }
 
 /**
+ * The agent's main module, as start.ts spawns it: dist/src/agent/main.js, or in the
+ * bundle (hack/bundle.mjs) dist/bundle/agent/main.js, whose shared code lives in
+ * dist/bundle/chunks/, one level down like agent/: hence ../agent/ rather than ./.
+ */
+export function agentMainPath(): string {
+  return fileURLToPath(new URL('../agent/main.js', import.meta.url));
+}
+
+/**
  * Version plus a hash of this installation's path and build time: the agent's
  * identity. A rebuild in place (a developer's `make build`) starts a new agent
  * rather than leaving calls to one that runs the old code until it idles out.
  */
 export function agentKey(): string {
-  const main = realpathSync(join(dirname(fileURLToPath(import.meta.url)), 'main.js'));
+  const main = realpathSync(agentMainPath());
   return `${gocpuVersion()}-${fnv1a(`${main}\0${statSync(main).mtimeMs}`)}`;
 }
 

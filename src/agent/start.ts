@@ -6,15 +6,11 @@
  * connects then: an event, not a guess at how long a start takes.
  */
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { setAside } from '../cli/node-startup-env.js';
+import { agentMainPath } from './socket-path.js';
 
 /** Longer than any healthy start; a start that takes longer is treated as failed. */
 const START_MS = 5000;
-
-export function agentMainPath(): string {
-  return fileURLToPath(new URL('./main.js', import.meta.url));
-}
 
 export function startAgent(socket: string, env: NodeJS.ProcessEnv): Promise<{ ok: true } | { ok: false; why: string }> {
   return new Promise((resolve) => {

@@ -3,8 +3,10 @@
  * ssh2 1.17 does not export the class publicly, so it is a deep import of
  * ssh2/lib/protocol/SFTP.js (no "exports" map in ssh2's package.json, so Node allows it).
  */
-import { createRequire } from 'node:module';
 import type { EventEmitter } from 'node:events';
+// An import, not createRequire: the bundle (hack/bundle.mjs) then holds one copy of ssh2,
+// where a require() at run time loaded SFTP.js and its dependencies a second time.
+import sftpModule from 'ssh2/lib/protocol/SFTP.js';
 
 export const OPEN_MODE = {
   READ: 0x01,
@@ -61,8 +63,7 @@ interface ChanInfo {
 
 type SftpCtor = new (client: SftpShim, chanInfo: ChanInfo, cfg: { server: true; debug?: (s: string) => void }) => SftpServerSession;
 
-const require = createRequire(import.meta.url);
-const { SFTP } = require('ssh2/lib/protocol/SFTP.js') as { SFTP: SftpCtor };
+const { SFTP } = sftpModule as { SFTP: SftpCtor };
 
 /**
  * An OpenSSH ident makes ssh2 swap SYMLINK's arguments back: OpenSSH's sftp-server takes

@@ -93,7 +93,7 @@ test('found through a chain of links (npm links bin files into /usr/local/bin); 
   const r = runLauncher('args', { argv0: called });
   assert.equal(r.status, 0, r.stderr);
   const got = JSON.parse(r.stdout);
-  assert.equal(fs.realpathSync(got.argv[0]), fs.realpathSync(path.join(repoRoot, 'dist/src/cli/entry.js')));
+  assert.equal(fs.realpathSync(got.argv[0]), fs.realpathSync(path.join(repoRoot, 'dist/bundle/cli/entry.js')));
   assert.deepEqual(got.argv.slice(1), [called, 'a', 'b c']);
   assert.equal(got.launcher, String(got.ppid), 'GOCPU_LAUNCHER names the launcher, our parent');
   assert.equal(got.left, null, 'startUnderLauncher takes GOCPU_LAUNCHER out of the environment');
