@@ -31,9 +31,10 @@ const nativeAddons = {
   setup(build) {
     build.onResolve({ filter: /\.node$/ }, (args) => {
       const file = path.resolve(args.resolveDir, args.path);
-      const i = file.lastIndexOf(`${path.sep}node_modules${path.sep}`);
+      const modules = `${path.sep}node_modules${path.sep}`;
+      const i = file.lastIndexOf(modules);
       if (i < 0) return { errors: [{ text: `${file}: a native addon outside node_modules` }] };
-      return { path: file.slice(i + '/node_modules/'.length).split(path.sep).join('/'), external: true };
+      return { path: file.slice(i + modules.length).split(path.sep).join('/'), external: true };
     });
   },
 };

@@ -97,7 +97,7 @@ export const WORDS = {
   /** From the mount half when asked to say it (the agent's shared mount): sshfs is mounted. */
   mounted: 'mounted',
   /**
-   * On the watch channel, answer to HEARTBEAT.askLog: DETAIL = TEST_LOG_NONE, or
+   * On the watch channel, answer to HEARTBEAT.askLog or pushLog: DETAIL = TEST_LOG_NONE, or
    * TEST_LOG_DATA followed by the test log's bytes in base64.
    */
   testlog: 'testlog',

@@ -23,10 +23,11 @@ gocpu_at_run "$1"
 gocpu_mode=${2:-$gocpu_mode_pipe}
 shift 1
 gocpu_fail() { gocpu_say error "$@"; exit 125; }
+# The header's lists (exports) are a path a line.
+gocpu_nl='
+'
 # gocpu_prefetch MNT EXPORTS ALIASED BIN_PATH BINF: see where it is started below.
 gocpu_prefetch() {
-  gocpu_nl='
-'
   gocpu_rest=$2$gocpu_nl gocpu_i=0
   while [ -n "$gocpu_rest" ]; do
     gocpu_x=${gocpu_rest%%"$gocpu_nl"*} gocpu_rest=${gocpu_rest#*"$gocpu_nl"}
@@ -217,8 +218,6 @@ else
   # run dir's own path, and the watch half sends the file back in one answer. Not when
   # the run dir is inside an export (the view could not show it there).
   if [ "$gocpu_testlog" = 1 ] && [ -z "$gocpu_copy" ] && [ $# -ge 2 ]; then
-    gocpu_nl='
-'
     gocpu_rest=$gocpu_exports$gocpu_nl
     while [ -n "$gocpu_rest" ]; do
       gocpu_x=${gocpu_rest%%"$gocpu_nl"*} gocpu_rest=${gocpu_rest#*"$gocpu_nl"}

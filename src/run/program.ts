@@ -25,6 +25,7 @@ import { type ControlLine, ControlStream } from './control.js';
 import type { Mount } from './mount.js';
 import type { RunPlan } from './plan.js';
 import { explainRemoteFailure } from './remote-errors.js';
+import { wantsLog } from './test-log.js';
 
 export interface ProgramIo {
   stdin: NodeJS.ReadableStream | null;
@@ -84,7 +85,7 @@ export async function startProgram(client: Client, plan: RunPlan, io: ProgramIo,
   const header = encodeHeader({ cwd: plan.cwd, exports: mount.copy?.exports ?? plan.viewExports, root: plan.remoteRoot, merge: plan.merge, trace: tracing(), env: plan.env, argv: plan.argv, shared: mount.shared, aliased: mount.aliased, asUser: plan.asUser,
     copy: mount.copy ? { readOnly: mount.copy.readOnly, inPlace: mount.copy.inPlace } : undefined,
     binary: binarySha && plan.binary ? { sha: binarySha, path: plan.binary } : undefined,
-    testLog: plan.testLog !== undefined && !mount.copy,
+    testLog: wantsLog(plan, mount),
     arch: plan.binaryTarget ? { machines: UNAME_MACHINES[plan.binaryTarget.goarch], binfmt: QEMU_BINFMT[plan.binaryTarget.goarch] } : undefined,
   });
   const dropped = droppedEnvNames(plan.env);

@@ -172,7 +172,7 @@ export async function runOnClient(client: Client, plan: RunPlan, io: ProgramIo, 
     // connection (a warm one found dead), which a spare pair, already open, does not show.
     program.started.then(() => {
       opts.onStarted?.();
-      if (wantsLog(plan, mode.mode)) watchdog.pushLog();
+      if (wantsLog(plan, mount)) watchdog.pushLog();
     }, () => {});
     opts.onSignalForwarder?.((signal) => {
       signalRemote(client, plan.nonce, program.pid(), signal).catch(() => {});
@@ -183,7 +183,7 @@ export async function runOnClient(client: Client, plan: RunPlan, io: ProgramIo, 
       if (torn) throw torn;
       // Before go hears the end (it reads the log once its wrapper has exited), and before
       // an `end` question: the watch half's answers are lines, and the log's may be long.
-      if (wantsLog(plan, mode.mode)) await bringTestLog(plan.testLog!, watchdog.testLog(TEST_LOG_GRACE_MS, TEST_LOG_WAIT_MS), io.stderr);
+      if (wantsLog(plan, mount)) await bringTestLog(plan.testLog, watchdog.testLog(TEST_LOG_GRACE_MS, TEST_LOG_WAIT_MS), io.stderr);
       // Before the mount half goes: it removes the run dir with the end record.
       const exact = await exactEnd(end, (ms) => watchdog.askEnd(ms));
       // Here, not in the teardown: an agent's run ends its trace with the early end.

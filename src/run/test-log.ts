@@ -26,9 +26,13 @@ export const TEST_LOG_WAIT_MS = 15_000;
  */
 export const TEST_LOG_GRACE_MS = 1000;
 
-/** Whether the run brings go's test log back through the watch half (mount mode only: a copy brings it home itself). */
-export function wantsLog(plan: { testLog?: string }, mode: string): boolean {
-  return plan.testLog !== undefined && mode !== 'copy';
+/**
+ * Whether the run brings go's test log back through the watch half: mount mode only (a
+ * copy brings it home itself). The one place that decides it, for the header run.sh
+ * reads (program.ts) and for the local side's push and wait (run.ts).
+ */
+export function wantsLog<P extends { testLog?: string }>(plan: P, mount: { copy?: unknown }): plan is P & { testLog: string } {
+  return plan.testLog !== undefined && !mount.copy;
 }
 
 /** The log's bytes from the watch half's answer, or undefined when the remote has none. */

@@ -96,15 +96,11 @@ export async function startWatchdog(client: Client, host: string, nonce: string,
         resolve(v);
       });
     });
-  const ask = (byte: string, answers: ((detail: string) => void)[], ms: number) =>
-    within<string>(ms, (resolve) => {
-      answers.push(resolve);
-      channel.write(byte);
-    });
-  const logWithin = (ms: number, ask?: string) =>
+  /** The test log's line, as soon as it is here (sending `byte` first, to ask for it), or undefined after ms. */
+  const logWithin = (ms: number, byte?: string) =>
     logLine !== undefined ? Promise.resolve(logLine) : within<string>(ms, (resolve) => {
       logWaiters.push(resolve);
-      if (ask) channel.write(ask);
+      if (byte) channel.write(byte);
     });
   let fail: (e: GocpuError) => void = () => {};
   const dead = new Promise<never>((_, reject) => {
@@ -135,7 +131,11 @@ export async function startWatchdog(client: Client, host: string, nonce: string,
     reap: () => {
       channel.write(HEARTBEAT.reap);
     },
-    askEnd: (ms) => ask(HEARTBEAT.askEnd, ends, ms),
+    askEnd: (ms) =>
+      within<string>(ms, (resolve) => {
+        ends.push(resolve);
+        channel.write(HEARTBEAT.askEnd);
+      }),
     pushLog: () => {
       channel.write(HEARTBEAT.pushLog);
     },

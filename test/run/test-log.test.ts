@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bringTestLog, decodeTestLog, writeTestLog } from '../../src/run/test-log.js';
+import { bringTestLog, decodeTestLog, wantsLog, writeTestLog } from '../../src/run/test-log.js';
 import { TEST_LOG_DATA, TEST_LOG_NONE } from '../../src/remote/contract.js';
 
 function dir(t: { after: (f: () => void) => void }): string {
@@ -59,4 +59,10 @@ test('bringTestLog: writes what came, nothing when none or no answer, one warnin
   await bringTestLog(gone, Promise.resolve(`${TEST_LOG_DATA}eA==`), s.stream);
   assert.equal(s.lines.length, 1);
   assert.match(s.lines[0], /^gocpu: local: warning: cannot write go's test log .*no-such-dir\/testlog\.txt: .*\(go will not cache this result\)\n$/);
+});
+
+test('the log comes back through the watch half only when gocpu asked go for it and the run mounts (a copy brings it home itself)', () => {
+  assert.equal(wantsLog({ testLog: '/w/b001/testlog.txt' }, {}), true);
+  assert.equal(wantsLog({ testLog: '/w/b001/testlog.txt' }, { copy: { exports: [], readOnly: [] } }), false);
+  assert.equal(wantsLog({}, {}), false);
 });
