@@ -1,6 +1,9 @@
 // Timing and memory helpers for `make bench`.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import { Socket } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
 
 export const median = (xs) => {
   if (!xs.length) return NaN;
@@ -20,22 +23,51 @@ export function machineCpuMs() {
   return (f[0] + f[1] + f[2] + f[5] + f[6] + (f[7] || 0)) * 10;
 }
 
+let fifoDir;
+let fifos = 0;
+
+/**
+ * A pipe, as go gives its wrapper one for stdout and stderr: node's own 'pipe' is a
+ * socket pair, which a wrapper cannot always treat as go's (gocpu's door opens the
+ * wrapper's descriptors anew by their /proc links, and a socket has none). A fifo's
+ * two ends: ours to read (a stream), and the child's descriptor (blocking, as a pipe's).
+ */
+function pipeForChild() {
+  if (!fifoDir) {
+    fifoDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gocpu-bench-fifo-'));
+    process.once('exit', () => fs.rmSync(fifoDir, { recursive: true, force: true }));
+  }
+  const p = path.join(fifoDir, `out-${fifos++}`);
+  execFileSync('mkfifo', [p]);
+  const ours = new Socket({ fd: fs.openSync(p, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK), readable: true, writable: false });
+  const theirs = fs.openSync(p, fs.constants.O_WRONLY);
+  fs.unlinkSync(p);
+  return { ours, theirs };
+}
+
 /**
  * Runs a command once as go runs a test binary (stdin /dev/null, stdout and
  * stderr one pipe) and resolves to { ms, cpuMs, code, signal, output }; cpuMs is the
  * machine's CPU time meanwhile (machineCpuMs: ours and the test host's alike).
+ * The end is go's: the process exited and its output pipe reached EOF.
  */
 export function timed(cmd, args, { cwd, env }) {
   return new Promise((resolve, reject) => {
     const cpu0 = machineCpuMs();
     const start = performance.now();
-    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const pipe = pipeForChild();
+    let child;
+    try {
+      child = spawn(cmd, args, { cwd, env, stdio: ['ignore', pipe.theirs, pipe.theirs] });
+    } finally {
+      fs.closeSync(pipe.theirs);
+    }
     const out = [];
-    child.stdout.on('data', (b) => out.push(b));
-    child.stderr.on('data', (b) => out.push(b));
+    pipe.ours.on('data', (b) => out.push(b));
+    const eof = new Promise((r) => pipe.ours.once('close', r));
     child.on('error', reject);
-    child.on('close', (code, signal) =>
-      resolve({ ms: performance.now() - start, cpuMs: machineCpuMs() - cpu0, code, signal, output: Buffer.concat(out).toString() }),
+    child.on('exit', (code, signal) =>
+      void eof.then(() => resolve({ ms: performance.now() - start, cpuMs: machineCpuMs() - cpu0, code, signal, output: Buffer.concat(out).toString() })),
     );
   });
 }

@@ -13,6 +13,7 @@
 // Code splitting keeps a dynamic import() lazy: the warm wrapper still loads no ssh2,
 // and a run loads no tar-stream unless it copies (test/cli/startup-imports.test.ts).
 import * as esbuild from 'esbuild';
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,5 +67,8 @@ const result = await esbuild.build({
   metafile: true,
   logLevel: 'warning',
 });
+// The launcher's way to the agent's door without node (src/agent/door.ts): an id per build,
+// so that a rebuild never sends calls to an agent that runs the old code.
+fs.writeFileSync(path.join(outdir, 'build-id'), `${crypto.randomBytes(8).toString('hex')}\n`);
 // What each output holds and imports: test/cli/startup-imports.test.ts reads it.
 fs.writeFileSync(path.join(outdir, 'meta.json'), JSON.stringify(result.metafile, null, 1));

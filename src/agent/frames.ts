@@ -90,6 +90,8 @@ export interface RunRequest {
   pid: number;
   /** Epoch ms of the wrapper's start, for its trace. */
   origin: number;
+  /** It came through the door (door-caller.ts): bin/gocpu started no node. */
+  door?: boolean;
 }
 
 /** END's payload: how the remote test ended, or why there was no test. */

@@ -11,9 +11,11 @@
  */
 import { appendFileSync, closeSync, writeSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { dirname } from 'node:path';
 import { putBack } from '../cli/node-startup-env.js';
 import { claimSocket } from './claim.js';
 import type { AgentState } from './serve-run.js';
+import type { Door } from './door.js';
 
 const READY_FD = 3;
 
@@ -49,7 +51,13 @@ async function agentMain(): Promise<void> {
     say('ready');
     process.exit(0);
   }
-  const [{ Connections }, { Pool }, { serveRun }] = await Promise.all([import('./connections.js'), import('./pool.js'), import('./serve-run.js')]);
+  const [{ Connections }, { Pool }, { serveSocket }, { openDoor }, { serveDoorCall }] = await Promise.all([
+    import('./connections.js'),
+    import('./pool.js'),
+    import('./socket-caller.js'),
+    import('./door.js'),
+    import('./door-caller.js'),
+  ]);
   const idleS = Number(process.env.GOCPU_AGENT_IDLE ?? '60');
   const idleMs = Number.isFinite(idleS) && idleS >= 0 ? idleS * 1000 : 60_000;
   const state: AgentState = { connections: new Connections(), pool: new Pool(), directHosts: new Set(), log };
@@ -58,13 +66,38 @@ async function agentMain(): Promise<void> {
   let arrived = 0;
   let leaving = false;
   let idleTimer: NodeJS.Timeout | undefined;
+  let door: Door | undefined;
+  const arrive = () => {
+    runs++;
+    arrived++;
+    clearTimeout(idleTimer);
+  };
+  const done = () => {
+    runs--;
+    idle();
+  };
+  const openOurDoor = () =>
+    openDoor(dirname(path), (line) => {
+      arrive();
+      serveDoorCall(line, dirname(path), state, done);
+    }, log).catch((e) => {
+      log(`no door: ${(e as Error).message}`);
+      return undefined;
+    });
 
   const quit = async () => {
     leaving = true;
     const before = arrived;
+    // A launcher that opened the door before it was hidden is still heard, and counts as a call that came.
+    door?.hide();
     const gone = await claim.leave(server, () => runs > 0 || arrived !== before);
     leaving = false;
-    if (!gone) return idle();
+    door?.close();
+    door = undefined;
+    if (!gone) {
+      door = await openOurDoor();
+      return idle();
+    }
     log(`exiting: idle for ${idleS} s`);
     await state.connections.closeAll();
     process.exit(0);
@@ -75,16 +108,12 @@ async function agentMain(): Promise<void> {
     idleTimer = setTimeout(() => void quit(), idleMs);
   };
   const server = createServer((sock) => {
-    runs++;
-    arrived++;
-    clearTimeout(idleTimer);
-    serveRun(sock, state, () => {
-      runs--;
-      idle();
-    });
+    arrive();
+    serveSocket(sock, state, done);
   });
   await claim.place(server);
   say('ready');
+  door = await openOurDoor();
   idle();
 }
 

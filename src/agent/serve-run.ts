@@ -1,14 +1,13 @@
 /**
- * One wrapper's call, in the agent: read its request, plan the run exactly as
- * direct mode would (same config, same environment: the wrapper's), lease a warm
- * connection and run it there (src/run/run.ts), relaying the test's bytes and
- * end back over the wrapper's socket. When the socket goes (go SIGKILLed the
- * wrapper on a timeout), the run is aborted: the remote takes it down as if its
- * own connection had dropped, while the connection lives on for other runs.
+ * One wrapper's call, in the agent: plan the run exactly as direct mode would
+ * (same config, same environment: the wrapper's), lease a warm connection and run
+ * it there (src/run/run.ts), relaying the test's bytes and end back to the caller
+ * (caller.ts: the node wrapper over the socket, or bin/gocpu through the door). When
+ * the wrapper goes (go SIGKILLed it on a timeout), the run is aborted: the remote
+ * takes it down as if its own connection had dropped, while the connection lives
+ * on for other runs.
  */
 import { randomBytes } from 'node:crypto';
-import type { Socket } from 'node:net';
-import { PassThrough, Writable } from 'node:stream';
 import { loadConfig } from '../config/config-file.js';
 import { targetHosts } from '../config/host.js';
 import { targetFromProgramName } from '../config/target.js';
@@ -17,8 +16,9 @@ import { GocpuError, isGocpuError } from '../errors.js';
 import { planRun } from '../run/plan.js';
 import { runOnClient } from '../run/run.js';
 import { trace, traceSinkFor, withTraceSink, type TraceSink } from '../util/trace.js';
+import type { Caller, LastWord } from './caller.js';
 import type { Connections } from './connections.js';
-import { type AgentStatus, type EndMessage, FRAME, readFrames, type RunRequest, frame } from './frames.js';
+import type { RunRequest } from './frames.js';
 import { placeRun } from './place.js';
 import type { Pool } from './pool.js';
 import { gocpuVersion } from './socket-path.js';
@@ -32,8 +32,6 @@ export interface AgentState {
   log: (line: string) => void;
 }
 
-const FIRST_FRAME_MS = 10_000;
-
 function envOf(raw: Buffer[]): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const b of raw) {
@@ -43,85 +41,48 @@ function envOf(raw: Buffer[]): NodeJS.ProcessEnv {
   return env;
 }
 
-class FrameWriter extends Writable {
-  constructor(private readonly sock: Socket, private readonly type: typeof FRAME.stdout | typeof FRAME.stderr) {
-    super();
-  }
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
-    // After END (an early one: the teardown still traces), the wrapper is gone.
-    if (this.sock.destroyed || this.sock.writableEnded) return cb();
-    if (this.sock.write(frame(this.type, chunk))) cb();
-    else this.sock.once('drain', () => cb());
-  }
-}
-
-export function serveRun(sock: Socket, state: AgentState, onDone: () => void): void {
-  const firstTimer = setTimeout(() => sock.destroy(), FIRST_FRAME_MS);
-  const stdin = new PassThrough();
-  const abort = new AbortController();
-  let forward: ((signal: string) => void) | undefined;
+/**
+ * Serves one call: plans it as direct mode would, places it on a host, runs it,
+ * and tells the caller how it ended. Resolves once the run is cleaned up (after
+ * an early end, later than the caller's end).
+ */
+export async function serveCall(caller: Caller, state: AgentState): Promise<void> {
+  const { abort, stdin } = caller;
   let started = false;
-  let endSent = false;
-  let request: RunRequest | undefined;
-  readFrames(sock, (type, payload) => {
-    if (!request) {
-      clearTimeout(firstTimer);
-      if (type === FRAME.status) {
-        const status: AgentStatus = { pid: process.pid, connections: state.connections.describe() };
-        sock.end(frame(FRAME.statusReply, JSON.stringify(status)));
-        return;
-      }
-      if (type !== FRAME.request) return sock.destroy();
-      request = JSON.parse(payload.toString()) as RunRequest;
-      sock.write(frame(FRAME.accepted));
-      handle(request).finally(onDone);
-      return;
-    }
-    if (type === FRAME.stdin) stdin.write(payload);
-    else if (type === FRAME.stdinEof) stdin.end();
-    else if (type === FRAME.signal) forward?.(payload.toString());
-  });
-  sock.on('close', () => {
-    clearTimeout(firstTimer);
-    // A wrapper that leaves after its END (an early one) leaves a run that is over.
-    if (!endSent) abort.abort();
-    stdin.end();
-    if (!request) onDone();
-  });
-
   // The run's trace ends with its wrapper: go may be done and the user may have removed
   // GOCPU_TRACE_FILE's directory while the agent still cleans up (after an early END), and
   // an append then would make the file again (CI's stop 13: rmdir ENOTEMPTY in a test).
   let sink: TraceSink | undefined;
-  const send = (type: typeof FRAME.end | typeof FRAME.direct, msg: object) => {
-    endSent = true;
+  const send = (last: LastWord) => {
     if (sink) {
       withTraceSink(sink, () => trace('end sent to the wrapper (the agent goes on cleaning up)'));
       sink.on = false;
     }
-    if (!sock.destroyed && !sock.writableEnded) sock.end(frame(type, JSON.stringify(msg)));
+    caller.send(last);
   };
+  await handle(caller.req);
 
   async function handle(req: RunRequest): Promise<void> {
     if (req.version !== gocpuVersion()) {
-      send(FRAME.direct, { warn: `the gocpu agent is version ${gocpuVersion()}, not ${req.version}` });
+      send({ direct: { warn: `the gocpu agent is version ${gocpuVersion()}, not ${req.version}` } });
       return;
     }
     const raw = req.rawEnv.map((b) => Buffer.from(b, 'base64'));
     const env = envOf(raw);
-    const stderr = new FrameWriter(sock, FRAME.stderr);
+    const { stderr } = caller;
     sink = traceSinkFor(env, req.pid, req.origin, (l) => stderr.write(l));
     await withTraceSink(sink, async () => {
       let host = '';
       try {
         trace(`agent ${process.pid}: request read`);
+        if (req.door) trace('it came through the door (no node in the wrapper)');
         const target = targetFromProgramName(req.name);
         if (!target) throw new GocpuError('USAGE', `the agent serves go_linux_ARCH_exec only, not ${req.name}`);
         const config = loadConfig(env);
         const hosts = targetHosts(target, env, config);
         host = hosts.join(',');
         if (state.directHosts.has(host)) {
-          send(FRAME.direct, {});
+          send({ direct: {} });
           return;
         }
         const planned = planRun({
@@ -149,7 +110,7 @@ export function serveRun(sock: Socket, state: AgentState, onDone: () => void): v
         let planNow = planned;
         for (let attempt = 1; ; attempt++) {
           const placed = await placeRun(state.pool, state.connections, hosts, env, config, {
-            signal: abort.signal,
+            signal: abort,
             stderr: (l) => stderr.write(l + '\n'),
             log: state.log,
           });
@@ -157,25 +118,25 @@ export function serveRun(sock: Socket, state: AgentState, onDone: () => void): v
           const plan = { ...planNow, host: placed.host };
           trace(lease.fresh ? 'connected' : 'connection reused');
           try {
-            const end = await runOnClient(lease.client, plan, { stdin: req.stdin ? stdin : null, stdout: new FrameWriter(sock, FRAME.stdout), stderr }, {
+            const end = await runOnClient(lease.client, plan, { stdin: req.stdin ? stdin : null, stdout: caller.stdout, stderr }, {
               shared: true,
-              abort: abort.signal,
+              abort: abort,
               onStarted: () => {
                 started = true;
-                sock.write(frame(FRAME.started));
+                caller.started();
               },
-              onSignalForwarder: (f) => (forward = f),
+              onSignalForwarder: (f) => (caller.forward = f),
               // After the core count's trace line, if it was still on its way: the trace ends with the end.
-              onEarlyEnd: (end) => void placed.probed.then(() => send(FRAME.end, end satisfies EndMessage)),
+              onEarlyEnd: (end) => void placed.probed.then(() => send({ end })),
               mount: (p) => lease.mount(p),
               binary: (p) => lease.binary(p),
               spare: () => lease.spare(),
             });
             await placed.probed;
-            send(FRAME.end, end satisfies EndMessage);
+            send({ end });
             return;
           } catch (e) {
-            if (started || attempt >= 3 || abort.signal.aborted) throw e;
+            if (started || attempt >= 3 || abort.aborted) throw e;
             // Whatever the error says, a dead connection is why (a step of the setup fails on it).
             const died = lease.died();
             if (died) {
@@ -194,17 +155,17 @@ export function serveRun(sock: Socket, state: AgentState, onDone: () => void): v
           }
         }
       } catch (e) {
-        if (abort.signal.aborted) return;
+        if (abort.aborted) return;
         if (isGocpuError(e) && e.code === 'SSH_AUTH' && host && !started && req.tty) {
           // No terminal in the agent: the wrapper has one, so it logs in itself
           // (a passphrase, a password). Without one it would fail the same way.
           state.directHosts.add(host);
-          send(FRAME.direct, { warn: `the gocpu agent cannot log in to ${host} without a terminal (${e.message}); running directly` });
+          send({ direct: { warn: `the gocpu agent cannot log in to ${host} without a terminal (${e.message}); running directly` } });
           return;
         }
         const line = isGocpuError(e) ? e.oneLine() : `gocpu: local: internal error in the agent: ${(e as Error)?.message ?? String(e)} (please report it)`;
         state.log(`run failed: ${line}${(e as Error)?.stack ? `\n${(e as Error).stack}` : ''}`);
-        send(FRAME.end, { error: line, status: EXIT_GOCPU_FAILURE } satisfies EndMessage);
+        send({ end: { error: line, status: EXIT_GOCPU_FAILURE } });
       }
     });
   }

@@ -7,7 +7,7 @@
  * or sftp code. Everything else, and a call the agent cannot take, runs here (main.ts, direct
  * mode).
  */
-import { startUnderLauncher } from './launcher.js';
+import { launcherSaidDirect, startUnderLauncher } from './launcher.js';
 
 startUnderLauncher();
 const argv = process.argv.slice(2);
@@ -20,7 +20,7 @@ let status: number | undefined;
 // stdin: exact by construction (one code path), and such calls are interactive,
 // one at a time, where the agent's warm path saves nothing anyone would notice.
 const ttyStdin = process.stdin.isTTY === true;
-if (/(^|\/)go_[a-z0-9]+_[a-z0-9]+_exec$/.test(argv[0] ?? '') && !ttyStdin) {
+if (/(^|\/)go_[a-z0-9]+_[a-z0-9]+_exec$/.test(argv[0] ?? '') && !ttyStdin && !launcherSaidDirect()) {
   const client = await import('../agent/client.js');
   if (client.agentWanted(process.env)) status = await client.runViaAgent(argv);
 }

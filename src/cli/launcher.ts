@@ -12,6 +12,12 @@ export const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP
 
 let launcher: number | undefined;
 let relayFd: number | undefined;
+let direct = false;
+
+/** The launcher tried the agent's door and was told, or found, that this call runs here (it said why). */
+export function launcherSaidDirect(): boolean {
+  return direct;
+}
 
 /**
  * Called first thing by entry.js. GOCPU_LAUNCHER* are gone from process.env after
@@ -22,8 +28,10 @@ export function startUnderLauncher(env: NodeJS.ProcessEnv = process.env): void {
   putBack(env);
   const pid = Number(env.GOCPU_LAUNCHER);
   const fd = env.GOCPU_LAUNCHER_RELAY ? Number(env.GOCPU_LAUNCHER_RELAY) : undefined;
+  direct = env.GOCPU_LAUNCHER_DIRECT === '1';
   delete env.GOCPU_LAUNCHER;
   delete env.GOCPU_LAUNCHER_RELAY;
+  delete env.GOCPU_LAUNCHER_DIRECT;
   if (!Number.isInteger(pid) || pid <= 1 || pid !== process.ppid) return;
   launcher = pid;
   if (fd !== undefined && Number.isInteger(fd) && fd > 2) relayFd = fd;

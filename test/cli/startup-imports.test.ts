@@ -35,7 +35,7 @@ test('the warm wrapper loads only node\'s own modules', () => {
 
 test('the direct-mode run and the agent do not load tar-stream (copy mode imports it when it runs)', () => {
   // The agent's main imports its serving code once it holds its socket's lock (claim.ts).
-  for (const entry of ['cli/main.js', 'agent/serve-run.js', 'run/run.js']) {
+  for (const entry of ['cli/main.js', 'agent/socket-caller.js', 'run/run.js']) {
     const p = staticPackages(entry);
     assert.ok(p.has('ssh2'), `${entry}: the graph was followed (ssh2 is in it)`);
     assert.ok(!p.has('tar-stream'), `${entry} loads tar-stream at startup`);
@@ -84,7 +84,7 @@ test('bundled, the warm wrapper loads no package, and the agent no tar-stream un
   assert.deepEqual([...packagesIn(warm)], []);
 
   assert.deepEqual([...packagesIn(loadedAtOnce(outputOf('agent/main.js')))], [], 'the agent loads its serving code once it holds the lock');
-  for (const source of ['agent/serve-run.js', 'cli/main.js']) {
+  for (const source of ['agent/socket-caller.js', 'cli/main.js']) {
     const p = packagesIn(loadedAtOnce(outputOf(source)));
     assert.ok(p.has('ssh2'), `${source}: the graph was followed (ssh2 is in it)`);
     assert.ok(!p.has('tar-stream'), `${source} loads tar-stream at startup`);

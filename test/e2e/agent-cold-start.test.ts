@@ -57,12 +57,15 @@ function assertOneAgent(a: ReturnType<typeof agentEnv>, results: RunResult[]): n
   assert.equal(lines.filter((l) => / agent \d+: request read$/.test(l)).length, WRAPPERS, log());
   assert.equal(lines.filter((l) => / ms connected$/.test(l)).length, 1, `one ssh connection:\n${log()}`);
   assert.equal(lines.filter((l) => / ms connection reused$/.test(l)).length, WRAPPERS - 1, log());
-  // Nothing else: no second socket or pid file, no lock a breaker left, no half-made name.
+  // Nothing else: no second socket or pid file, no lock a breaker left, no half-made name;
+  // and one door (src/agent/door.ts), whose owner file names the agent too.
   const names = fs.readdirSync(a.dir).sort();
-  assert.deepEqual(names.map((f) => path.extname(f)), ['.lock', '.pid', '.sock'], names.join(' '));
+  assert.deepEqual(names.map((f) => path.extname(f)), ['.lock', '.pid', '.sock', '', '.owner'], names.join(' '));
   const [pid] = served;
   assert.equal(pids[0], Number(pid), 'the pid file names the agent that served');
   assert.match(fs.readlinkSync(path.join(a.dir, names[0])), new RegExp(`^${pid} `), 'the lock names it too');
+  assert.match(names[3], /^door-[0-9a-f]+$/);
+  assert.match(fs.readFileSync(path.join(a.dir, names[4]), 'utf8'), new RegExp(`^${pid} `), 'the door is its');
   return pids[0];
 }
 

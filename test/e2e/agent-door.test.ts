@@ -1,0 +1,149 @@
+/**
+ * The agent's door (src/agent/door.ts, door-caller.ts; bin/gocpu's door()): a warm
+ * call that starts no node in the wrapper. GOCPU_NODE=/bin/false proves it: the
+ * launcher's node would fail the call at once, so a call that passes with it never
+ * started one. Through the door: exact output and status, stdin, a first signal
+ * passed to the test and a second one ending the wrapper; a stdout the door cannot
+ * write exactly (a file opened without O_APPEND) goes node's way, and lands where
+ * the file's offset was; one opened for appending takes the door. go's SIGKILL of the
+ * wrapper and kill -9 of the agent end as they do over the socket (agent.test.ts).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describeRun, goEnv, randomToken, requireWrapper, run, tempDir } from './harness.js';
+import { fixtureBinaries } from './fixture-binaries.js';
+import { startRun } from './live-run.js';
+import { agentScratch } from './agent-scratch.js';
+import { findRemoteRun, waitRemoteClean } from './remote-state.js';
+
+const fx = fixtureBinaries('faults');
+const { dirs, agents } = agentScratch();
+const NO_NODE = { GOCPU_NODE: '/bin/false' };
+
+function doorEnv(): { dir: string; trace: string; env: NodeJS.ProcessEnv } {
+  const t = tempDir(undefined, 'gocpu-e2e-door-');
+  dirs.push(t.cleanup);
+  const dir = path.join(t.dir, 'agent');
+  const trace = path.join(t.dir, 'trace');
+  const env = goEnv({ goarch: 'arm64', env: { GOCPU_AGENT_DIR: dir, GOCPU_TRACE_FILE: trace, GOCPU_AGENT_LOG: path.join(t.dir, 'log') } });
+  return { dir, trace, env };
+}
+
+function doorCalls(trace: string): number {
+  return fs.existsSync(trace) ? fs.readFileSync(trace, 'utf8').split('\n').filter((l) => l.endsWith(' ms it came through the door (no node in the wrapper)')).length : 0;
+}
+
+/** A wrapper call with pipes as go gives them (node's own 'pipe' is a socket pair: live-run.ts). */
+function viaPipes(args: string[], env: NodeJS.ProcessEnv, stdin = false) {
+  return startRun(requireWrapper('arm64'), [fx.remote(), ...args], { cwd: fx.cwd, env, timeoutMs: 120_000, stdin, fifos: true });
+}
+
+/** The first call starts the agent (node's way); its pid for the cleanup. */
+async function warm(a: ReturnType<typeof doorEnv>): Promise<void> {
+  const r = await run(requireWrapper('arm64'), [fx.remote(), '-test.run=^TestPass$'], { cwd: fx.cwd, env: a.env, timeoutMs: 120_000 });
+  assert.equal(r.code, 0, describeRun(r));
+  for (const f of fs.readdirSync(a.dir).filter((n) => n.endsWith('.pid'))) agents.push(Number(fs.readFileSync(path.join(a.dir, f), 'utf8')));
+}
+
+test('door: a warm call starts no node, and its output and status are direct mode\'s', async () => {
+  const a = doorEnv();
+  await warm(a);
+  for (const args of [['-test.v=true', '-test.run=^TestPass$'], ['-test.run=^TestSleep$'], ['-test.run=^TestNone$']]) {
+    const env = { ...a.env, FX_SLEEP_SECONDS: '0' };
+    const door = await viaPipes(args, { ...env, ...NO_NODE }).done;
+    const direct = await run(requireWrapper('arm64'), [fx.remote(), ...args], { cwd: fx.cwd, env: { ...env, GOCPU_AGENT: '0' }, timeoutMs: 120_000 });
+    const norm = (s: string) => s.replace(/\(\d+\.\d+s\)/g, '(T)').replace(/\t\d+\.\d+s/g, '\tT');
+    assert.equal(door.code, direct.code, `${args}: ${describeRun(door)}`);
+    assert.equal(norm(door.stdout), norm(direct.stdout), `${args}: stdout`);
+    assert.equal(norm(door.stderr), norm(direct.stderr), `${args}: stderr`);
+  }
+  assert.equal(doorCalls(a.trace), 3);
+});
+
+test('door: stdout a file opened without O_APPEND goes node\'s way and lands at its offset; opened for appending, it takes the door', async () => {
+  const a = doorEnv();
+  await warm(a);
+  const t = tempDir(undefined, 'gocpu-e2e-door-out-');
+  dirs.push(t.cleanup);
+  const out = path.join(t.dir, 'out');
+  const wrapper = requireWrapper('arm64');
+  const call = (redirect: '>' | '>>') =>
+    spawnSync('sh', ['-c', `printf 'before\\n' >"$1"; { printf 'held\\n'; "$0" "$2" -test.v=true -test.run=^TestPass$; printf 'after\\n'; } ${redirect}"$1" 2>&1`, wrapper, out, fx.remote()], { cwd: fx.cwd, env: a.env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  // ">": one description, shared offset: node's way writes through it.
+  let r = call('>');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(fs.readFileSync(out, 'utf8'), /^held\n=== RUN {3}TestPass\npassing\n--- PASS: TestPass \(\d+\.\d+s\)\nPASS\nafter\n$/);
+  assert.equal(doorCalls(a.trace), 0, 'not through the door');
+  r = call('>>');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(fs.readFileSync(out, 'utf8'), /^before\nheld\n=== RUN {3}TestPass\npassing\n--- PASS: TestPass \(\d+\.\d+s\)\nPASS\nafter\n$/);
+  assert.equal(doorCalls(a.trace), 1, 'through the door');
+});
+
+test('door: stdin reaches the test, a first SIGINT is the test\'s, a second ends the wrapper', async () => {
+  const a = doorEnv();
+  await warm(a);
+  const env = { ...a.env, ...NO_NODE };
+  const fed = viaPipes(['-test.v=true', '-test.run=^TestWaitStdin$'], env, true);
+  await fed.waitFor(/^ready/m, 60_000);
+  fed.write('go on\n');
+  let r = await fed.done;
+  assert.equal(r.code, 0, describeRun(r));
+  assert.match(r.stdout, /released by "go on\\n"/);
+
+  const notified = viaPipes(['-test.v=true', '-test.run=^TestNotify$'], env);
+  await notified.waitFor(/^ready/m, 60_000);
+  notified.signal('SIGINT');
+  r = await notified.done;
+  assert.equal(r.code, 0, describeRun(r));
+  assert.match(r.stdout, /^got interrupt$/m);
+
+  const ignoring = viaPipes(['-test.v=true', '-test.run=^TestIgnoreInterrupt$'], env);
+  await ignoring.waitFor(/^ready/m, 60_000);
+  ignoring.signal('SIGINT');
+  await ignoring.waitFor(/^got interrupt, going on$/m, 30_000);
+  ignoring.signal('SIGINT');
+  r = await ignoring.done;
+  assert.equal(r.signal, 'SIGINT', describeRun(r));
+  assert.equal(doorCalls(a.trace), 3);
+});
+
+test('door: go\'s SIGKILL of the wrapper ends the remote test, and the agent lives on', async () => {
+  const a = doorEnv();
+  await warm(a);
+  const marker = `gocpu-e2e-door-${randomToken()}`;
+  const live = viaPipes(['-test.v=true', '-test.run=^TestSleepChild$', marker], { ...a.env, ...NO_NODE, FX_MARKER: marker });
+  await live.waitFor(/^ready/m, 60_000);
+  const run = await findRemoteRun(marker);
+  live.signal('SIGKILL');
+  const r = await live.done;
+  assert.equal(r.signal, 'SIGKILL', describeRun(r));
+  const left = await waitRemoteClean(run, Date.now() + 10_000, true);
+  assert.deepEqual(left, [], 'the test and what it started are gone within 10 s');
+  assert.equal(doorCalls(a.trace), 1);
+  const after = await viaPipes(['-test.run=^TestPass$'], { ...a.env, ...NO_NODE }).done;
+  assert.equal(after.code, 0, describeRun(after));
+});
+
+test('door: kill -9 of the agent mid-run fails the run with one line, and the next call works', async () => {
+  const a = doorEnv();
+  await warm(a);
+  const marker = `gocpu-e2e-door-${randomToken()}`;
+  const live = viaPipes(['-test.v=true', '-test.run=^TestSleep$', marker], { ...a.env, ...NO_NODE, FX_MARKER: marker });
+  await live.waitFor(/^ready/m, 60_000);
+  const run = await findRemoteRun(marker);
+  const [pid] = fs.readdirSync(a.dir).filter((n) => n.endsWith('.pid')).map((f) => Number(fs.readFileSync(path.join(a.dir, f), 'utf8')));
+  process.kill(pid, 'SIGKILL');
+  const r = await live.done;
+  assert.equal(r.code, 125, describeRun(r));
+  assert.deepEqual(r.stderr.split('\n').filter((l) => l.startsWith('gocpu:')), ['gocpu: local: the gocpu agent ended while the test ran, so its result is lost (run the test again; GOCPU_AGENT=0 runs without the agent)']);
+  assert.deepEqual(await waitRemoteClean(run, Date.now() + 10_000), [], 'nothing of the run is left on the host');
+  // Its door is stale: the next call goes node's way and starts a new agent.
+  const next = await viaPipes(['-test.run=^TestPass$'], a.env).done;
+  assert.equal(next.code, 0, describeRun(next));
+  assert.doesNotMatch(next.stderr, /^gocpu:/m);
+  await warm(a);
+});
