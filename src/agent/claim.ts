@@ -16,13 +16,14 @@
  * arrives in time puts the socket back and is served, as if the agent had not been
  * idle. Only then the listener closes, the pid file goes and, last, the lock.
  */
-import { type FSWatcher, renameSync, unlinkSync, watch, writeFileSync } from 'node:fs';
+import { type FSWatcher, renameSync, watch, writeFileSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { basename, dirname } from 'node:path';
 import { GocpuError } from '../errors.js';
 import { tryLock } from './agent-lock.js';
 import { agentAlive } from './agent-alive.js';
 import { lockFile, pidFile, tryConnect } from './socket-path.js';
+import { unlinkQuietly } from '../util/quietly.js';
 
 /** How long a started agent waits for another one's socket; under start.ts's START_MS, so it can say why. */
 const WAIT_MS = 4000;
@@ -50,13 +51,6 @@ async function answers(path: string): Promise<boolean> {
   return s !== undefined;
 }
 
-function unlinkQuietly(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // Gone already (or the directory was removed under us).
-  }
-}
 
 /**
  * The directory's changes as a wait: `next()` resolves at the first change since

@@ -14,7 +14,7 @@
  * Every write to go's pipes has reached them, and our copies are closed, before
  * the end is said: once the launcher exits nothing of ours holds go's output.
  */
-import { closeSync, constants, createWriteStream, openSync, unlinkSync } from 'node:fs';
+import { constants, createWriteStream, openSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { PassThrough, Writable } from 'node:stream';
 import { launcherExit } from '../gotest/exit-status.js';
@@ -22,7 +22,9 @@ import type { Caller, LastWord } from './caller.js';
 import type { RunRequest } from './frames.js';
 import { type OpenedFd, type ProcFacts, openFdOf, procFacts, startEpochMs, stdinServable, stillRunning } from './proc-facts.js';
 import { serveCall, type AgentState } from './serve-run.js';
+import { onLines } from './door.js';
 import { gocpuVersion } from './socket-path.js';
+import { closeQuietly, unlinkQuietly } from '../util/quietly.js';
 
 /** A launcher that dies before it opened c<PID>.u closes nothing we wait on: its pid is looked at this often. */
 const PID_CHECK_MS = 1000;
@@ -34,22 +36,6 @@ const STDOUT_FD = 7;
 const STDERR_FD = 8;
 const SIGNALS = new Set(['INT', 'TERM', 'HUP', 'QUIT']);
 const NAME = /^go_[a-z0-9]+_[a-z0-9]+_exec$/;
-
-function unlinkQuietly(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // Gone already.
-  }
-}
-
-function closeQuietly(fd: number): void {
-  try {
-    closeSync(fd);
-  } catch {
-    // Closed already.
-  }
-}
 
 /** Writes into one of go's descriptors; each write's callback once its bytes are there. Dropped once the call is over. */
 class Relay extends Writable {
@@ -84,6 +70,7 @@ export function serveDoorCall(line: string, dir: string, state: AgentState, onDo
   const upPath = `${dir}/c${pid}.u`;
   const opened: number[] = [];
   let down: Socket | undefined;
+  let up: Socket | undefined;
   try {
     // The launcher holds c<PID>.d open (read-write) before it knocks: none holds it when it is gone (ENXIO).
     const downFd = openSync(downPath, constants.O_WRONLY | constants.O_NONBLOCK);
@@ -92,7 +79,7 @@ export function serveDoorCall(line: string, dir: string, state: AgentState, onDo
     opened.push(upFd);
     down = new Socket({ fd: downFd, readable: false, writable: true });
     down.on('error', () => {});
-    const up = new Socket({ fd: upFd, readable: true, writable: false });
+    up = new Socket({ fd: upFd, readable: true, writable: false });
     up.on('error', () => {});
     opened.length = 0;
     // The launcher opens them again by name once accepted: their names go with its "go".
@@ -104,6 +91,7 @@ export function serveDoorCall(line: string, dir: string, state: AgentState, onDo
   } catch (e) {
     opened.forEach(closeQuietly);
     down?.destroy();
+    up?.destroy();
     unlinkQuietly(downPath);
     unlinkQuietly(upPath);
     state.log(`door: call of pid ${pid} dropped: ${(e as Error).message}`);
@@ -132,17 +120,12 @@ function accept(pid: number, name: string, nargs: number, down: Socket, up: Sock
   };
   const goTimer = setTimeout(drop, GO_MS);
   up.on('close', drop);
-  let rest = '';
-  up.on('data', (d: Buffer) => {
-    const lines = (rest + d.toString('latin1')).split('\n');
-    rest = lines.pop() ?? '';
-    for (const l of lines) {
-      if (call === undefined && l === 'go') {
-        clearTimeout(goTimer);
-        unlink();
-        call = startCall(pid, name, nargs, facts, down, up, state, onDone);
-      } else if (typeof call === 'object' && SIGNALS.has(l)) call.forward(`SIG${l}`);
-    }
+  onLines(up, (l) => {
+    if (call === undefined && l === 'go') {
+      clearTimeout(goTimer);
+      unlink();
+      call = startCall(pid, name, nargs, facts, down, up, state, onDone);
+    } else if (typeof call === 'object' && SIGNALS.has(l)) call.forward(`SIG${l}`);
   });
   down.write('a\n');
 }

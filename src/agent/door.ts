@@ -14,11 +14,12 @@
  * door leaves it be, and its wrappers take the socket.
  */
 import { execFile } from 'node:child_process';
-import { constants, fstatSync, lstatSync, openSync, readFileSync, realpathSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { constants, fstatSync, lstatSync, openSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pidAlive } from './agent-alive.js';
+import { unlinkQuietly } from '../util/quietly.js';
 
 export interface Door {
   /** Takes the door's name away (a launcher that opened it already is still heard). */
@@ -36,13 +37,6 @@ function buildId(): string | undefined {
   }
 }
 
-function unlinkQuietly(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // Gone already.
-  }
-}
 
 function someoneElses(owner: string): boolean {
   try {
@@ -52,6 +46,16 @@ function someoneElses(owner: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Calls f with each whole line read from a fifo (the door's, a launcher's c<PID>.u). */
+export function onLines(from: Socket, f: (line: string) => void): void {
+  let rest = '';
+  from.on('data', (d: Buffer) => {
+    const lines = (rest + d.toString('latin1')).split('\n');
+    rest = lines.pop() ?? '';
+    for (const l of lines) f(l);
+  });
 }
 
 /** Opens the door in dir (already checked private: it holds our socket); undefined when there is none to open. */
@@ -82,12 +86,7 @@ export async function openDoor(dir: string, onCall: (line: string) => void, log:
   renameSync(`${owner}.${process.pid}`, owner);
   const sock = new Socket({ fd, readable: true, writable: false });
   sock.on('error', () => {});
-  let rest = '';
-  sock.on('data', (d: Buffer) => {
-    const lines = (rest + d.toString('latin1')).split('\n');
-    rest = lines.pop() ?? '';
-    for (const l of lines) onCall(l);
-  });
+  onLines(sock, onCall);
   log(`door open: ${path}`);
   let hidden = false;
   const hide = () => {
