@@ -23,7 +23,7 @@ build: node_modules
 # -x: each remote script is checked with the prelude it sources (src/remote/prelude.sh).
 lint:
 	shellcheck -x -s sh src/remote/*.sh
-	shellcheck bin/gocpu hack/testhost hack/testvm hack/debian.sh hack/install-deps hack/testhost-check .ci/run test/e2e/*.sh bench/openssh-exec
+	shellcheck -x bin/gocpu src/cli/door.sh hack/testhost hack/testvm hack/debian.sh hack/install-deps hack/testhost-check .ci/run test/e2e/*.sh bench/openssh-exec
 
 # Rewrites src/remote/prelude.sh from src/remote/contract.ts (a unit test checks they agree).
 prelude: build

@@ -95,11 +95,10 @@ function rssKbOf(pid) {
 }
 
 /**
- * Samples, every intervalMs, the summed RSS of every process whose command line
- * contains `needle` (gocpu's wrappers: `node .../bin/go_linux_arm64_exec ...`).
- * stop() returns { peakSumKb, peakCount }.
+ * Samples, every intervalMs, the summed RSS of every process whose argv `is`
+ * (a predicate on the argv array) accepts. stop() returns { peakSumKb, peakCount }.
  */
-export function rssSampler(needle, intervalMs = 50) {
+export function rssSampler(is, intervalMs = 50) {
   let peakSumKb = 0;
   let peakCount = 0;
   const sample = () => {
@@ -113,8 +112,7 @@ export function rssSampler(needle, intervalMs = 50) {
       } catch {
         continue;
       }
-      // The wrapper itself (node + script), not `time` or go holding the same words.
-      if (!/(^|\/)node$/.test(cmdline[0]) || !cmdline[1]?.includes(needle)) continue;
+      if (!is(cmdline)) continue;
       sum += rssKbOf(pid);
       count++;
     }

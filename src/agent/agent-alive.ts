@@ -6,7 +6,7 @@
  * holds nothing. It must never call a live agent dead: that agent's lock would be
  * broken under it.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { agentMainPath } from './socket-path.js';
 
 let procUsable: boolean | undefined;
@@ -32,6 +32,17 @@ export function agentAlive(pid: number): boolean {
   } catch {
     return false; // gone since the kill
   }
-  // argv as the wrapper spawned it (start.ts): node, then main.js by this path.
-  return cmdline.split('\0').includes(agentMainPath());
+  // argv as a wrapper's node spawned it (start.ts): node, then main.js by this path;
+  // the launcher (bin/gocpu, a cold call) names it by its physical path too, but a path
+  // that differs in spelling only must not make a live agent look dead.
+  const main = agentMainPath();
+  return cmdline.split('\0').some((a) => a === main || (a.endsWith('/agent/main.js') && sameFile(a, main)));
+}
+
+function sameFile(a: string, b: string): boolean {
+  try {
+    return realpathSync(a) === realpathSync(b);
+  } catch {
+    return false;
+  }
 }

@@ -14,6 +14,7 @@ import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 import { putBack } from '../cli/node-startup-env.js';
 import { claimSocket } from './claim.js';
+import { socketPath } from './socket-path.js';
 import type { AgentState } from './serve-run.js';
 import type { Door } from './door.js';
 
@@ -40,10 +41,17 @@ function log(line: string): void {
 
 async function agentMain(): Promise<void> {
   putBack();
-  const path = process.env.GOCPU_AGENT_SOCKET;
+  // Started by a wrapper's node (start.ts), which names the socket; or by the launcher
+  // alone (bin/gocpu, a cold call through the door), which cannot compute the agent's
+  // key: then the socket is where a wrapper would look for it in this environment.
+  let path = process.env.GOCPU_AGENT_SOCKET;
   if (!path) {
-    say('GOCPU_AGENT_SOCKET is not set');
-    process.exit(2);
+    try {
+      path = socketPath(process.env);
+    } catch (e) {
+      say(`failed: ${(e as Error).message}`);
+      process.exit(2);
+    }
   }
   const claim = await claimSocket(path, log);
   if (!claim) {
@@ -111,9 +119,11 @@ async function agentMain(): Promise<void> {
     arrive();
     serveSocket(sock, state, done);
   });
+  // The door before the socket: whoever finds the socket finds the door too (a
+  // launcher that started an agent which found this one serving goes on to knock).
+  door = await openOurDoor();
   await claim.place(server);
   say('ready');
-  door = await openOurDoor();
   idle();
 }
 

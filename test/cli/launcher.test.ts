@@ -51,9 +51,12 @@ const fakeNode = path.join(tmp, 'node');
 fs.writeFileSync(fakeNode, `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(fakeJs)} "$@"\n`, { mode: 0o755 });
 
 const launcher = path.join(binDir, 'go_linux_arm64_exec');
+// node's way, which these tests are about: with an agent allowed, a call with no agent
+// running would have the launcher start one with the stand-in (bin/gocpu's door_start).
+const NO_AGENT = { GOCPU_AGENT: '0' };
 
 function runLauncher(fake: string, opts: { input?: string; argv0?: string; shPrefix?: string; env?: NodeJS.ProcessEnv } = {}) {
-  const env = { ...process.env, GOCPU_NODE: fakeNode, FAKE: fake, ...opts.env };
+  const env = { ...process.env, ...NO_AGENT, GOCPU_NODE: fakeNode, FAKE: fake, ...opts.env };
   const cmd = opts.shPrefix ? '/bin/sh' : (opts.argv0 ?? launcher);
   const args = opts.shPrefix ? ['-c', `${opts.shPrefix}; exec "$0" a 'b c'`, launcher] : ['a', 'b c'];
   return spawnSync(cmd, args, { env, input: opts.input ?? '', encoding: 'utf8', timeout: 30_000 });
@@ -120,7 +123,7 @@ test('SIGUSR1 to node never starts the inspector', () => {
 
 /** Starts the launcher on FAKE=relay/sleep and resolves with it once node printed "ready". */
 function live(fake: string) {
-  const child = spawn(launcher, [], { env: { ...process.env, GOCPU_NODE: fakeNode, FAKE: fake }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(launcher, [], { env: { ...process.env, ...NO_AGENT, GOCPU_NODE: fakeNode, FAKE: fake }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
   child.stderr.on('data', (b) => (out += b));
   const lines: string[] = [];
@@ -195,7 +198,7 @@ test('NODE_EXTRA_CA_CERTS: node starts without it (it would parse the file first
   // Unset: a stray GOCPU_NODE_EXTRA_CA_CERTS must not become one.
   const env = { ...process.env };
   delete env.NODE_EXTRA_CA_CERTS;
-  const r = spawnSync(launcher, ['a'], { env: { ...env, GOCPU_NODE: fakeNode, FAKE: 'ca', GOCPU_NODE_EXTRA_CA_CERTS: '/stray' }, encoding: 'utf8' });
+  const r = spawnSync(launcher, ['a'], { env: { ...env, ...NO_AGENT, GOCPU_NODE: fakeNode, FAKE: 'ca', GOCPU_NODE_EXTRA_CA_CERTS: '/stray' }, encoding: 'utf8' });
   assert.deepEqual(JSON.parse(r.stdout), { startedWith: { ca: null, aside: null }, now: { ca: null, aside: null } }, r.stderr);
   assert.equal(forwardable('NODE_EXTRA_CA_CERTS'), false);
   assert.equal(forwardable('GOCPU_NODE_EXTRA_CA_CERTS'), false);

@@ -147,3 +147,47 @@ test('door: kill -9 of the agent mid-run fails the run with one line, and the ne
   assert.doesNotMatch(next.stderr, /^gocpu:/m);
   await warm(a);
 });
+
+/** A GOCPU_NODE that records what each node it starts runs (its script), and fails the agent's when told. */
+function loggingNode(failAgent: boolean): { node: string; started: () => string[] } {
+  const t = tempDir(undefined, 'gocpu-e2e-door-node-');
+  dirs.push(t.cleanup);
+  const log = path.join(t.dir, 'started');
+  const node = path.join(t.dir, 'node');
+  const fail = failAgent ? 'case $1 in */agent/main.js) exit 1 ;; esac\n' : '';
+  fs.writeFileSync(node, `#!/bin/sh\nprintf '%s\\n' "\${1##*/dist/bundle/}" >>'${log}'\n${fail}exec '${process.execPath}' "$@"\n`, { mode: 0o755 });
+  return { node, started: () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter(Boolean) : []) };
+}
+
+test('door: a cold call starts one node, the agent, and takes the door; the next call starts none', async () => {
+  const a = doorEnv();
+  const n = loggingNode(false);
+  const env = { ...a.env, GOCPU_NODE: n.node };
+  let r = await viaPipes(['-test.v=true', '-test.run=^TestPass$'], env).done;
+  for (const f of fs.existsSync(a.dir) ? fs.readdirSync(a.dir).filter((x) => x.endsWith('.pid')) : []) agents.push(Number(fs.readFileSync(path.join(a.dir, f), 'utf8')));
+  assert.equal(r.code, 0, describeRun(r));
+  assert.match(r.stdout, /^--- PASS: TestPass /m);
+  assert.deepEqual(r.stderr.split('\n').filter((l) => l.startsWith('gocpu:')), [], describeRun(r));
+  assert.deepEqual(n.started(), ['agent/main.js'], 'no node for the wrapper');
+  assert.equal(doorCalls(a.trace), 1);
+  r = await viaPipes(['-test.run=^TestPass$'], env).done;
+  assert.equal(r.code, 0, describeRun(r));
+  assert.deepEqual(n.started(), ['agent/main.js'], 'the warm call started no node');
+  assert.equal(doorCalls(a.trace), 2);
+});
+
+test('door: an agent that cannot start means direct mode with one warning line', async () => {
+  const a = doorEnv();
+  const n = loggingNode(true);
+  const env = { ...a.env, GOCPU_NODE: n.node };
+  const door = await viaPipes(['-test.v=true', '-test.run=^TestPass$'], env).done;
+  const direct = await run(requireWrapper('arm64'), [fx.remote(), '-test.v=true', '-test.run=^TestPass$'], { cwd: fx.cwd, env: { ...a.env, GOCPU_AGENT: '0' }, timeoutMs: 120_000 });
+  assert.equal(door.code, 0, describeRun(door));
+  assert.equal(door.code, direct.code);
+  const norm = (s: string) => s.replace(/\(\d+\.\d+s\)/g, '(T)').replace(/\t\d+\.\d+s/g, '\tT');
+  assert.equal(norm(door.stdout), norm(direct.stdout));
+  assert.deepEqual(door.stderr.split('\n').filter((l) => l.startsWith('gocpu:')), ['gocpu: local: warning: could not start the gocpu agent (it exited without a word); running directly']);
+  // The launcher's start, then node for the wrapper in direct mode (which starts no agent again).
+  assert.deepEqual(n.started(), ['agent/main.js', 'cli/entry.js']);
+  assert.equal(doorCalls(a.trace), 0);
+});
