@@ -15,6 +15,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { lockHolder, tryLock } from '../../src/agent/agent-lock.js';
 import { agentAlive, pidAlive } from '../../src/agent/agent-alive.js';
+import { agentMainPath } from '../../src/agent/socket-path.js';
 
 function temp(): { dir: string; lock: string; done: () => void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gocpu-agentlock-'));
@@ -112,6 +113,27 @@ test('agentAlive: only a live agent process of this installation', () => {
   assert.equal(agentAlive(process.pid), false, 'the test runner is alive, but not an agent');
   assert.equal(agentAlive(0), false);
   assert.equal(agentAlive(-1), false);
+});
+
+test('agentAlive: an agent named by another spelling of its path is alive; another main.js is not', async () => {
+  const main = agentMainPath();
+  // As bin/gocpu would have named it before it took the physical path: DIR/../DIR/agent/main.js.
+  const up = path.dirname(path.dirname(main));
+  const spelled = `${up}/../${path.basename(up)}/agent/main.js`;
+  assert.notEqual(spelled, main);
+  const other = path.join(os.tmpdir(), 'not-gocpu', 'agent', 'main.js');
+  const alive = async (arg: string): Promise<boolean> => {
+    // A stand-in whose argv names main.js as the launcher's start does (bin/gocpu's door_start).
+    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', arg], { stdio: 'ignore' });
+    await new Promise((r) => child.once('spawn', r));
+    try {
+      return agentAlive(child.pid!);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  };
+  assert.equal(await alive(spelled), true);
+  assert.equal(await alive(other), false);
 });
 
 const racer = fileURLToPath(new URL('./lock-racer.js', import.meta.url));
