@@ -19,6 +19,8 @@ import type { AgentState } from './serve-run.js';
 import type { Door } from './door.js';
 
 const READY_FD = 3;
+/** The launcher's own wait for an answer (bin/gocpu, src/agent/client.ts: 3 s). */
+const FIRST_CALL_MS = 3000;
 
 function say(line: string): void {
   try {
@@ -113,7 +115,11 @@ async function agentMain(): Promise<void> {
   const idle = () => {
     clearTimeout(idleTimer);
     if (runs > 0 || leaving) return;
-    idleTimer = setTimeout(() => void quit(), idleMs);
+    // Until its first call has come, an agent waits for it at least FIRST_CALL_MS: it was
+    // started for a call, and a launcher knocks only after its "ready" and its own checks
+    // (bin/gocpu's door_start). With GOCPU_AGENT_IDLE=0 it left before that knock, and the
+    // cold call went node's way and started a second agent.
+    idleTimer = setTimeout(() => void quit(), arrived === 0 ? Math.max(idleMs, FIRST_CALL_MS) : idleMs);
   };
   const server = createServer((sock) => {
     arrive();

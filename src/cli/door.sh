@@ -156,7 +156,8 @@ door() {
 			return 1
 		}
 	fi
-	if ! { exec 3<>"$door"; } 2>/dev/null; then
+	# Still a fifo: an agent leaving takes its name away, and <> would create a file there.
+	if ! [ -p "$door" ] || ! { exec 3<>"$door"; } 2>/dev/null; then
 		door_undo
 		return 1
 	fi

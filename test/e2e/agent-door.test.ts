@@ -191,3 +191,17 @@ test('door: an agent that cannot start means direct mode with one warning line',
   assert.deepEqual(n.started(), ['agent/main.js', 'cli/entry.js']);
   assert.equal(doorCalls(a.trace), 0);
 });
+
+test('door: with GOCPU_AGENT_IDLE=0 an agent started for a call still takes it, and no call starts a node of its own', async () => {
+  const a = doorEnv();
+  const n = loggingNode(false);
+  const env = { ...a.env, GOCPU_NODE: n.node, GOCPU_AGENT_IDLE: '0' };
+  for (let i = 0; i < 3; i++) {
+    const r = await viaPipes(['-test.run=^TestPass$'], env).done;
+    assert.equal(r.code, 0, describeRun(r));
+    assert.deepEqual(r.stderr.split('\n').filter((l) => l.startsWith('gocpu:')), [], describeRun(r));
+  }
+  // Each call's agent leaves right after it (or the next call keeps it): agents only.
+  assert.ok(n.started().length >= 1 && n.started().every((s) => s === 'agent/main.js'), n.started().join(' '));
+  assert.equal(doorCalls(a.trace), 3);
+});
