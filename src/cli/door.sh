@@ -34,11 +34,22 @@ door_alarm() {
 	door_sigs=$((door_sigs + 1)) # dash's read returns early for it too: not an EOF
 	[ "$door_phase" = wait ] && printf 'late\n' >&4
 }
-door_undo() {
-	exec 3<&- 4<&- 7>&- 8>&-
-	rm -f "$down" "$up"
+# Our copies of stdin, stdout and stderr (3, 7, 8) and the fifos' descriptors go, and
+# our traps: node's way (the launcher's own traps) or the end follows.
+door_close() {
+	exec 3<&- 4<&- 5<&- 6>&- 7>&- 8>&-
 	trap - HUP INT QUIT TERM
+}
+# Given up before the agent accepted: our fifos go too.
+door_undo() {
+	rm -f "$down" "$up"
+	door_close
 	door_phase=
+}
+# Direct mode, said once: node is told not to ask the agent again.
+door_direct_mode() {
+	printf 'gocpu: local: warning: %s; running directly\n' "$1" >&2
+	door_direct=1
 }
 # A cold call's agent, started as src/agent/start.ts starts it: in a session of its own,
 # in /, on /dev/null, never holding go's pipes. It says "ready" on a pipe once its door
@@ -66,8 +77,7 @@ door_start() {
 		*) continue ;;
 		esac
 		door_undo
-		printf 'gocpu: local: warning: %s; running directly\n' "$why" >&2
-		door_direct=1
+		door_direct_mode "$why"
 		return 1
 	done
 }
@@ -79,10 +89,11 @@ door_dir() {
 }
 # The door is ours (a file's owner is who made it: no other user can have put it there)
 # and served by a live agent of this installation (another copy of it may be another
-# version); the directory still closed to others, as node's way checks it on every call
-# (src/agent/socket-path.ts): where others could write, they could stand in for our fifos.
-door_open() {
-	[ -p "$door" ] && [ -O "$door" ] && door_dir || return 1
+# version). With door_dir before it: the directory still closed to others, as node's way
+# checks it on every call (src/agent/socket-path.ts): where others could write, they could
+# stand in for our fifos.
+door_served() {
+	[ -p "$door" ] && [ -O "$door" ] || return 1
 	{ read -r apid aroot <"$door.owner"; } 2>/dev/null || return 1
 	# shellcheck disable=SC3013 # -ef: as above
 	[ "$aroot" -ef "$root" ] || return 1
@@ -117,7 +128,7 @@ door() {
 		[ -d "$dir" ] || mkdir -m 700 "$dir" 2>/dev/null || return 1
 		door_dir || return 1
 		cold=1
-	elif ! door_open; then
+	elif ! { door_served && door_dir; }; then
 		return 1
 	fi
 	down=$dir/c$$.d
@@ -151,7 +162,8 @@ door() {
 	exec 4<>"$down"
 	if [ -n "$cold" ]; then
 		door_start || return 1
-		door_open || {
+		# door_dir held before the start: only we can change the directory's mode.
+		door_served || {
 			door_undo
 			return 1
 		}
@@ -176,8 +188,7 @@ door() {
 			;;
 		late)
 			door_undo
-			printf '%s\n' "gocpu: local: warning: the gocpu agent did not answer within $door_s s; running directly" >&2
-			door_direct=1
+			door_direct_mode "the gocpu agent did not answer within $door_s s"
 			return 1
 			;;
 		esac
@@ -196,8 +207,7 @@ door() {
 			t) door_phase=started ;;
 			d)
 				# Not this one (door-caller.ts: a stdout it cannot write exactly, a login that needs a terminal).
-				exec 3<&- 5<&- 6>&- 7>&- 8>&-
-				trap - HUP INT QUIT TERM
+				door_close
 				door_phase=
 				return 1
 				;;
@@ -213,21 +223,18 @@ door() {
 			esac
 		elif [ "$sigs" = "$door_sigs" ]; then
 			# EOF, not a trap's interruption (dash's read returns early for one).
-			exec 3<&- 5<&- 6>&- 7>&- 8>&-
-			trap - HUP INT QUIT TERM
+			door_close
 			if [ "$door_phase" = started ]; then
 				printf '%s\n' 'gocpu: local: the gocpu agent ended while the test ran, so its result is lost (run the test again; GOCPU_AGENT=0 runs without the agent)' >&2
 				status=125
 				return 0
 			fi
-			printf '%s\n' 'gocpu: local: warning: the gocpu agent went away before the test started; running directly' >&2
+			door_direct_mode 'the gocpu agent went away before the test started'
 			rm -f "$down" "$up" # gone before our "go" (which takes them away)
 			door_phase=
-			door_direct=1
 			return 1
 		fi
 	done
-	exec 3<&- 5<&- 6>&- 7>&- 8>&-
-	trap - HUP INT QUIT TERM
+	door_close
 	return 0
 }
