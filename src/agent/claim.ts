@@ -34,9 +34,10 @@ export interface Claim {
   /**
    * Leaves the path if nothing connected meanwhile (`busy()` false after one turn of
    * the event loop): true once gone (listener closed, files and lock removed), false
-   * when a call arrived and the agent serves on.
+   * when a call arrived and the agent serves on: then `stay` runs before the socket is
+   * back in place (the agent's door goes back first, as at its start).
    */
-  leave(server: Server, busy: () => boolean): Promise<boolean>;
+  leave(server: Server, busy: () => boolean, stay?: () => Promise<void>): Promise<boolean>;
 }
 
 export interface ClaimOptions {
@@ -145,7 +146,7 @@ function claimOf(path: string, release: () => void, log: (line: string) => void)
       }
       log(`listening on ${path}`);
     },
-    async leave(server, busy) {
+    async leave(server, busy, stay) {
       try {
         renameSync(path, away);
       } catch {
@@ -154,6 +155,7 @@ function claimOf(path: string, release: () => void, log: (line: string) => void)
       // The accept of what connected before the rename happens in this turn's poll phase.
       await new Promise((r) => setImmediate(r));
       if (busy()) {
+        await stay?.();
         try {
           renameSync(away, path); // ours: nobody else places a socket while we hold the lock
         } catch {

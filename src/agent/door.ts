@@ -14,18 +14,29 @@
  * door leaves it be, and its wrappers take the socket.
  */
 import { execFile } from 'node:child_process';
-import { constants, fstatSync, lstatSync, openSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
+import { constants, fstatSync, lstatSync, openSync, readFileSync, readSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pidAlive } from './agent-alive.js';
+import { othersHold } from './door-holders.js';
 import { unlinkQuietly } from '../util/quietly.js';
 
 export interface Door {
-  /** Takes the door's name away (a launcher that opened it already is still heard). */
+  /** Takes the door's name away: nobody opens the door anew. */
   hide(): void;
+  /**
+   * After hide(): waits until no other process holds the door (a launcher that opened it
+   * before it was hidden and has not knocked yet), at most DRAIN_MS, then reads what is
+   * in the pipe, so that every knock is served before the agent decides to leave.
+   */
+  drain(): Promise<void>;
   close(): void;
 }
+
+/** Longer than any launcher waits for its answer (bin/gocpu: 3 s, 8 s for a cold call). */
+const DRAIN_MS = 10_000;
+const DRAIN_POLL_MS = 20;
 
 /** The bundle's build id; undefined when this is not the bundle (dist/src: tsc's output alone). */
 function buildId(): string | undefined {
@@ -48,14 +59,34 @@ function someoneElses(owner: string): boolean {
   }
 }
 
-/** Calls f with each whole line read from a fifo (the door's, a launcher's c<PID>.u). */
-export function onLines(from: Socket, f: (line: string) => void): void {
+/** Cuts the bytes it is given, however they were read, into whole lines for f. */
+function lineCutter(f: (line: string) => void): (d: Buffer) => void {
   let rest = '';
-  from.on('data', (d: Buffer) => {
+  return (d) => {
     const lines = (rest + d.toString('latin1')).split('\n');
     rest = lines.pop() ?? '';
     for (const l of lines) f(l);
-  });
+  };
+}
+
+/** Calls f with each whole line read from a fifo (the door's, a launcher's c<PID>.u). */
+export function onLines(from: Socket, f: (line: string) => void): void {
+  from.on('data', lineCutter(f));
+}
+
+/** What the pipe holds now, without waiting (the descriptor is non-blocking). */
+function readNow(fd: number, cut: (d: Buffer) => void): void {
+  const buf = Buffer.alloc(4096);
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(fd, buf, 0, buf.length, null);
+    } catch {
+      return; // EAGAIN: empty
+    }
+    if (n <= 0) return;
+    cut(Buffer.from(buf.subarray(0, n)));
+  }
 }
 
 /** Opens the door in dir (already checked private: it holds our socket); undefined when there is none to open. */
@@ -79,14 +110,15 @@ export async function openDoor(dir: string, onCall: (line: string) => void, log:
   }
   // Read-write: never a reader's EOF when no launcher has it open, and never a blocked open.
   const fd = openSync(tmp, constants.O_RDWR | constants.O_NONBLOCK);
-  const ino = fstatSync(fd).ino;
+  const { dev, ino } = fstatSync(fd);
   const root = realpathSync(fileURLToPath(new URL('../../../', import.meta.url)));
   writeFileSync(`${owner}.${process.pid}`, `${process.pid} ${root}\n`);
   renameSync(tmp, path);
   renameSync(`${owner}.${process.pid}`, owner);
   const sock = new Socket({ fd, readable: true, writable: false });
   sock.on('error', () => {});
-  onLines(sock, onCall);
+  const cut = lineCutter(onCall);
+  sock.on('data', cut);
   log(`door open: ${path}`);
   let hidden = false;
   const hide = () => {
@@ -103,6 +135,11 @@ export async function openDoor(dir: string, onCall: (line: string) => void, log:
   };
   return {
     hide,
+    async drain() {
+      const until = Date.now() + DRAIN_MS;
+      while (othersHold(dev, ino) && Date.now() < until) await new Promise((r) => setTimeout(r, DRAIN_POLL_MS));
+      readNow(fd, cut);
+    },
     close() {
       hide();
       sock.destroy(); // and with it the descriptor

@@ -98,16 +98,18 @@ async function agentMain(): Promise<void> {
   const quit = async () => {
     leaving = true;
     const before = arrived;
-    // A launcher that opened the door before it was hidden is still heard, and counts as a call that came.
+    // Hidden, the door lets nobody in anew; a launcher that opened it before is still
+    // heard: the drain waits for it to knock (door.ts), and its call counts as one that came.
+    log('idle: hiding the door');
     door?.hide();
-    const gone = await claim.leave(server, () => runs > 0 || arrived !== before);
-    leaving = false;
-    door?.close();
-    door = undefined;
-    if (!gone) {
+    await door?.drain();
+    const gone = await claim.leave(server, () => runs > 0 || arrived !== before, async () => {
+      door?.close();
       door = await openOurDoor();
-      return idle();
-    }
+    });
+    leaving = false;
+    if (!gone) return idle();
+    door?.close();
     log(`exiting: idle for ${idleS} s`);
     await state.connections.closeAll();
     process.exit(0);

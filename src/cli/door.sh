@@ -89,17 +89,33 @@ door_dir() {
 }
 # The door is ours (a file's owner is who made it: no other user can have put it there)
 # and served by a live agent of this installation (another copy of it may be another
-# version). With door_dir before it: the directory still closed to others, as node's way
+# version). With door_dir beside it: the directory still closed to others, as node's way
 # checks it on every call (src/agent/socket-path.ts): where others could write, they could
-# stand in for our fifos.
+# stand in for our fifos. 0: served; 1: not ours to use (node's way says why); 2: no live
+# agent serves it (none yet, one leaving has hidden it, or one was killed): a cold call.
 door_served() {
-	[ -p "$door" ] && [ -O "$door" ] || return 1
-	{ read -r apid aroot <"$door.owner"; } 2>/dev/null || return 1
+	if ! [ -p "$door" ]; then
+		[ -e "$door" ] || [ -L "$door" ] || return 2
+		return 1
+	fi
+	[ -O "$door" ] || return 1
+	{ read -r apid aroot <"$door.owner"; } 2>/dev/null || return 2
 	# shellcheck disable=SC3013 # -ef: as above
 	[ "$aroot" -ef "$root" ] || return 1
 	# Alive, and not a zombie (kill -0 succeeds on one: where nothing reaps orphans).
-	{ read -r astat <"/proc/$apid/stat"; } 2>/dev/null || return 1
-	case ${astat##*) } in Z* | X*) return 1 ;; esac
+	{ read -r astat <"/proc/$apid/stat"; } 2>/dev/null || return 2
+	case ${astat##*) } in Z* | X*) return 2 ;; esac
+}
+# Holds the door open on fd 3 until the knock: an agent that goes idle meanwhile waits
+# for our knock before it leaves (door.ts's drain). <> never blocks, but creates a file
+# where the name has just gone: then we were too late, and that file is no door.
+door_enter() {
+	{ exec 3<>"$door"; } 2>/dev/null || return 1
+	[ -p /dev/fd/3 ] && return 0
+	# shellcheck disable=SC3013 # -ef: as above
+	[ -f "$door" ] && [ "$door" -ef /dev/fd/3 ] && rm -f "$door"
+	exec 3<&-
+	return 1
 }
 door() {
 	case ${GOCPU_AGENT-} in 0 | off) return 1 ;; esac
@@ -120,21 +136,31 @@ door() {
 		dir=/tmp/gocpu-$uid
 	fi
 	door=$dir/door-$bid
-	# No door at all: no agent of this build runs. We start it ourselves (below) rather
-	# than leave it to node's way, which starts a node for us and then one for the agent.
+	# No live agent of this build: we start it ourselves (below) rather than leave it to
+	# node's way, which starts a node for us and then one for the agent.
+	door_served
+	served=$?
+	if [ "$served" = 0 ]; then
+		door_dir || return 1
+		door_enter || served=2
+	fi
 	cold=
-	if [ ! -e "$door" ] && [ ! -L "$door" ]; then
+	if [ "$served" = 2 ]; then
 		command -v setsid >/dev/null 2>&1 || return 1
 		[ -d "$dir" ] || mkdir -m 700 "$dir" 2>/dev/null || return 1
 		door_dir || return 1
 		cold=1
-	elif ! { door_served && door_dir; }; then
+	elif [ "$served" != 0 ]; then
 		return 1
 	fi
 	down=$dir/c$$.d
 	up=$dir/c$$.u
 	# (A leftover of a killed launcher of our pid: node's way, this once.)
-	mkfifo -m 600 "$down" "$up" 2>/dev/null || { rm -f "$down" "$up"; return 1; }
+	mkfifo -m 600 "$down" "$up" 2>/dev/null || {
+		rm -f "$down" "$up"
+		exec 3<&-
+		return 1
+	}
 
 	# A wedged agent must not hang us: after 3 s we go node's way (direct mode). The
 	# alarm is a line of ours on the fifo we wait on, since bash (unlike dash) resumes a
@@ -157,22 +183,24 @@ door() {
 		read -r st </proc/self/stat
 		set -- ${st##*) }
 		[ "$2" = $$ ] && [ -p "$down" ] && kill -s ALRM $$
-	) </dev/null >/dev/null 2>&1 &
+	) </dev/null >/dev/null 2>&1 3<&- &
 	# Read-write: opening a fifo so never blocks.
 	exec 4<>"$down"
-	if [ -n "$cold" ]; then
+	# The agent we start may find another one serving that is itself leaving: it says
+	# "ready" and exits, and that one's door is hidden. A few more tries, then node's way.
+	tries=0
+	while [ -n "$cold" ]; do
 		door_start || return 1
 		# door_dir held before the start: only we can change the directory's mode.
-		door_served || {
+		door_served
+		served=$?
+		[ "$served" = 0 ] && door_enter && break
+		tries=$((tries + 1))
+		if [ "$served" = 1 ] || [ "$tries" -ge 3 ]; then
 			door_undo
 			return 1
-		}
-	fi
-	# Still a fifo: an agent leaving takes its name away, and <> would create a file there.
-	if ! [ -p "$door" ] || ! { exec 3<>"$door"; } 2>/dev/null; then
-		door_undo
-		return 1
-	fi
+		fi
+	done
 	printf '%s %s %s\n' "$$" "${name##*/}" "$nargs" >&3
 	# Our stdin, stdout and stderr, for the agent to open, on fds 3, 7 and 8: a builtin's
 	# redirection (`read <&5`, `printf >&6`) puts another file on fd 0 or 1 while it runs.

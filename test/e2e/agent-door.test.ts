@@ -20,7 +20,7 @@ import { agentScratch } from './agent-scratch.js';
 import { findRemoteRun, waitRemoteClean } from './remote-state.js';
 
 const fx = fixtureBinaries('faults');
-const { dirs, agents } = agentScratch();
+const { dirs, agents, agentsLater } = agentScratch();
 const NO_NODE = { GOCPU_NODE: '/bin/false' };
 
 function doorEnv(): { dir: string; trace: string; env: NodeJS.ProcessEnv } {
@@ -141,22 +141,29 @@ test('door: kill -9 of the agent mid-run fails the run with one line, and the ne
   assert.equal(r.code, 125, describeRun(r));
   assert.deepEqual(r.stderr.split('\n').filter((l) => l.startsWith('gocpu:')), ['gocpu: local: the gocpu agent ended while the test ran, so its result is lost (run the test again; GOCPU_AGENT=0 runs without the agent)']);
   assert.deepEqual(await waitRemoteClean(run, Date.now() + 10_000), [], 'nothing of the run is left on the host');
-  // Its door is stale: the next call goes node's way and starts a new agent.
-  const next = await viaPipes(['-test.run=^TestPass$'], a.env).done;
+  // Its door is stale (its owner is dead): the next call is a cold one, through the door,
+  // and starts one node, the new agent.
+  const n = loggingNode(false);
+  const before = doorCalls(a.trace);
+  const next = await viaPipes(['-test.run=^TestPass$'], { ...a.env, GOCPU_NODE: n.node }).done;
   assert.equal(next.code, 0, describeRun(next));
   assert.doesNotMatch(next.stderr, /^gocpu:/m);
-  await warm(a);
+  assert.deepEqual(n.started(), ['agent/main.js']);
+  assert.equal(doorCalls(a.trace), before + 1);
 });
 
-/** A GOCPU_NODE that records what each node it starts runs (its script), and fails the agent's when told. */
+/** A GOCPU_NODE that records what each node it starts runs (its pid and script), and fails the agent's when told. */
 function loggingNode(failAgent: boolean): { node: string; started: () => string[] } {
   const t = tempDir(undefined, 'gocpu-e2e-door-node-');
   dirs.push(t.cleanup);
   const log = path.join(t.dir, 'started');
   const node = path.join(t.dir, 'node');
   const fail = failAgent ? 'case $1 in */agent/main.js) exit 1 ;; esac\n' : '';
-  fs.writeFileSync(node, `#!/bin/sh\nprintf '%s\\n' "\${1##*/dist/bundle/}" >>'${log}'\n${fail}exec '${process.execPath}' "$@"\n`, { mode: 0o755 });
-  return { node, started: () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter(Boolean) : []) };
+  fs.writeFileSync(node, `#!/bin/sh\nprintf '%s %s\\n' "$$" "\${1##*/dist/bundle/}" >>'${log}'\n${fail}exec '${process.execPath}' "$@"\n`, { mode: 0o755 });
+  const lines = () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter(Boolean) : []).map((l) => l.split(' '));
+  // exec keeps the pid: the agents it started are killed after the file, however their tests ended.
+  agentsLater.push(() => lines().filter(([, s]) => s === 'agent/main.js').map(([pid]) => Number(pid)));
+  return { node, started: () => lines().map(([, s]) => s) };
 }
 
 test('door: a cold call starts one node, the agent, and takes the door; the next call starts none', async () => {
@@ -204,4 +211,43 @@ test('door: with GOCPU_AGENT_IDLE=0 an agent started for a call still takes it, 
   // Each call's agent leaves right after it (or the next call keeps it): agents only.
   assert.ok(n.started().length >= 1 && n.started().every((s) => s === 'agent/main.js'), n.started().join(' '));
   assert.equal(doorCalls(a.trace), 3);
+});
+
+test('door: a launcher that opened the door as its agent went idle is served, not lost', async () => {
+  // The launcher opens the door, then makes its fifos, then knocks. A mkfifo of ours on its
+  // PATH holds it there until the agent has hidden its door to leave: the agent must wait
+  // for the knock (door.ts's drain) rather than close its end under it (stop 19's CI failure:
+  // "did not answer within 3 s", or node's way).
+  const a = doorEnv();
+  const env: NodeJS.ProcessEnv = { ...a.env, GOCPU_AGENT_IDLE: '3' };
+  await warm({ ...a, env });
+  const t = tempDir(undefined, 'gocpu-e2e-door-held-');
+  dirs.push(t.cleanup);
+  const mark = path.join(t.dir, 'mark');
+  const realMkfifo = spawnSync('sh', ['-c', 'command -v mkfifo'], { encoding: 'utf8' }).stdout.trim();
+  fs.writeFileSync(
+    path.join(t.dir, 'mkfifo'),
+    `#!/bin/sh
+case "$*" in
+*/c[0-9]*.d*)
+	i=0
+	until grep -q 'idle: hiding the door' '${env.GOCPU_AGENT_LOG}' 2>/dev/null; do
+		i=$((i + 1))
+		[ "$i" -lt 600 ] || { echo 'no hide within 30 s' >'${mark}'; exec '${realMkfifo}' "$@"; }
+		sleep 0.05
+	done
+	echo held >'${mark}'
+	;;
+esac
+exec '${realMkfifo}' "$@"
+`,
+    { mode: 0o755 },
+  );
+  const before = doorCalls(a.trace);
+  const r = await viaPipes(['-test.run=^TestPass$'], { ...env, ...NO_NODE, PATH: `${t.dir}:${env.PATH}` }).done;
+  assert.equal(fs.readFileSync(mark, 'utf8'), 'held\n', 'the launcher was held until the agent hid its door');
+  assert.equal(r.code, 0, describeRun(r));
+  assert.deepEqual(r.stderr.split('\n').filter((l) => l.startsWith('gocpu:')), [], describeRun(r));
+  assert.equal(doorCalls(a.trace), before + 1, 'through the door');
+  assert.match(fs.readFileSync(env.GOCPU_AGENT_LOG!, 'utf8'), /a call came as the agent was leaving: it stays/);
 });

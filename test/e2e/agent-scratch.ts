@@ -10,12 +10,14 @@ export interface AgentScratch {
   dirs: (() => void)[];
   /** Agent pids to SIGKILL after the file's tests. */
   agents: number[];
+  /** Agent pids known only once the tests ran (a logging node's), asked for after them. */
+  agentsLater: (() => number[])[];
 }
 
 export function agentScratch(): AgentScratch {
-  const s: AgentScratch = { dirs: [], agents: [] };
+  const s: AgentScratch = { dirs: [], agents: [], agentsLater: [] };
   after(() => {
-    for (const pid of s.agents) {
+    for (const pid of [...s.agents, ...s.agentsLater.flatMap((f) => f())]) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {
