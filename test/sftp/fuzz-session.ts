@@ -16,12 +16,13 @@ import type { ExportTable } from '../../src/sftp/exports.js';
 import { packet, pipePair, str, T, u32 } from './raw-client.js';
 import { checkReplies } from './fuzz-replies.js';
 import type { Pair } from './fuzz-socketpair.js';
+import { within } from './within.js';
 
 const MAX_PKT = 256 * 1024;
 const SERVER_TYPES = new Set([1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 200]);
 /** A request id the generators never produce on purpose. */
 export const PROBE_ID = 0x5eed_c0de;
-const DEFAULT_TIMEOUT_MS = 5000;
+const DEFAULT_TIMEOUT_MS = 15_000;
 
 export interface Framing {
   /** Request ids of the complete, acceptable frames (INIT excluded). */
@@ -80,7 +81,7 @@ export interface SessionSpec {
   /** An mtime only entries outside the exports have: seeing it in attributes is a leak. */
   forbiddenMtime?: number;
   opts?: SftpServerOptions;
-  /** Per-step timeout (default 5 s): a step that takes longer is a hang. */
+  /** Per-step bound (default 15 s of the process's own running time, within.ts): a step that takes longer is a hang. */
   timeoutMs?: number;
   /** false: end the input right after the chunks (EOF mid-packet) instead of probing. */
   probe?: boolean;
@@ -95,14 +96,6 @@ export interface SessionResult {
   framing: Framing;
   received: Buffer;
   logs: string[];
-}
-
-function within<X>(p: Promise<X>, ms: number, what: string): Promise<X> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise<X>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms))),
-  ]);
 }
 
 /** Throws an Error describing the first broken oracle. */
@@ -143,6 +136,13 @@ export async function runSession(spec: SessionSpec): Promise<SessionResult> {
   for (const c of spec.chunks) toServer.write(c);
   let framing = simulateFraming(input);
   let outcome: 'answered' | 'closed';
+  // Where a hang stopped: the first request (in the order sent) without its reply, and the server's counts.
+  const progress = (): string => {
+    const answered = new Set(checkReplies(Buffer.concat(chunks), { partialOk: true }).replies.map((r) => r.id));
+    const k = framing.ids.findIndex((id) => !answered.has(id));
+    const first = k < 0 ? 'none (the probe itself)' : `#${k} ${framing.kinds[k]} (id ${framing.ids[k]})`;
+    return `${answered.size} of ${framing.ids.length} requests answered, the first unanswered: ${first}; server ${JSON.stringify(server.stats())}`;
+  };
   const closedWithReason = (): boolean => logs.some((l) => l.includes('closing the session'));
   const expectOneReplyEach = (ids: number[], extra: number[]): void => {
     const { replies, problems } = checkReplies(Buffer.concat(chunks), { partialOk: true });
@@ -172,7 +172,7 @@ export async function runSession(spec: SessionSpec): Promise<SessionResult> {
     // Sent even after a fatal frame: a length >= 2^31 only trips ssh2 when more bytes arrive.
     toServer.write(packet(T.STAT, u32(PROBE_ID), str(spec.probePath)));
     outcome = await within(Promise.race([probed, ended]), timeout, 'hang: the probe was neither answered nor the session closed').catch(
-      (e: Error) => fail(e.message),
+      (e: Error) => fail(`${e.message}; ${progress()}`),
     );
     if (framing.end === 'fatal' && outcome !== 'closed') fail(`framing says fatal (${framing.reason}) but the probe was answered`);
     if (outcome === 'answered') {

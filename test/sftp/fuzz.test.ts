@@ -27,6 +27,7 @@ import { chunked, EXTENSIONS, mutateRecorded, randomFrames, REQUEST_TYPES, struc
 import { recordValidSession } from './fuzz-record.js';
 import { canonicalRequests } from './fuzz-canonical.js';
 import { openSocketPairs, type Pair, type SocketPairs } from './fuzz-socketpair.js';
+import { within } from './within.js';
 
 function envInt(name: string, dflt: number): number {
   const v = process.env[name];
@@ -73,14 +74,6 @@ after(async () => {
   await sockets?.close();
   await fx?.cleanup();
 });
-
-function within<X>(p: Promise<X>, ms: number, what: string): Promise<X> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise<X>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no result in ${ms} ms`)), ms))),
-  ]);
-}
 
 const oracles = (): Pick<SessionSpec, 'table' | 'probePath' | 'forbidden' | 'forbiddenMtime'> => ({
   table: fx.table,

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { startSftpServer } from '../../src/sftp/server.js';
 import { makeFixture, SECRET, startSession, type Fixture, type Session } from './fixture.js';
 import { code, FX, packet, pipePair, PF, str, T, u32, u64, attrs } from './raw-client.js';
+import { within } from './within.js';
 
 let fx: Fixture;
 
@@ -17,14 +18,6 @@ before(async () => {
 after(async () => {
   await fx.cleanup();
 });
-
-function within<X>(p: Promise<X>, ms: number, what: string): Promise<X> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise<X>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no result in ${ms} ms`)), ms))),
-  ]);
-}
 
 /** The server must end its side by itself, then finish once we end ours. */
 async function expectClosed(s: Session, what: string): Promise<void> {
