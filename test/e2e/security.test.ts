@@ -134,8 +134,12 @@ test("each run's remote directory is private (0700, gocpu) and named gocpu.<24 h
     for (const n of nonces) assert.match(n, /^[0-9a-f]{24}$/, `nonce ${n}`);
     assert.notEqual(nonces[0], nonces[1], 'two runs got the same remote directory');
     assert.deepEqual(stat.trim().split('\n'), dirs.map((d) => `${d} 700 gocpu directory`));
-    const gone = await remoteShOk(`sleep 3; for d in ${dirs.map(sq).join(' ')}; do [ ! -e "$d" ] || echo "$d"; done`);
-    assert.equal(gone.trim(), '', `run directories left behind 3 s after the runs ended: ${gone}`);
+    // Polled on the host, up to 15 s: the last run's teardown may still be under way as its wrapper ends.
+    const gone = await remoteShOk(
+      `i=0; while :; do left=; for d in ${dirs.map(sq).join(' ')}; do [ ! -e "$d" ] || left="$left $d"; done; ` +
+        `[ -z "$left" ] || [ "$i" -ge 150 ] && break; i=$((i + 1)); sleep 0.1; done; echo "$left"`,
+    );
+    assert.equal(gone.trim(), '', `run directories left behind 15 s after the runs ended: ${gone}`);
   } finally {
     await watch.stop();
   }

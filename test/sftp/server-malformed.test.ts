@@ -163,6 +163,10 @@ test('a client that does not read its replies cannot make the server buffer with
   toServer.write(packet(T.OPEN, u32(1), str(`${fx.ro}/big.bin`), u32(PF.READ), attrs()));
   const N = 2000;
   for (let i = 0; i < N; i++) toServer.write(packet(T.READ, u32(100 + i), str(h), u64((i % 40) * 65536), u32(65536)));
+  // Until the session has queued its whole budget (4 MiB), however slow the machine; then a
+  // while longer, for anything past the budget to show.
+  const filled = Date.now() + 30_000;
+  while (server.stats().queued < 4 * 1024 * 1024 && Date.now() < filled) await new Promise((r) => setTimeout(r, 20));
   await new Promise((r) => setTimeout(r, 500));
   // Replies queue in the duplex's write buffer and in the pipe; unbounded, that would be
   // N * 64 KiB = 125 MiB. The budget is 4 MiB, plus the READs running when it filled.
