@@ -2,17 +2,21 @@
 // `make build`'s second step: bundles tsc's output (dist/src) into dist/bundle, which
 // is what bin/gocpu runs. Why (issue 8, "a cheap warm path", and the cold call): node 20
 // loads an ES module graph file by file (resolve, stat, read, link), and gocpu's run is
-// ~110 modules plus ssh2's ~40 CommonJS files. The agent took ~300 ms from its spawn to
-// "ready", ~190 ms of it in node's module loaders; bundled it takes ~240 ms, and the
-// warm wrapper's handful of modules become one file.
-//
-// Layout: dist/bundle/cli/entry.js and dist/bundle/agent/main.js, shared and lazily
-// imported code in dist/bundle/chunks/. All three folders sit at the depth of dist/src's,
-// so the paths our code computes from import.meta.url hold in both builds:
-// ../../../package.json, ../agent/main.js, ../../../src/remote/*.sh.
-// Code splitting keeps a dynamic import() lazy: the warm wrapper still loads no ssh2,
-// and a run loads no tar-stream unless it copies (test/cli/startup-imports.test.ts).
+// ~110 modules plus ssh2's ~40 CommonJS files; and it compiles all of it anew in every
+// process, with no code cache for ES modules. So each of the two programs is one
+// CommonJS file with a V8 code cache beside it (src/util/code-cache.ts runs it):
+//   dist/bundle/cli/cli.cjs      entry.ts's graph: the wrapper node's way, direct mode
+//   dist/bundle/agent/agent.cjs  main.ts's graph: the agent
+// and a small ES module runs each: dist/bundle/cli/entry.js (what bin/gocpu starts) and
+// dist/bundle/agent/main.js (what the launcher and start.ts start; the agent is known by
+// that name in /proc). The folders sit at the depth of dist/src's, so the paths our code
+// computes from import.meta.url hold in both builds: ../../../package.json,
+// ../agent/main.js, ../../../src/remote/*.sh.
+// An import() stays lazy in one file: esbuild wraps what it loads in a function run at
+// the import (the warm wrapper still runs no ssh2, a run no tar-stream unless it copies:
+// test/cli/startup-imports.test.ts reads the files for it).
 import * as esbuild from 'esbuild';
+import { execFileSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -41,34 +45,51 @@ const nativeAddons = {
 };
 
 fs.rmSync(outdir, { recursive: true, force: true });
-const result = await esbuild.build({
-  entryPoints: [path.join(src, 'cli/entry.js'), path.join(src, 'agent/main.js')],
-  outbase: src,
-  outdir,
-  chunkNames: 'chunks/[name]-[hash]',
+const shared = {
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
   // An optional dependency of ssh2, required inside a try.
   external: ['cpu-features'],
   plugins: [nativeAddons],
-  // ssh2 is CommonJS: its require() calls (the addon, cpu-features, node's modules) need
-  // a require in an ES module, and lib/agent.js reads __dirname (for Windows' pageant).
-  banner: {
-    js: [
-      "import { createRequire as __gocpuCreateRequire } from 'node:module';",
-      'const require = __gocpuCreateRequire(import.meta.url);',
-      "const __dirname = new URL('.', import.meta.url).pathname;",
-    ].join(' '),
-  },
   sourcemap: 'linked',
-  metafile: true,
   logLevel: 'warning',
+  // code-cache.ts reads the files as latin1: non-ASCII must be escaped (esbuild's default; checked below).
+  charset: 'ascii',
+};
+const programs = await esbuild.build({
+  ...shared,
+  // Each program and the file of the same folder that runs it.
+  entryPoints: { 'cli/cli': path.join(src, 'cli/entry.js'), 'agent/agent': path.join(src, 'agent/main.js') },
+  outdir,
+  outExtension: { '.js': '.cjs' },
+  format: 'cjs',
+  // Our modules ask import.meta.url where they are: the .cjs file's own URL, as in dist/src.
+  define: { 'import.meta.url': '__gocpuImportMetaUrl' },
+  banner: { js: 'var __gocpuImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+  metafile: true,
 });
+await esbuild.build({
+  ...shared,
+  entryPoints: { 'cli/entry': path.join(src, 'cli/bundle-entry.js'), 'agent/main': path.join(src, 'agent/bundle-main.js') },
+  outdir,
+  format: 'esm',
+});
+for (const out of Object.keys(programs.metafile.outputs).filter((f) => f.endsWith('.cjs'))) {
+  const text = fs.readFileSync(path.join(repo, out));
+  if (text.some((b) => b > 0x7f)) throw new Error(`${out}: not ASCII (src/util/code-cache.ts reads it as latin1)`);
+  // vm.Script (code-cache.ts) runs no import() of its own: esbuild must have turned every one into a require or a lazy init.
+  if (/\bimport\(/.test(text.toString('latin1').replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, ''))) throw new Error(`${out}: an import() is left`);
+}
 // The launcher's way to the agent's door without node (src/agent/door.ts): an id per build,
 // so that a rebuild never sends calls to an agent that runs the old code.
 fs.writeFileSync(path.join(outdir, 'build-id'), `${crypto.randomBytes(8).toString('hex')}\n`);
-// What each output holds and imports: test/cli/startup-imports.test.ts reads it.
-fs.writeFileSync(path.join(outdir, 'meta.json'), JSON.stringify(result.metafile, null, 1));
+// What each program holds and imports: test/cli/startup-imports.test.ts reads it.
+fs.writeFileSync(path.join(outdir, 'meta.json'), JSON.stringify(programs.metafile, null, 1));
+// The code caches, each made after its program loaded everything it may load (running nothing).
+for (const [file, loader] of [
+  ['cli/cli.cjs', 'loadAll'], // src/cli/entry.ts
+  ['agent/agent.cjs', 'loadServing'], // src/agent/main.ts
+]) {
+  execFileSync(process.execPath, [path.join(repo, 'hack/code-cache.mjs'), path.join(outdir, file), loader], { stdio: 'inherit' });
+}

@@ -9,9 +9,10 @@
  * the others say "ready" once it answers, and exit, so their wrappers connect to
  * it. Those never load the ssh and run code: it is imported once the lock is ours.
  */
-import { appendFileSync, closeSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, realpathSync, writeSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { putBack } from '../cli/node-startup-env.js';
 import { claimSocket } from './claim.js';
 import { socketPath } from './socket-path.js';
@@ -41,6 +42,11 @@ function log(line: string): void {
   }
 }
 
+/** The serving code, loaded once the lock is ours; the build's code cache holds it too (hack/code-cache.mjs). */
+export function loadServing() {
+  return Promise.all([import('./connections.js'), import('./pool.js'), import('./socket-caller.js'), import('./door.js'), import('./door-caller.js')]);
+}
+
 async function agentMain(): Promise<void> {
   putBack();
   // Started by a wrapper's node (start.ts), which names the socket; or by the launcher
@@ -61,13 +67,7 @@ async function agentMain(): Promise<void> {
     say('ready');
     process.exit(0);
   }
-  const [{ Connections }, { Pool }, { serveSocket }, { openDoor }, { serveDoorCall }] = await Promise.all([
-    import('./connections.js'),
-    import('./pool.js'),
-    import('./socket-caller.js'),
-    import('./door.js'),
-    import('./door-caller.js'),
-  ]);
+  const [{ Connections }, { Pool }, { serveSocket }, { openDoor }, { serveDoorCall }] = await loadServing();
   const idleS = Number(process.env.GOCPU_AGENT_IDLE ?? '60');
   const idleMs = Number.isFinite(idleS) && idleS >= 0 ? idleS * 1000 : 60_000;
   const state: AgentState = { connections: new Connections(), pool: new Pool(), directHosts: new Set(), log };
@@ -135,8 +135,13 @@ async function agentMain(): Promise<void> {
   idle();
 }
 
-agentMain().catch((e) => {
-  log(`failed: ${(e as Error)?.stack ?? String(e)}`);
-  say(`failed: ${(e as Error)?.message ?? String(e)}`);
-  process.exit(1);
-});
+export function runAgent(): void {
+  agentMain().catch((e) => {
+    log(`failed: ${(e as Error)?.stack ?? String(e)}`);
+    say(`failed: ${(e as Error)?.message ?? String(e)}`);
+    process.exit(1);
+  });
+}
+
+// tsc's output run as a file (node dist/src/agent/main.js); bundled, dist/bundle/agent/main.js runs it.
+if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) runAgent();

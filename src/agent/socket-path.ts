@@ -27,8 +27,9 @@ export function gocpuVersion(): string {
 
 /**
  * The agent's main module, as start.ts spawns it: dist/src/agent/main.js, or in the
- * bundle (hack/bundle.mjs) dist/bundle/agent/main.js, whose shared code lives in
- * dist/bundle/chunks/, one level down like agent/: hence ../agent/ rather than ./.
+ * bundle (hack/bundle.mjs) dist/bundle/agent/main.js, which runs agent.cjs. This code
+ * lives in dist/bundle/cli/cli.cjs there, one level down like agent/: hence ../agent/
+ * rather than ./.
  */
 export function agentMainPath(): string {
   return fileURLToPath(new URL('../agent/main.js', import.meta.url));

@@ -44,63 +44,102 @@ test('the direct-mode run and the agent do not load tar-stream (copy mode import
   assert.ok(staticPackages('copy/copy-half.js').has('tar-stream'), 'the copy half itself does');
 });
 
-// The same for what bin/gocpu runs: tsc's output bundled (hack/bundle.mjs), from the
-// metafile esbuild wrote beside it: which sources each output holds and how outputs import
-// each other (a static import loads at once, an import() when the code gets there).
-interface Meta {
-  inputs: Record<string, unknown>;
-  outputs: Record<string, { entryPoint?: string; inputs: Record<string, unknown>; imports: { path: string; kind: string; external?: boolean }[] }>;
-}
+// The same for what bin/gocpu runs: tsc's output bundled (hack/bundle.mjs), each program one
+// CommonJS file. esbuild writes each module under a "// path" line; a module that some
+// import() reaches is wrapped, `var init_X = __esm({ "path"() { BODY } })` (a package's
+// CommonJS file: `var require_X = __commonJS(...)`), and runs when init_X() (require_X())
+// is called: in another module's BODY (a static import), or in an import() turned into
+// `Promise.resolve().then(() => (init_X(), ...))` (when the code gets there). A module
+// that is not wrapped runs when the file loads.
 const repo = path.resolve(dist, '..', '..');
-const meta = JSON.parse(fs.readFileSync(path.join(repo, 'dist/bundle/meta.json'), 'utf8')) as Meta;
 
-/** The output of an entry point (a file's own, or one an import() made), by its tsc source. */
-function outputOf(source: string): string {
-  const hits = Object.entries(meta.outputs).filter(([, o]) => o.entryPoint === `dist/src/${source}`);
-  assert.equal(hits.length, 1, `one output is ${source}'s`);
-  return hits[0][0];
+interface Program {
+  /** Module path -> the modules (paths) its running runs at once; packages by their node_modules path. */
+  edges: Map<string, Set<string>>;
+  /** Modules that run when the file loads. */
+  atLoad: Set<string>;
+  text: string;
 }
 
-/** The sources an output loads at once (itself and its static imports, transitively). */
-function loadedAtOnce(output: string): Set<string> {
-  const sources = new Set<string>();
+const LAZY = /Promise\.resolve\(\)\.then\(\(\) => (?:\(init_(\w+)\(\)|__toESM\(require_(\w+)\(\)\))/g;
+
+function readProgram(file: string): Program {
+  const text = fs.readFileSync(path.join(repo, 'dist/bundle', file), 'latin1');
+  const sections = new Map<string, string>();
+  let current = '';
+  for (const line of text.split('\n')) {
+    const m = /^\/\/ ((?:dist\/src|node_modules)\/\S+)$/.exec(line);
+    if (m) current = m[1];
+    sections.set(current, `${sections.get(current) ?? ''}${line}\n`);
+  }
+  const byFn = new Map<string, string>();
+  for (const [mod, body] of sections) for (const m of body.matchAll(/^var ((?:init|require)_\w+) = __(?:esm|commonJS)\(/gm)) byFn.set(m[1], mod);
+  const edges = new Map<string, Set<string>>();
+  const atLoad = new Set<string>();
+  for (const [mod, body] of sections) {
+    if (mod === '') continue; // esbuild's own helpers
+    const wrapped = /^var (?:init|require)_\w+ = __(?:esm|commonJS)\(/m.test(body);
+    if (!wrapped) atLoad.add(mod);
+    // Every call outside an import() counts as run with the module: more than runs, never less.
+    const direct = body.replace(LAZY, '');
+    const to = new Set<string>();
+    for (const m of direct.matchAll(/\b((?:init|require)_\w+)\(\)/g)) {
+      const target = byFn.get(m[1]);
+      if (target && target !== mod) to.add(target);
+    }
+    edges.set(mod, to);
+  }
+  return { edges, atLoad, text };
+}
+
+/** What runs once `starts` have run: the modules, transitively through their static imports. */
+function runs(p: Program, starts: Iterable<string>): Set<string> {
   const seen = new Set<string>();
-  const queue = [output];
+  const queue = [...starts];
   while (queue.length > 0) {
-    const o = queue.pop()!;
-    if (seen.has(o)) continue;
-    seen.add(o);
-    for (const s of Object.keys(meta.outputs[o].inputs)) sources.add(s);
-    for (const i of meta.outputs[o].imports) if (i.kind === 'import-statement' && !i.external && i.path in meta.outputs) queue.push(i.path);
+    const m = queue.pop()!;
+    if (seen.has(m)) continue;
+    assert.ok(p.edges.has(m), `${m} is in the program`);
+    seen.add(m);
+    queue.push(...p.edges.get(m)!);
   }
-  return sources;
+  return seen;
 }
 
-const packagesIn = (sources: Set<string>) => new Set([...sources].filter((s) => s.includes('node_modules/')).map((s) => s.replace(/.*node_modules\/((?:@[^/]+\/)?[^/]+).*/, '$1')));
+const packagesIn = (mods: Set<string>) => new Set([...mods].filter((s) => s.startsWith('node_modules/')).map((s) => s.replace(/^node_modules\/((?:@[^/]+\/)?[^/]+).*/, '$1')));
+const src = (...m: string[]) => m.map((x) => `dist/src/${x}`);
 
-test('bundled, the warm wrapper loads no package, and the agent no tar-stream until a run copies', () => {
-  const warm = new Set([...loadedAtOnce(outputOf('cli/entry.js')), ...loadedAtOnce(outputOf('agent/client.js'))]);
-  assert.ok(warm.has('dist/src/agent/client.js'), 'the graph was followed');
+const cli = readProgram('cli/cli.cjs');
+const agent = readProgram('agent/agent.cjs');
+
+test('bundled, no package runs as either program loads, and the warm wrapper runs none at all', () => {
+  for (const p of [cli, agent]) assert.deepEqual([...packagesIn(runs(p, p.atLoad))], []);
+  const warm = runs(cli, [...cli.atLoad, ...src('cli/exit.js', 'agent/client.js')]);
+  assert.ok(warm.has('dist/src/agent/client.js') && warm.has('dist/src/agent/frames.js'), 'the graph was followed');
   assert.deepEqual([...packagesIn(warm)], []);
-
-  assert.deepEqual([...packagesIn(loadedAtOnce(outputOf('agent/main.js')))], [], 'the agent loads its serving code once it holds the lock');
-  for (const source of ['agent/socket-caller.js', 'cli/main.js']) {
-    const p = packagesIn(loadedAtOnce(outputOf(source)));
-    assert.ok(p.has('ssh2'), `${source}: the graph was followed (ssh2 is in it)`);
-    assert.ok(!p.has('tar-stream'), `${source} loads tar-stream at startup`);
-  }
-  assert.ok(packagesIn(loadedAtOnce(outputOf('copy/copy-half.js'))).has('tar-stream'), 'the copy half itself does');
 });
 
-test('bundled, ssh2 is one copy, and its native crypto still loads where ssh2 built it', async () => {
-  const sftp = Object.entries(meta.outputs).filter(([, o]) => 'node_modules/ssh2/lib/protocol/SFTP.js' in o.inputs);
-  assert.equal(sftp.length, 1, 'one output holds ssh2\'s SFTP module');
-  const [holder] = Object.entries(meta.outputs).find(([, o]) => o.imports.some((i) => i.path.endsWith('sshcrypto.node')))!;
-  const spec = meta.outputs[holder].imports.find((i) => i.path.endsWith('sshcrypto.node'))!.path;
-  assert.equal(spec, 'ssh2/lib/protocol/crypto/build/Release/sshcrypto.node', 'a package path, resolved as a dependency is');
+test('bundled, direct mode and the agent run ssh2, and tar-stream only once a run copies', () => {
+  const direct = packagesIn(runs(cli, [...cli.atLoad, ...src('cli/main.js')]));
+  assert.ok(direct.has('ssh2') && !direct.has('tar-stream'), [...direct].join(' '));
+  // The agent's serving code, which main.ts imports once the lock is ours.
+  const serving = src('agent/connections.js', 'agent/pool.js', 'agent/socket-caller.js', 'agent/door.js', 'agent/door-caller.js');
+  assert.ok(!runs(agent, agent.atLoad).has(serving[0]), 'not before the lock');
+  const served = packagesIn(runs(agent, [...agent.atLoad, ...serving]));
+  assert.ok(served.has('ssh2') && !served.has('tar-stream'), [...served].join(' '));
+  for (const p of [cli, agent]) assert.ok(packagesIn(runs(p, src('copy/copy-half.js'))).has('tar-stream'), 'the copy half itself does');
+});
+
+test('bundled, each program holds one ssh2, and its native crypto still loads where ssh2 built it', async () => {
+  const spec = 'ssh2/lib/protocol/crypto/build/Release/sshcrypto.node';
   const { createRequire } = await import('node:module');
-  const fromBundle = createRequire(path.join(repo, holder));
-  const built = path.join(repo, 'node_modules', spec);
-  if (fs.existsSync(built)) assert.equal(fromBundle.resolve(spec), built);
-  else assert.throws(() => fromBundle.resolve(spec), 'without the addon ssh2 uses node\'s crypto, bundled or not');
+  for (const [file, p] of [['cli/cli.cjs', cli], ['agent/agent.cjs', agent]] as const) {
+    assert.equal([...p.edges.keys()].filter((m) => m === 'node_modules/ssh2/lib/protocol/SFTP.js').length, 1);
+    assert.equal(p.text.match(/^\/\/ node_modules\/ssh2\/lib\/protocol\/SFTP\.js$/gm)?.length, 1, `${file}: one copy of ssh2's SFTP module`);
+    assert.ok(p.text.includes(`require("${spec}")`), `${file}: a package path, resolved as a dependency is`);
+    const fromBundle = createRequire(path.join(repo, 'dist/bundle', file));
+    const built = path.join(repo, 'node_modules', spec);
+    if (fs.existsSync(built)) assert.equal(fromBundle.resolve(spec), built);
+    else assert.throws(() => fromBundle.resolve(spec), 'without the addon ssh2 uses node\'s crypto, bundled or not');
+  }
 });
