@@ -17,6 +17,7 @@ import { fixtureBinaries } from './fixture-binaries.js';
 import { startRun } from './live-run.js';
 import { findRemoteRun, remoteState, waitRemoteClean } from './remote-state.js';
 import { agentScratch } from './agent-scratch.js';
+import { until } from './until.js';
 
 const cache = path.join(repoRoot, 'test', 'fixtures', 'cache');
 const fx = fixtureBinaries('faults');
@@ -46,14 +47,6 @@ function alive(pid: number): boolean {
   }
 }
 
-async function until(what: string, ok: () => boolean, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** -v: go shows a passing test binary's output (the wrapper's warnings included) only then. */
 async function passes(env: Record<string, string>, exec?: string): Promise<string> {
   const r = await goTest({ args: ['-count=1', '-v', '.'], cwd: cache, goarch: 'arm64', env, exec });
@@ -74,7 +67,7 @@ test('agent: the second call reuses the first call\'s connection, and the agent 
   assert.ok(agentLines.every((l) => l.includes(`agent ${pid}:`)), 'both calls went to one agent');
   assert.equal(lines.filter((l) => / ms connected$/.test(l)).length, 1, lines.join('\n'));
   assert.equal(lines.filter((l) => / ms connection reused$/.test(l)).length, 1, lines.join('\n'));
-  await until(`agent ${pid} exits after 2 s idle`, () => !alive(pid), 20_000);
+  await until(`agent ${pid} exits after 2 s idle`, () => !alive(pid), 20_000, 100);
   assert.deepEqual(fs.readdirSync(a.dir), [], 'the idle agent removed its socket and pid file');
 });
 
@@ -84,14 +77,6 @@ async function spareHalves(): Promise<Set<string>> {
   return new Set(st.procs.filter((p) => p.marked && / gocpu-spare /.test(p.args)).map((p) => `${p.pid}/${p.start}`));
 }
 
-async function untilAsync(what: string, ok: () => Promise<boolean>, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 test('agent: the next call takes the run and watch halves opened ahead for it; unused ones leave the host with the agent', async () => {
   const before = await spareHalves();
   const a = agentEnv({ GOCPU_AGENT_IDLE: '3' });
@@ -99,17 +84,17 @@ test('agent: the next call takes the run and watch halves opened ahead for it; u
   await passes(a.env);
   assert.equal(taken(), 0, 'the first call on a fresh connection has no spare pair');
   let mine: string[] = [];
-  await untilAsync('a spare pair waits on the host', async () => {
+  await until('a spare pair waits on the host', async () => {
     mine = [...(await spareHalves())].filter((s) => !before.has(s));
     return mine.length >= 2;
-  }, 20_000);
+  }, 20_000, 200);
   const out = await passes(a.env);
   assert.doesNotMatch(out, /^gocpu:/m, 'nothing printed on success');
   assert.equal(taken(), 1, fs.readFileSync(a.trace, 'utf8'));
   const [pid] = agentPids(a.dir);
-  await until(`agent ${pid} exits after 3 s idle`, () => !alive(pid), 20_000);
+  await until(`agent ${pid} exits after 3 s idle`, () => !alive(pid), 20_000, 100);
   // The pair the second call's lease opened for a third: gone with the connection.
-  await untilAsync('the unused spare halves are gone', async () => [...(await spareHalves())].every((s) => before.has(s)), 10_000);
+  await until('the unused spare halves are gone', async () => [...(await spareHalves())].every((s) => before.has(s)), 10_000, 200);
 });
 
 test('NODE_EXTRA_CA_CERTS naming a missing file: no node warning in go\'s output, through the agent (cold and warm) or direct', async () => {
@@ -247,7 +232,7 @@ test('agent: a run\'s trace ends with its wrapper (the agent\'s cleanup after an
   const [pid] = agentPids(a.dir);
   const env = goEnv({ goarch: 'arm64', env: a.env });
   const hosts = () => spawnSync(path.join(repoRoot, 'bin', 'gocpu'), ['hosts'], { env, encoding: 'utf8' }).stdout;
-  await until('the agent has cleaned up the run', () => new RegExp(`^ {4}agent ${pid}: 1 connection open, 0 tests running$`, 'm').test(hosts()), 20_000);
+  await until('the agent has cleaned up the run', () => new RegExp(`^ {4}agent ${pid}: 1 connection open, 0 tests running$`, 'm').test(hosts()), 20_000, 100);
   assert.ok(!fs.existsSync(a.trace), `the agent wrote to the trace after the wrapper ended:\n${fs.existsSync(a.trace) ? fs.readFileSync(a.trace, 'utf8') : ''}`);
 });
 

@@ -18,6 +18,7 @@ import { fixtureBinaries } from './fixture-binaries.js';
 import { type LiveRun, startRun } from './live-run.js';
 import { SECOND_ALIAS, bothHosts, downSecondHost, upSecondHost } from './testhost2.js';
 import { agentScratch } from './agent-scratch.js';
+import { until } from './until.js';
 
 const fx = fixtureBinaries('pool');
 const FIRST = 'gocpu-test';
@@ -100,14 +101,6 @@ async function release(live: LiveRun): Promise<void> {
 
 function traceLines(p: PoolEnv, re: RegExp): string[] {
   return fs.existsSync(p.trace) ? fs.readFileSync(p.trace, 'utf8').split('\n').filter((l) => re.test(l)) : [];
-}
-
-async function until(what: string, ok: () => boolean, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 test('pool: the two test hosts share neither /tmp nor the gocpu user\'s home (gocpu keeps per-host state there)', () => {
