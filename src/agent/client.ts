@@ -20,10 +20,7 @@ import { rawArgs, rawEnv } from '../cli/raw-argv.js';
 import { EXIT_GOCPU_FAILURE, exitNowBy, statusFor } from '../cli/exit.js';
 import { onForwardedSignal } from '../cli/launcher.js';
 import { type DirectMessage, type EndMessage, FRAME, readFrames, type RunRequest, frame } from './frames.js';
-import { AgentDirError, gocpuVersion, socketPath, tryConnect } from './socket-path.js';
-
-/** A live agent answers a request at once; one that does not within this is wedged. */
-const ACCEPT_MS = 3000;
+import { ACCEPT_MS, AgentDirError, gocpuVersion, socketPath, tryConnect } from './socket-path.js';
 
 function warn(line: string): void {
   process.stderr.write(`gocpu: local: warning: ${line}\n`);

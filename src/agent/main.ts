@@ -15,13 +15,11 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { putBack } from '../cli/node-startup-env.js';
 import { claimSocket } from './claim.js';
-import { socketPath } from './socket-path.js';
+import { ACCEPT_MS, socketPath } from './socket-path.js';
 import type { AgentState } from './serve-run.js';
 import type { Door } from './door.js';
 
 const READY_FD = 3;
-/** The launcher's own wait for an answer (bin/gocpu, src/agent/client.ts: 3 s). */
-const FIRST_CALL_MS = 3000;
 
 function say(line: string): void {
   try {
@@ -117,11 +115,11 @@ async function agentMain(): Promise<void> {
   const idle = () => {
     clearTimeout(idleTimer);
     if (runs > 0 || leaving) return;
-    // Until its first call has come, an agent waits for it at least FIRST_CALL_MS: it was
+    // Until its first call has come, an agent waits for it at least ACCEPT_MS: it was
     // started for a call, and a launcher knocks only after its "ready" and its own checks
     // (bin/gocpu's door_start). With GOCPU_AGENT_IDLE=0 it left before that knock, and the
     // cold call went node's way and started a second agent.
-    idleTimer = setTimeout(() => void quit(), arrived === 0 ? Math.max(idleMs, FIRST_CALL_MS) : idleMs);
+    idleTimer = setTimeout(() => void quit(), arrived === 0 ? Math.max(idleMs, ACCEPT_MS) : idleMs);
   };
   const server = createServer((sock) => {
     arrive();

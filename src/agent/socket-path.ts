@@ -16,6 +16,12 @@ import { fileURLToPath } from 'node:url';
 
 export class AgentDirError extends Error {}
 
+/**
+ * A live agent answers a request at once; one that does not within this is wedged (the
+ * wrapper, client.ts, and the launcher, src/cli/door.sh's door_s, wait this long).
+ */
+export const ACCEPT_MS = 3000;
+
 let versionCache: string | undefined;
 /** package.json's version; dist/src/agent/ (and dist/bundle/*, hack/bundle.mjs) is three levels below it. */
 export function gocpuVersion(): string {
