@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { describeRun, goEnv, randomToken, requireWrapper, run, tempDir } from './harness.js';
+import { describeRun, goEnv, randomToken, repoRoot, requireWrapper, run, tempDir } from './harness.js';
 import { fixtureBinaries } from './fixture-binaries.js';
 import { startRun } from './live-run.js';
 import { agentScratch } from './agent-scratch.js';
@@ -250,4 +250,46 @@ exec '${realMkfifo}' "$@"
   assert.deepEqual(r.stderr.split('\n').filter((l) => l.startsWith('gocpu:')), [], describeRun(r));
   assert.equal(doorCalls(a.trace), before + 1, 'through the door');
   assert.match(fs.readFileSync(env.GOCPU_AGENT_LOG!, 'utf8'), /a call came as the agent was leaving: it stays/);
+});
+
+/**
+ * A stand-in agent of this build at a's door: it takes one knock, says "a" (accepted) and
+ * exits, as an agent killed right after accepting would. Returns its .owner path.
+ */
+function dyingAgent(a: ReturnType<typeof doorEnv>): string {
+  fs.mkdirSync(a.dir, { recursive: true, mode: 0o700 });
+  const door = path.join(a.dir, `door-${fs.readFileSync(path.join(repoRoot, 'dist/bundle/build-id'), 'latin1').trim()}`);
+  const sh = spawnSync(
+    'sh',
+    [
+      '-c',
+      // In the background, in a session of its own: it waits for the knock after we return.
+      `mkfifo -m 600 "$1" && (exec 3<>"$1"; read -r pid _ <&3; printf 'a\\n' >"$2/c$pid.d") </dev/null >/dev/null 2>&1 &
+       echo "$! $3" >"$1.owner"`,
+      'sh',
+      door,
+      a.dir,
+      fs.realpathSync(repoRoot),
+    ],
+    { encoding: 'utf8' },
+  );
+  assert.equal(sh.status, 0, sh.stderr);
+  return `${door}.owner`;
+}
+
+test('door: an agent gone after accepting, before the test started, means direct mode with one warning line', async () => {
+  const a = doorEnv();
+  const owner = dyingAgent(a);
+  const n = loggingNode(false);
+  const r = await viaPipes(['-test.v=true', '-test.run=^TestPass$'], { ...a.env, GOCPU_NODE: n.node }).done;
+  assert.equal(r.code, 0, describeRun(r));
+  assert.match(r.stdout, /^--- PASS: TestPass /m);
+  assert.deepEqual(r.stderr.split('\n').filter((l) => l.startsWith('gocpu:')), ['gocpu: local: warning: the gocpu agent went away before the test started; running directly']);
+  // node for direct mode only: the launcher said so, and it starts no agent.
+  assert.deepEqual(n.started(), ['cli/entry.js']);
+  assert.equal(doorCalls(a.trace), 0);
+  const standIn = Number(fs.readFileSync(owner, 'utf8').split(' ')[0]);
+  // Gone, or a zombie where nothing reaps orphans (as door.sh's door_served tells them apart).
+  const state = fs.existsSync(`/proc/${standIn}/stat`) ? fs.readFileSync(`/proc/${standIn}/stat`, 'latin1').replace(/^.*\) /s, '')[0] : 'gone';
+  assert.match(state, /^(gone|Z|X)$/, 'the stand-in took the knock and is gone');
 });
