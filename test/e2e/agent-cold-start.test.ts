@@ -12,7 +12,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type RunResult, describeRun, goEnv, requireWrapper, run, tempDir } from './harness.js';
 import { fixtureBinaries } from './fixture-binaries.js';
-import { agentScratch } from './agent-scratch.js';
+import { agentScratch, processGone } from './agent-scratch.js';
+import { until } from './until.js';
 
 const fx = fixtureBinaries('faults');
 const { dirs, agents } = agentScratch();
@@ -78,6 +79,10 @@ test(`agent: after kill -9 of the agent, ${WRAPPERS} wrappers at once replace it
   const a = agentEnv();
   const old = assertOneAgent(a, await coldStart(a));
   process.kill(old, 'SIGKILL');
+  // Dead, not dying: a launcher that looks while its exit is under way sees it alive, knocks
+  // at its door and runs directly after 3 s with one warning line (door.sh), as promised for
+  // an agent that dies before a call starts; this test is about the state it leaves.
+  await until(`agent ${old} gone after kill -9`, () => processGone(old), 10_000);
   fs.rmSync(a.trace);
   const next = assertOneAgent(a, await coldStart(a));
   assert.notEqual(next, old);

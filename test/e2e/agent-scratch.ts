@@ -3,7 +3,19 @@
  * temp dirs to remove and agent pids to kill when the file is done, so no agent of a
  * test outlives it (an idle one would leave after 60 s anyway).
  */
+import { readFileSync } from 'node:fs';
 import { after } from 'node:test';
+
+/** The process is gone, or a zombie (where nothing reaps orphans): it serves nothing any more. */
+export function processGone(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return true;
+  }
+  return /^[ZX]/.test(stat.slice(stat.lastIndexOf(') ') + 2));
+}
 
 export interface AgentScratch {
   /** A cleanup to run after the file's tests (a temp dir's). */
