@@ -57,17 +57,21 @@ const shared = {
   // code-cache.ts reads the files as latin1: non-ASCII must be escaped (esbuild's default; checked below).
   charset: 'ascii',
 };
-const programs = await esbuild.build({
+// Each program: its output (beside the file that runs it), tsc's entry, and what loads
+// everything it may load for its code cache.
+const PROGRAMS = [
+  { out: 'cli/cli', entry: 'cli/entry.js', loader: 'loadAll' },
+  { out: 'agent/agent', entry: 'agent/main.js', loader: 'loadServing' },
+];
+await esbuild.build({
   ...shared,
-  // Each program and the file of the same folder that runs it.
-  entryPoints: { 'cli/cli': path.join(src, 'cli/entry.js'), 'agent/agent': path.join(src, 'agent/main.js') },
+  entryPoints: Object.fromEntries(PROGRAMS.map((p) => [p.out, path.join(src, p.entry)])),
   outdir,
   outExtension: { '.js': '.cjs' },
   format: 'cjs',
   // Our modules ask import.meta.url where they are: the .cjs file's own URL, as in dist/src.
   define: { 'import.meta.url': '__gocpuImportMetaUrl' },
   banner: { js: 'var __gocpuImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
-  metafile: true,
 });
 await esbuild.build({
   ...shared,
@@ -75,21 +79,15 @@ await esbuild.build({
   outdir,
   format: 'esm',
 });
-for (const out of Object.keys(programs.metafile.outputs).filter((f) => f.endsWith('.cjs'))) {
-  const text = fs.readFileSync(path.join(repo, out));
-  if (text.some((b) => b > 0x7f)) throw new Error(`${out}: not ASCII (src/util/code-cache.ts reads it as latin1)`);
-  // vm.Script (code-cache.ts) runs no import() of its own: esbuild must have turned every one into a require or a lazy init.
-  if (/\bimport\(/.test(text.toString('latin1').replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, ''))) throw new Error(`${out}: an import() is left`);
-}
 // The launcher's way to the agent's door without node (src/agent/door.ts): an id per build,
 // so that a rebuild never sends calls to an agent that runs the old code.
 fs.writeFileSync(path.join(outdir, 'build-id'), `${crypto.randomBytes(8).toString('hex')}\n`);
-// What each program holds and imports: test/cli/startup-imports.test.ts reads it.
-fs.writeFileSync(path.join(outdir, 'meta.json'), JSON.stringify(programs.metafile, null, 1));
-// The code caches, each made after its program loaded everything it may load (running nothing).
-for (const [file, loader] of [
-  ['cli/cli.cjs', 'loadAll'], // src/cli/entry.ts
-  ['agent/agent.cjs', 'loadServing'], // src/agent/main.ts
-]) {
-  execFileSync(process.execPath, [path.join(repo, 'hack/code-cache.mjs'), path.join(outdir, file), loader], { stdio: 'inherit' });
+for (const p of PROGRAMS) {
+  const file = path.join(outdir, `${p.out}.cjs`);
+  const text = fs.readFileSync(file);
+  if (text.some((b) => b > 0x7f)) throw new Error(`${file}: not ASCII (src/util/code-cache.ts reads it as latin1)`);
+  // vm.Script (code-cache.ts) runs no import() of its own: esbuild must have turned every one into a require or a lazy init.
+  if (/\bimport\(/.test(text.toString('latin1').replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, ''))) throw new Error(`${file}: an import() is left`);
+  // Its code cache, made after the program loaded everything it may load (running nothing).
+  execFileSync(process.execPath, [path.join(repo, 'hack/code-cache.mjs'), file, p.loader], { stdio: 'inherit' });
 }
