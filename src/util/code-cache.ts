@@ -4,9 +4,9 @@
  * (FILE.cache), and returns its exports. Why: node 20 compiles every function of gocpu
  * and ssh2 anew in each process, and has no code cache for ES modules (node 22's
  * module.enableCompileCache came later); a cache made after the agent's serving code had
- * loaded holds those functions compiled too. The agent took 208 ms from spawn to "ready"
- * without it, 174 ms with it (node -e 0: 108 ms), and a direct-mode call 1086 ms against
- * 961 (stop 20's measurements).
+ * loaded holds those functions compiled too. The agent took 218 ms from spawn to "ready"
+ * without it, 164 ms with it, and `gocpu --help` 150 against 110 ms (medians, node -e 0
+ * at 87 ms, on a machine busy with a CI run; README, Dependencies).
  *
  * The file is read as latin1 (the build checks it is ASCII): no UTF-8 decoding of a
  * megabyte on every start. A cache V8 refuses (another node, other flags, a stale
