@@ -165,7 +165,6 @@ export class Connections {
     // No terminal here: a key that needs a passphrase cannot be unlocked by the
     // agent (prompter null); the caller falls back to direct mode for that host.
     const client = await connectWithRetry(cfg, { prompter: null, log });
-    client.setNoDelay(true);
     const entry: Entry = { client, host: cfg.alias, runs: 0, limit: RUNS_PER_CONNECTION, dead: false, mounts: new Map(), binaries: new RemoteBinaries(), spare: new Spare(client, log), drop: () => {} };
     entry.drop = () => {
       entry.dead = true;

@@ -105,11 +105,6 @@ export async function runOnClient(client: Client, plan: RunPlan, io: ProgramIo, 
       const scratch = prepareOutputs(plan.outputs);
       cleanup.add('move the test outputs into place', () => collectOutputs(scratch));
     }
-    // Every FUSE request is a small SFTP round trip over this connection; with
-    // Nagle's algorithm on, a reply split in two writes waits for a delayed ACK
-    // (40 ms), which made each file operation on the remote cost up to a second.
-    client.setNoDelay(true);
-
     const mode = await chooseMode(client, { host: plan.host, setting: plan.mode.setting, forced: plan.mode.forced, sshfs: plan.sshfs, sshfsOptions: plan.sshfsOptions, remoteRoot: plan.remoteRoot }, process.env, io.stderr);
     if (mode.mode === 'copy' && !mode.userns) {
       if (plan.remoteRoot) throw noUserns(plan.host);
