@@ -290,10 +290,10 @@ export function renderPrelude(): string {
   L.push('  done');
   L.push('}');
   L.push('# gocpu_own_run_dir: the mount or copy half takes the run dir (private, with its pid');
-  L.push('# for the stale sweep), after sweeping what dead runs left; fails with a control line.');
+  L.push('# for the stale sweep); fails with a control line. The half sweeps (gocpu_clear_stale)');
+  L.push('# once its own work is under way: a find and two forks, 7 ms of a cold call here.');
   L.push('gocpu_own_run_dir() {');
   L.push('  umask 077');
-  L.push('  gocpu_clear_stale');
   L.push('  if ! mkdir "$gocpu_dir" 2>/dev/null; then');
   L.push('    gocpu_say error mkdir "cannot create $gocpu_dir: $(LC_ALL=C mkdir "$gocpu_dir" 2>&1)"');
   L.push('    return 1');

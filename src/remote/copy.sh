@@ -55,6 +55,7 @@ gocpu_fail() {
 }
 
 gocpu_own_run_dir || exit 1
+gocpu_clear_stale
 : >"$gocpu_dir/$gocpu_f_copy_run"
 mkdir "$gocpu_mnt" "$gocpu_dir/$gocpu_d_root" "$gocpu_dir/$gocpu_d_staging" || gocpu_fail mkdir "cannot create $gocpu_dir"
 (umask 077 && mkdir -p "$gocpu_files") || gocpu_fail mkdir "cannot create $gocpu_files"

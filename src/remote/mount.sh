@@ -52,18 +52,33 @@ fi
 
 gocpu_sshfs_opts "$gocpu_sshfs" "$gocpu_opts"
 
+# The mount point as it is before sshfs mounts on it, for the wait below.
+[ "$gocpu_say_mounted" != 1 ] || exec 5<"$gocpu_mnt"
 # In the background so the watch half can signal it; a background job's stdin
 # would be /dev/null, so the SFTP stream goes through fd 3. LC_ALL=C: the local
 # side matches sshfs's and fusermount's messages (src/run/remote-errors.ts).
 exec 3<&0
-LC_ALL=C "$gocpu_sshfs" -f -o "$gocpu_sshfs_o" gocpu:/ "$gocpu_mnt" <&3 3<&- &
+LC_ALL=C "$gocpu_sshfs" -f -o "$gocpu_sshfs_o" gocpu:/ "$gocpu_mnt" <&3 3<&- 5<&- &
 exec 3<&-
 gocpu_sshfs_pid=$!
 echo "$gocpu_sshfs_pid" >"$gocpu_dir/$gocpu_f_sshfs_pid"
+# While sshfs starts (its SFTP handshake with the local side, fusermount3). Our
+# stdin is sshfs's SFTP stream: nothing of the sweep may read it.
+gocpu_clear_stale </dev/null
 if [ "$gocpu_say_mounted" = 1 ]; then
   # Runs on a shared mount start at once, without waiting for it themselves.
-  while kill -0 "$gocpu_sshfs_pid" 2>/dev/null && ! mountpoint -q "$gocpu_mnt" 2>/dev/null; do sleep 0.01; done
-  mountpoint -q "$gocpu_mnt" 2>/dev/null && gocpu_say mounted
+  # Mounted once the path no longer reaches the directory held on fd 5: test -ef is a
+  # builtin, where mountpoint(1) cost an exec every turn, and the turns are shorter.
+  # shellcheck disable=SC3013 # dash, bash and busybox have -ef; without it, the loop below
+  while kill -0 "$gocpu_sshfs_pid" 2>/dev/null && [ /dev/fd/5 -ef "$gocpu_mnt" ]; do sleep 0.005; done
+  # mountpoint(1) has the last word, once here when the loop above saw the mount.
+  gocpu_m=1
+  while ! mountpoint -q "$gocpu_mnt" 2>/dev/null; do
+    kill -0 "$gocpu_sshfs_pid" 2>/dev/null || { gocpu_m= && break; }
+    sleep 0.01
+  done
+  [ -z "$gocpu_m" ] || gocpu_say mounted
+  exec 5<&-
 fi
 wait "$gocpu_sshfs_pid"
 gocpu_rc=$?
