@@ -1,8 +1,8 @@
 /**
- * The ssh2 `authHandler` for one connection, in OpenSSH's order: "none" (to learn what
- * the server accepts), the agent (IdentityAgent / SSH_AUTH_SOCK; keys that match an
- * IdentityFile first, only those with IdentitiesOnly), each IdentityFile not already in
- * the agent, then keyboard-interactive and password, which need a terminal to ask on.
+ * The ssh2 `authHandler` for one connection, in OpenSSH's order but for "none" (below):
+ * the agent (IdentityAgent / SSH_AUTH_SOCK; keys that match an IdentityFile first, only
+ * those with IdentitiesOnly), each IdentityFile not already in the agent, then
+ * keyboard-interactive and password, which need a terminal to ask on.
  * Passphrase-protected keys are asked for on /dev/tty; with no terminal (or BatchMode)
  * they are skipped with a note that ends up in the SSH_AUTH error.
  */
@@ -107,7 +107,9 @@ export function buildAuth(cfg: HostConfig, opts: AuthOptions = {}): AuthState {
     if (warn) log(`gocpu: warning: ${s}`);
   };
 
-  const steps: Step[] = [async () => ({ type: 'none', username })];
+  const steps: Step[] = [];
+  // Whether a method went to the server yet: its answer says what the server accepts.
+  let offered = false;
 
   if (cfg.identityAgent !== undefined) {
     const path = cfg.identityAgent;
@@ -170,6 +172,13 @@ export function buildAuth(cfg: HostConfig, opts: AuthOptions = {}): AuthState {
     });
   }
 
+  // "none", which OpenSSH sends first to learn what the server accepts, only when no key
+  // went before it: a key's failure says the same, and each attempt costs a round trip
+  // and the server's PAM (8 ms of a cold call on loopback). Before a password prompt, so
+  // there is none where the server takes no passwords, and at the end, so the error can
+  // name the server's methods (and a server that asks for nothing lets us in).
+  steps.push(async () => (offered ? undefined : { type: 'none', username }));
+
   // Interactive methods: never after a changed host key (ssh disables them too), never without a terminal.
   const interactive = prompter !== undefined;
   const keyChanged = (): boolean => {
@@ -216,7 +225,10 @@ export function buildAuth(cfg: HostConfig, opts: AuthOptions = {}): AuthState {
         const step = steps.shift();
         if (step === undefined) return next(false as unknown as AuthenticationType);
         const method = await step(left ?? null);
-        if (method !== undefined) return next(method);
+        if (method !== undefined) {
+          offered = true;
+          return next(method);
+        }
       }
     })().catch((e: unknown) => {
       note(`auth failed locally: ${e instanceof Error ? e.message : String(e)}`);
