@@ -108,8 +108,6 @@ export function buildAuth(cfg: HostConfig, opts: AuthOptions = {}): AuthState {
   };
 
   const steps: Step[] = [];
-  // Whether a method went to the server yet: its answer says what the server accepts.
-  let offered = false;
 
   if (cfg.identityAgent !== undefined) {
     const path = cfg.identityAgent;
@@ -172,12 +170,13 @@ export function buildAuth(cfg: HostConfig, opts: AuthOptions = {}): AuthState {
     });
   }
 
-  // "none", which OpenSSH sends first to learn what the server accepts, only when no key
-  // went before it: a key's failure says the same, and each attempt costs a round trip
-  // and the server's PAM (8 ms of a cold call on loopback). Before a password prompt, so
-  // there is none where the server takes no passwords, and at the end, so the error can
-  // name the server's methods (and a server that asks for nothing lets us in).
-  steps.push(async () => (offered ? undefined : { type: 'none', username }));
+  // "none", which OpenSSH sends first to learn what the server accepts, only while the
+  // server has not said it yet (left: null), as when no key went before it (or only an
+  // agent without keys): a key's failure says the same, and each attempt costs a round
+  // trip and the server's PAM (8 ms of a cold call on loopback). Before a password
+  // prompt, so there is none where the server takes no passwords, and at the end, so
+  // the error can name the server's methods (and a server that asks for nothing lets us in).
+  steps.push(async (left) => (left !== null ? undefined : { type: 'none', username }));
 
   // Interactive methods: never after a changed host key (ssh disables them too), never without a terminal.
   const interactive = prompter !== undefined;
@@ -225,10 +224,7 @@ export function buildAuth(cfg: HostConfig, opts: AuthOptions = {}): AuthState {
         const step = steps.shift();
         if (step === undefined) return next(false as unknown as AuthenticationType);
         const method = await step(left ?? null);
-        if (method !== undefined) {
-          offered = true;
-          return next(method);
-        }
+        if (method !== undefined) return next(method);
       }
     })().catch((e: unknown) => {
       note(`auth failed locally: ${e instanceof Error ? e.message : String(e)}`);

@@ -22,15 +22,17 @@ const key = keygen(join(dir, 'id'));
 
 function config(lines: string[]) {
   const file = join(dir, `config-${lines.join('-').replace(/\W+/g, '_')}`);
-  writeFileSync(file, ['Host t', '  HostName 127.0.0.1', '  User me', '  IdentityAgent none', '  KbdInteractiveAuthentication no', ...lines.map((l) => `  ${l}`)].join('\n') + '\n');
+  // Options given first win (ssh_config): lines may name an IdentityAgent.
+  writeFileSync(file, ['Host t', ...lines.map((l) => `  ${l}`), '  HostName 127.0.0.1', '  User me', '  IdentityAgent none', '  KbdInteractiveAuthentication no'].join('\n') + '\n');
   return resolveHostConfig('t', { configFile: file, env: {} });
 }
 
 /**
- * What the handler sends, answering each attempt with a failure that lists `left`
- * (null: the first call, before any answer). false: it gave up.
+ * What the handler sends, answering each attempt with a failure that lists `left`, or
+ * what `answer` says (null: nothing learned, as ssh2 asks again after an agent without
+ * keys, and on the first call).
  */
-async function sequence(auth: ReturnType<typeof buildAuth>, left: AuthenticationType[]): Promise<string[]> {
+async function sequence(auth: ReturnType<typeof buildAuth>, left: AuthenticationType[], answer = (_sent: string) => left as AuthenticationType[] | null): Promise<string[]> {
   const sent: string[] = [];
   let methods: AuthenticationType[] | null = null;
   for (let i = 0; i < 10; i++) {
@@ -38,7 +40,7 @@ async function sequence(auth: ReturnType<typeof buildAuth>, left: Authentication
       auth.handler(methods as AuthenticationType[], false, ((x: AnyAuthMethod | false) => resolve(x)) as never));
     if (m === false) return [...sent, 'gave up'];
     sent.push(m.type);
-    methods = left;
+    methods = answer(m.type);
   }
   throw new Error(`no end after ${sent.join(', ')}`);
 }
@@ -74,4 +76,12 @@ test('a key that fails, then a password where the server takes one, with no "non
   const cfg = [`IdentityFile ${key.path}`, 'PasswordAuthentication yes', 'NumberOfPasswordPrompts 1'];
   const p = answers();
   assert.deepEqual(await sequence(buildAuth(config(cfg), { prompter: p }), ['publickey', 'password']), ['publickey', 'password', 'gave up']);
+});
+
+test('an agent without keys tells nothing: "none" still goes before a password prompt', async () => {
+  const cfg = [`IdentityAgent ${join(dir, 'agent.sock')}`, `IdentityFile ${join(dir, 'missing')}`, 'PasswordAuthentication yes', 'NumberOfPasswordPrompts 1'];
+  const p = answers();
+  const sent = await sequence(buildAuth(config(cfg), { prompter: p }), ['publickey'], (t) => (t === 'agent' ? null : ['publickey']));
+  assert.deepEqual(sent, ['agent', 'none', 'gave up']);
+  assert.deepEqual(p.asked, []);
 });
