@@ -44,6 +44,23 @@ const nativeAddons = {
   },
 };
 
+// ssh2's HTTP(S) agents (lib/http-agents.js, ssh2 1.17), which tunnel HTTP through ssh:
+// gocpu never uses them, and their require of http, https and tls cost every node start
+// ~5 ms (the agent's, and a wrapper's that goes node's way). ssh2's index.js takes the
+// two names from it and exports them; here they are classes that cannot be made.
+const noHttpAgents = {
+  name: 'no-http-agents',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/http-agents\.js$/ }, (args) =>
+      /[\\/]ssh2[\\/]lib$/.test(args.resolveDir) ? { path: 'ssh2-http-agents', namespace: 'gocpu-stub' } : undefined);
+    build.onLoad({ filter: /.*/, namespace: 'gocpu-stub' }, () => ({
+      contents: `class Unused { constructor() { throw new Error('ssh2 HTTP agents are not in gocpu\\'s bundle (hack/bundle.mjs)'); } }
+module.exports = { SSHTTPAgent: Unused, SSHTTPSAgent: Unused };`,
+      loader: 'js',
+    }));
+  },
+};
+
 fs.rmSync(outdir, { recursive: true, force: true });
 const shared = {
   bundle: true,
@@ -51,7 +68,7 @@ const shared = {
   target: 'node20',
   // An optional dependency of ssh2, required inside a try.
   external: ['cpu-features'],
-  plugins: [nativeAddons],
+  plugins: [nativeAddons, noHttpAgents],
   sourcemap: 'linked',
   logLevel: 'warning',
   // code-cache.ts reads the files as latin1: non-ASCII must be escaped (esbuild's default; checked below).
