@@ -143,3 +143,11 @@ test('bundled, each program holds one ssh2, and its native crypto still loads wh
     else assert.throws(() => fromBundle.resolve(spec), 'without the addon ssh2 uses node\'s crypto, bundled or not');
   }
 });
+
+test('bundled, neither program holds ssh2\'s HTTP agents, nor anything that loads http, https or tls', () => {
+  for (const [file, p] of [['cli/cli.cjs', cli], ['agent/agent.cjs', agent]] as const) {
+    assert.ok(!p.edges.has('node_modules/ssh2/lib/http-agents.js'), `${file}: ssh2's http-agents.js is in it`);
+    assert.ok(p.text.includes('"gocpu-stub:ssh2-http-agents"'), `${file}: the stand-in (hack/bundle.mjs) is in its place`);
+    for (const m of ['http', 'https', 'tls']) assert.ok(!new RegExp(`require\\("(node:)?${m}"\\)`).test(p.text), `${file}: it requires ${m}`);
+  }
+});
