@@ -7,8 +7,9 @@
  * round trip for it; the local hash is kept per file identity (path, inode, size,
  * mtime), so an unchanged binary is not read again either.
  */
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import type { Client } from 'ssh2';
+import type { Client, ClientChannel } from 'ssh2';
 import { GocpuError } from '../errors.js';
 import { remoteScript } from '../remote/scripts.js';
 import { exec } from '../ssh/connect.js';
@@ -39,7 +40,8 @@ export class RemoteBinaries {
   }
 }
 
-async function upload(client: Client, file: string, sha: string, size: number): Promise<void> {
+/** upload.sh for one file that `sha` names; the cache then has it, or this rejects. */
+export async function upload(client: Client, file: string, sha: string, size: number): Promise<void> {
   const ch = await exec(client, shellJoin(['sh', '-c', remoteScript('upload'), 'gocpu-upload', sha, String(size)]));
   await new Promise<void>((resolve, reject) => {
     let out = '';
@@ -57,12 +59,15 @@ async function upload(client: Client, file: string, sha: string, size: number): 
           ok = true;
           trace('binary: in the remote cache');
           ch.end();
+          resolve();
         } else if (l === 'send' && !sent) {
           sent = true;
-          createReadStream(file).on('error', () => ch.close()).pipe(ch);
+          send(file, sha, ch);
         } else if (l === 'done') {
           ok = true;
           trace(`binary: sent ${size} bytes`);
+          // Not at the channel's close: upload.sh's age sweep of the cache comes after.
+          resolve();
         } else if (l.startsWith('error')) failed = l;
       }
       out = lines[lines.length - 1];
@@ -73,4 +78,17 @@ async function upload(client: Client, file: string, sha: string, size: number): 
       else reject(new GocpuError('BINARY_UPLOAD', `cannot put the test binary into the remote cache: ${failed ?? `upload.sh ended with status ${exitCode}`}`, { side: 'remote' }));
     });
   });
+}
+
+/**
+ * The file, hashed as it goes, then upload.sh's verdict line: "commit" only when what
+ * went is what `sha` names (the file may have changed since it was hashed).
+ */
+function send(file: string, sha: string, ch: ClientChannel): void {
+  const h = createHash('sha256');
+  const from = createReadStream(file);
+  from.on('data', (b) => h.update(b as Buffer));
+  from.on('error', () => ch.close());
+  from.on('end', () => ch.end(h.digest('hex') === sha ? 'commit\n' : 'changed\n'));
+  from.pipe(ch, { end: false });
 }

@@ -1,0 +1,73 @@
+/**
+ * src/agent/binary-cache.ts and src/remote/upload.sh against the test host: a new binary
+ * goes into the remote user's content-addressed cache in one stream, with the bytes the
+ * name says (the local side hashes what it sends; upload.sh keeps them only on its
+ * "commit"); a file that is not what its name says (it changed after it was hashed) is
+ * dropped, and the cache has nothing under that name.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Client } from 'ssh2';
+import { RemoteBinaries, upload } from '../../src/agent/binary-cache.js';
+import { closeClient, connect, exec } from '../../src/ssh/connect.js';
+import { resolveHostConfig } from '../../src/ssh/ssh-config.js';
+import { tempDir, testHost } from './harness.js';
+
+const th = testHost();
+const scratch = tempDir();
+let client: Client | undefined;
+after(async () => {
+  if (client) await closeClient(client);
+  scratch.cleanup();
+});
+
+async function connected(): Promise<Client> {
+  client ??= await connect(resolveHostConfig(th.host, { configFile: th.sshConfig, env: {} }), { prompter: null, log: () => undefined });
+  return client;
+}
+
+/** What the remote's cache holds under `sha`: its sha256 and mode, or "missing". */
+async function cached(c: Client, sha: string): Promise<string> {
+  const f = `"\${XDG_CACHE_HOME:-$HOME/.cache}/gocpu/bin/${sha}"`;
+  const ch = await exec(c, `if [ -f ${f} ]; then sha256sum <${f} | cut -d' ' -f1; stat -c %a ${f}; else echo missing; fi; ls "\${XDG_CACHE_HOME:-$HOME/.cache}/gocpu/bin" | grep -c "^${sha}.tmp" || :`);
+  let out = '';
+  ch.on('data', (d: Buffer) => (out += d.toString()));
+  ch.stderr.resume();
+  await new Promise((r) => ch.on('close', r));
+  return out.trim().split('\n').join(' ');
+}
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+test('a new binary goes into the cache whole, named by its sha256, read-only; the next ensure sends nothing', async () => {
+  const c = await connected();
+  // 5 MB and a bit: several of the stream's chunks, and no multiple of dd's block.
+  const data = randomBytes(5 * 1024 * 1024 + 12345);
+  const file = path.join(scratch.dir, 'new.test');
+  fs.writeFileSync(file, data);
+  const sha = sha256(data);
+  assert.equal(await cached(c, sha), 'missing 0');
+  const bins = new RemoteBinaries();
+  assert.equal(await bins.ensure(c, file), sha);
+  assert.equal(await cached(c, sha), `${sha} 500 0`);
+  assert.equal(await bins.ensure(c, file), sha, 'known on this connection');
+  assert.equal(await new RemoteBinaries().ensure(c, file), sha, 'in the cache already: "have"');
+});
+
+test('bytes that are not what their name says are dropped, and nothing is cached under it', async () => {
+  const c = await connected();
+  const data = randomBytes(1024 * 1024);
+  const file = path.join(scratch.dir, 'changed.test');
+  fs.writeFileSync(file, data);
+  // The name of other bytes: as if the file changed after it was hashed.
+  const other = sha256(randomBytes(32));
+  await assert.rejects(upload(c, file, other, data.length), (e: Error & { code?: string }) => {
+    assert.equal(e.code, 'BINARY_UPLOAD');
+    assert.match(e.message, /error checksum/);
+    return true;
+  });
+  assert.equal(await cached(c, other), 'missing 0', 'neither the file nor its temporary copy is left');
+});
