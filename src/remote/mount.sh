@@ -52,8 +52,11 @@ fi
 
 gocpu_sshfs_opts "$gocpu_sshfs" "$gocpu_opts"
 
-# The mount point as it is before sshfs mounts on it, for the wait below.
-[ "$gocpu_say_mounted" != 1 ] || exec 5<"$gocpu_mnt"
+# The mount point as it is before sshfs mounts on it, for the wait below. `command`:
+# where the open fails, the quick wait is skipped, not the script ended (dash ends a
+# script whose `exec` redirection fails).
+gocpu_held=
+if [ "$gocpu_say_mounted" = 1 ] && command exec 5<"$gocpu_mnt"; then gocpu_held=1; fi
 # In the background so the watch half can signal it; a background job's stdin
 # would be /dev/null, so the SFTP stream goes through fd 3. LC_ALL=C: the local
 # side matches sshfs's and fusermount's messages (src/run/remote-errors.ts).
@@ -70,7 +73,7 @@ if [ "$gocpu_say_mounted" = 1 ]; then
   # Mounted once the path no longer reaches the directory held on fd 5: test -ef is a
   # builtin, where mountpoint(1) cost an exec every turn, and the turns are shorter.
   # shellcheck disable=SC3013 # dash, bash and busybox have -ef; without it, the loop below
-  while kill -0 "$gocpu_sshfs_pid" 2>/dev/null && [ /dev/fd/5 -ef "$gocpu_mnt" ]; do sleep 0.005; done
+  while [ -n "$gocpu_held" ] && kill -0 "$gocpu_sshfs_pid" 2>/dev/null && [ /dev/fd/5 -ef "$gocpu_mnt" ]; do sleep 0.005; done
   # mountpoint(1) has the last word, once here when the loop above saw the mount.
   gocpu_m=1
   while ! mountpoint -q "$gocpu_mnt" 2>/dev/null; do
@@ -78,7 +81,7 @@ if [ "$gocpu_say_mounted" = 1 ]; then
     sleep 0.01
   done
   [ -z "$gocpu_m" ] || gocpu_say mounted
-  exec 5<&-
+  [ -z "$gocpu_held" ] || exec 5<&-
 fi
 wait "$gocpu_sshfs_pid"
 gocpu_rc=$?
