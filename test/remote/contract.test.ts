@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -88,5 +88,43 @@ test('gocpu_setsid_fork: true for a setsid with --fork and --wait, false for an 
     assert.equal(none.stdout.toString(), 'no\n');
   } finally {
     rmSync(dir, { recursive: true });
+  }
+});
+
+test('gocpu_remove_dir_after: a run half that writes its end into the dir as it is removed does not leave it behind', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gocpu-remove-'));
+  try {
+    // rm is ours: once it has removed the run's files, the stand-in run half's end
+    // arrives (as run.sh writes it when the holder's death wakes it), and the stand-in
+    // goes only after that. rmdir then finds the dir not empty.
+    const script = (remove: string) => `${renderPrelude()}
+t=$1 d=$1/gocpu.test
+mkdir -m 700 "$d" "$d/mnt" "$d/root" && echo $$ >"$d/mount.pid" && mkfifo "$t/go" || exit 1
+sh -c 'read w <"$1"' run-half "$t/go" &
+rp=$!
+first=1
+rm() {
+  command rm "$@"
+  if [ -n "$first" ]; then
+    first=
+    echo "e 0" >"$d/end"
+    (echo go >"$t/go") &
+  fi
+}
+${remove}
+if [ -e "$d" ]; then echo "left: $(ls -A "$d")"; else echo gone; fi
+wait
+`;
+    const run = (remove: string, sub: string) => {
+      const t = join(dir, sub);
+      mkdirSync(t);
+      const r = spawnSync('sh', ['-c', script(remove), 'test', t], { timeout: 20_000 });
+      return `${r.stdout.toString()}${r.stderr.toString()}`;
+    };
+    assert.equal(run('gocpu_remove_dir_after "$rp" "$d"', 'a'), 'gone\n');
+    // What the removal alone left: the end the run half wrote as the dir went.
+    assert.equal(run('gocpu_remove_dir "$d"', 'b'), 'left: end\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
