@@ -8,6 +8,7 @@
 // Env: BENCH_RUNS (default 3; per-call rows run 3 × BENCH_RUNS times),
 //      BENCH_ONLY=name,... (only those sections, see SECTIONS; bench/RESULTS.md
 //      keeps the last full run's other rows), GOCPU_TESTHOST_DIR as for hack/testhost.
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -74,7 +75,9 @@ async function interleaved(n, list, value = (r) => r.ms) {
     for (const row of rows) {
       if (row.failed) continue;
       try {
-        const r = await timedOk(row.label, row.way.cmd, row.way.args, { cwd: row.way.cwd, env: row.way.env });
+        // prepare(): the arguments of this one run (a way whose binary is new each time).
+        const args = row.way.prepare ? row.way.prepare(row.way.args) : row.way.args;
+        const r = await timedOk(row.label, row.way.cmd, args, { cwd: row.way.cwd, env: row.way.env });
         row.samples.push(value(r, row));
       } catch (e) {
         if (!(e instanceof RunFailed)) throw e;
@@ -102,6 +105,10 @@ async function perCall(master) {
   const args = [fx.trivialBin, '-test.paniconexit0', '-test.timeout=10m0s'];
   const list = [
     keyed('gocpu', { ...ways.gocpu(th.GOCPU_HOST), note: 'connection and mount reused; view per call' }),
+    // What a go test after a change does: every rebuilt package's binary is new, so the
+    // agent sends it to the remote's cache (src/agent/binary-cache.ts) before the test
+    // runs; the pipeline pages in what the test touches, new or not (the cm row).
+    keyed('gocpu-new', { ...ways.gocpu(th.GOCPU_HOST), label: 'gocpu, warm agent, a new binary each call', note: 'sent to the remote\'s cache first', prepare: newBinary }),
     keyed('cold', ways.cold(th.GOCPU_HOST)),
     keyed('direct', ways.direct(th.GOCPU_HOST)),
     keyed('fresh', ways.fresh(th.GOCPU_HOST)),
@@ -122,6 +129,17 @@ async function perCall(master) {
     .map((r) => ({ label: r.label, unit: 'ms', key: r.key, failed: r.failed, samples: cpu.get(r.label), value: median(cpu.get(r.label)) }));
   for (const r of cpuRows) log(`  CPU: ${r.label}: ${fmt(r)}`);
   return [section('trivial test binary, per call', n, rows), section('trivial test binary, CPU time per call (whole machine: local, test host, kernel)', n, cpuRows)];
+}
+
+/** The trivial binary with 16 random bytes after it: another sha256, the same run. */
+let fresh = 0;
+function newBinary(args) {
+  const file = path.join(fx.root, 'fresh', `trivial-${++fresh}.test`);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.copyFileSync(args[0], file);
+  fs.appendFileSync(file, crypto.randomBytes(16));
+  fs.chmodSync(file, 0o755);
+  return [file, ...args.slice(1)];
 }
 
 /** `go test -p P -count=1 ./many/...` (20 packages) through each way's -exec. */
