@@ -35,10 +35,8 @@ gocpu_mnt=$gocpu_dir/$gocpu_d_mnt
 gocpu_files=$gocpu_host_dir/$gocpu_host_files
 
 gocpu_cleanup() {
-  gocpu_rp=
-  read -r gocpu_rp <"$gocpu_dir/$gocpu_f_run_pid" 2>/dev/null || :
   gocpu_kill_holder "$gocpu_dir"
-  gocpu_remove_dir_after "$gocpu_rp" "$gocpu_dir"
+  gocpu_remove_dir_after "$gocpu_dir"
   # Cache files no run links to (one link: the cache's own) and unused for three days
   # go; so does everything unused when the cache is over 2 GiB. A link is a use: it
   # changes the file's ctime.

@@ -26,13 +26,11 @@ gocpu_cleanup() {
   # killing its unshare parent kills it (--kill-child) and with it every
   # process the test left behind. SIGKILL: unshare --fork blocks SIGTERM and
   # SIGINT to pass them on to its child (util-linux 2.36+), and pid 1 ignores them.
-  gocpu_rp=
-  read -r gocpu_rp <"$gocpu_dir/$gocpu_f_run_pid" 2>/dev/null || :
   gocpu_kill_holder "$gocpu_dir"
   if mountpoint -q "$gocpu_mnt" 2>/dev/null; then
     fusermount3 -u "$gocpu_mnt" 2>/dev/null || fusermount -u "$gocpu_mnt" 2>/dev/null
   fi
-  gocpu_remove_dir_after "$gocpu_rp" "$gocpu_dir"
+  gocpu_remove_dir_after "$gocpu_dir"
 }
 
 gocpu_fail() {

@@ -68,19 +68,21 @@ gocpu_remove_dir() {
   rm -rf -- "$@"
   rmdir "$gocpu_rm_d/$gocpu_d_mnt" "$gocpu_rm_d/$gocpu_d_root" "$gocpu_rm_d/$gocpu_d_staging" "$gocpu_rm_d" 2>/dev/null
 }
-# gocpu_remove_dir_after RUN_PID DIR: gocpu_remove_dir, and again once the run half (RUN_PID,
-# read before the holder was killed) has ended. Torn down at once (the wrapper was killed, so
-# the watch half and the mount or copy half tear down together), the holder's death wakes a run
-# half that then writes its end into the dir as it is removed, and the dir stayed.
+# gocpu_remove_dir_after DIR: gocpu_remove_dir, and again once the run half (its pid from
+# DIR/run.pid) has ended. Torn down at once (the wrapper was killed, so the watch half and
+# the mount or copy half tear down together), the holder's death wakes a run half that then
+# writes its end into the dir as it is removed, and the dir stayed.
 gocpu_remove_dir_after() {
-  gocpu_remove_dir "$2"
-  [ -d "$2" ] && [ -n "$1" ] || return 0
+  gocpu_ra_p=
+  read -r gocpu_ra_p <"$1/$gocpu_f_run_pid" 2>/dev/null || :
+  gocpu_remove_dir "$1"
+  [ -d "$1" ] && [ -n "$gocpu_ra_p" ] || return 0
   gocpu_ra_i=0
-  while kill -0 "$1" 2>/dev/null && [ "$gocpu_ra_i" -lt 60 ]; do
+  while kill -0 "$gocpu_ra_p" 2>/dev/null && [ "$gocpu_ra_i" -lt 60 ]; do
     sleep 0.05
     gocpu_ra_i=$((gocpu_ra_i + 1))
   done
-  gocpu_remove_dir "$2"
+  gocpu_remove_dir "$1"
 }
 # gocpu_kill_holder DIR: ends the run's namespace (SIGKILL to the holder, unshare --kill-child:
 # it ignores TERM) and so everything the test left; without a namespace the file holds
