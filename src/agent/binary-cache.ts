@@ -46,8 +46,6 @@ export async function upload(client: Client, file: string, sha: string, size: nu
   await new Promise<void>((resolve, reject) => {
     let out = '';
     let sent = false;
-    // Only upload.sh's own word says the cache has the binary; anything else is a failure.
-    let ok = false;
     let failed: string | undefined;
     let exitCode: number | null = null;
     ch.stderr.resume();
@@ -56,7 +54,6 @@ export async function upload(client: Client, file: string, sha: string, size: nu
       const lines = out.split('\n');
       for (const l of lines.slice(0, -1)) {
         if (l === 'have') {
-          ok = true;
           trace('binary: in the remote cache');
           ch.end();
           resolve();
@@ -64,7 +61,6 @@ export async function upload(client: Client, file: string, sha: string, size: nu
           sent = true;
           send(file, sha, ch);
         } else if (l === 'done') {
-          ok = true;
           trace(`binary: sent ${size} bytes`);
           // Not at the channel's close: upload.sh's age sweep of the cache comes after.
           resolve();
@@ -73,10 +69,9 @@ export async function upload(client: Client, file: string, sha: string, size: nu
       out = lines[lines.length - 1];
     });
     ch.on('exit', (code: number | null) => (exitCode = code));
-    ch.on('close', () => {
-      if (ok && !failed) resolve();
-      else reject(new GocpuError('BINARY_UPLOAD', `cannot put the test binary into the remote cache: ${failed ?? `upload.sh ended with status ${exitCode}`}`, { side: 'remote' }));
-    });
+    // Only upload.sh's own word ("have", "done", which settled it above) says the cache has
+    // the binary: a channel that closes without it is a failure.
+    ch.on('close', () => reject(new GocpuError('BINARY_UPLOAD', `cannot put the test binary into the remote cache: ${failed ?? `upload.sh ended with status ${exitCode}`}`, { side: 'remote' })));
   });
 }
 
