@@ -12,9 +12,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Client } from 'ssh2';
 import { RemoteBinaries, upload } from '../../src/agent/binary-cache.js';
-import { closeClient, connect, exec } from '../../src/ssh/connect.js';
+import { closeClient, connect } from '../../src/ssh/connect.js';
 import { resolveHostConfig } from '../../src/ssh/ssh-config.js';
 import { tempDir, testHost } from './harness.js';
+import { remoteShell } from './remote-state.js';
 
 const th = testHost();
 const scratch = tempDir();
@@ -29,14 +30,10 @@ async function connected(): Promise<Client> {
   return client;
 }
 
-/** What the remote's cache holds under `sha`: its sha256 and mode, or "missing". */
-async function cached(c: Client, sha: string): Promise<string> {
+/** What the remote's cache holds under `sha`: its sha256 and mode, or "missing", and how many temporary copies. */
+async function cached(sha: string): Promise<string> {
   const f = `"\${XDG_CACHE_HOME:-$HOME/.cache}/gocpu/bin/${sha}"`;
-  const ch = await exec(c, `if [ -f ${f} ]; then sha256sum <${f} | cut -d' ' -f1; stat -c %a ${f}; else echo missing; fi; ls "\${XDG_CACHE_HOME:-$HOME/.cache}/gocpu/bin" | grep -c "^${sha}.tmp" || :`);
-  let out = '';
-  ch.on('data', (d: Buffer) => (out += d.toString()));
-  ch.stderr.resume();
-  await new Promise((r) => ch.on('close', r));
+  const out = await remoteShell('ssh', `if [ -f ${f} ]; then sha256sum <${f} | cut -d' ' -f1; stat -c %a ${f}; else echo missing; fi; ls "\${XDG_CACHE_HOME:-$HOME/.cache}/gocpu/bin" | grep -c "^${sha}.tmp" || :`);
   return out.trim().split('\n').join(' ');
 }
 
@@ -49,10 +46,10 @@ test('a new binary goes into the cache whole, named by its sha256, read-only; th
   const file = path.join(scratch.dir, 'new.test');
   fs.writeFileSync(file, data);
   const sha = sha256(data);
-  assert.equal(await cached(c, sha), 'missing 0');
+  assert.equal(await cached(sha), 'missing 0');
   const bins = new RemoteBinaries();
   assert.equal(await bins.ensure(c, file), sha);
-  assert.equal(await cached(c, sha), `${sha} 500 0`);
+  assert.equal(await cached(sha), `${sha} 500 0`);
   assert.equal(await bins.ensure(c, file), sha, 'known on this connection');
   assert.equal(await new RemoteBinaries().ensure(c, file), sha, 'in the cache already: "have"');
 });
@@ -69,5 +66,5 @@ test('bytes that are not what their name says are dropped, and nothing is cached
     assert.match(e.message, /error checksum/);
     return true;
   });
-  assert.equal(await cached(c, other), 'missing 0', 'neither the file nor its temporary copy is left');
+  assert.equal(await cached(other), 'missing 0', 'neither the file nor its temporary copy is left');
 });
