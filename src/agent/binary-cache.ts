@@ -7,6 +7,7 @@
  * round trip for it; the local hash is kept per file identity (path, inode, size,
  * mtime), so an unchanged binary is not read again either.
  */
+import { AsyncResource } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { Client, ClientChannel } from 'ssh2';
@@ -15,41 +16,133 @@ import { remoteScript } from '../remote/scripts.js';
 import { exec } from '../ssh/connect.js';
 import { shellJoin } from '../util/shell-quote.js';
 import { trace } from '../util/trace.js';
-import { sha256Of } from '../util/file-hash.js';
+import { sha256Known, sha256Of } from '../util/file-hash.js';
+import { isClosed, noteClose } from './spare.js';
 
-/** What one connection's remote holds. */
+/**
+ * A test binary in the remote's cache: its sha256 and, while it is still on its way
+ * there, `arriving`, true once the cache has it (false: it could not be put there).
+ */
+export interface CachedBinary {
+  sha: string;
+  arriving?: Promise<boolean>;
+}
+
+/** What one connection's remote holds, and an upload channel opened ahead. */
 export class RemoteBinaries {
   private readonly have = new Set<string>();
   private readonly sending = new Map<string, Promise<void>>();
+  /** An upload.sh waiting for its first line (see fill()). */
+  private spare: Promise<ClientChannel> | undefined;
+  /** The server refused a spare's channel (a MaxSessions below ours): no more spares here. */
+  private refused = false;
+
+  constructor(private readonly log: (line: string) => void = () => {}) {}
+
+  /**
+   * The binary's sha256 as soon as it is hashed, its upload started if the remote lacks
+   * it: the run's view is built while it goes (src/run/late-binary.ts).
+   */
+  async start(client: Client, file: string): Promise<{ sha: string; sent?: Promise<void> }> {
+    const { sha, size } = await sha256Of(file);
+    trace('binary: hashed');
+    if (this.have.has(sha)) {
+      trace('binary: the remote has it');
+      return { sha };
+    }
+    let sent = this.sending.get(sha);
+    if (!sent) {
+      sent = upload(client, file, sha, size, this.takeSpare())
+        .then(() => void this.have.add(sha))
+        .finally(() => this.sending.delete(sha));
+      this.sending.set(sha, sent);
+    }
+    return { sha, sent };
+  }
+
+  /**
+   * The binary in the remote's cache, or on its way there (src/run/late-binary.ts): at
+   * once, not a promise, when it was hashed before and the remote has it; undefined when it
+   * cannot be cached (the run pages it in through the mount).
+   */
+  place(client: Client, file: string): CachedBinary | Promise<CachedBinary | undefined> {
+    const k = sha256Known(file);
+    if (k && this.have.has(k.sha)) {
+      trace('binary: the remote has it');
+      return { sha: k.sha };
+    }
+    const notCached = (err: unknown) => trace(`binary: not cached (${(err as Error)?.message}); paged in through the mount`);
+    return this.start(client, file).then(({ sha, sent }) => (sent ? { sha, arriving: sent.then(() => true, (err) => (notCached(err), false)) } : { sha }), (err) => {
+      notCached(err);
+      return undefined;
+    });
+  }
 
   /** The binary's sha256 once the remote has it in its cache. */
   async ensure(client: Client, file: string): Promise<string> {
-    const { sha, size } = await sha256Of(file);
-    if (this.have.has(sha)) {
-      trace('binary: the remote has it');
-      return sha;
-    }
-    let p = this.sending.get(sha);
-    if (!p) {
-      p = upload(client, file, sha, size).finally(() => this.sending.delete(sha));
-      this.sending.set(sha, p);
-    }
-    await p;
-    this.have.add(sha);
+    const { sha, sent } = await this.start(client, file);
+    await sent;
     return sha;
+  }
+
+  /**
+   * Opens the next upload's channel ahead, unless one is ready or on its way: opening it
+   * costs two round trips plus the remote's login shell and sh (at 50 ms, 130 ms of every
+   * call with a new binary). The caller keeps it within the connection's channel budget
+   * (connections.ts: filled only while a run fewer than the limit is on it).
+   */
+  fill(client: Client): void {
+    if (this.spare || this.refused) return;
+    const p = openUpload(client);
+    this.spare = p;
+    p.then((ch) => {
+      // Unused, it says nothing; closed (the connection went), it is no spare.
+      ch.stderr.resume();
+      noteClose(ch);
+      ch.on('close', () => {
+        if (this.spare === p) this.spare = undefined;
+      });
+    }, (e: unknown) => {
+      if (this.spare === p) this.spare = undefined;
+      this.refused = true;
+      this.log(`no spare upload channel on this connection: ${(e as Error)?.message ?? String(e)}`);
+    });
+  }
+
+  /** Closes a spare channel (the connection stays). */
+  drain(): void {
+    const p = this.takeSpare();
+    p?.then((ch) => ch.close(), () => {});
+  }
+
+  private takeSpare(): Promise<ClientChannel> | undefined {
+    const p = this.spare;
+    this.spare = undefined;
+    return p;
   }
 }
 
-/** upload.sh for one file that `sha` names; the cache then has it, or this rejects. */
-export async function upload(client: Client, file: string, sha: string, size: number): Promise<void> {
-  const ch = await exec(client, shellJoin(['sh', '-c', remoteScript('upload'), 'gocpu-upload', sha, String(size)]));
+function openUpload(client: Client): Promise<ClientChannel> {
+  return exec(client, shellJoin(['sh', '-c', remoteScript('upload'), 'gocpu-upload']));
+}
+
+/**
+ * upload.sh for one file that `sha` names, on `spare` (an upload channel opened ahead)
+ * or on a new one; the cache then has it, or this rejects.
+ */
+export async function upload(client: Client, file: string, sha: string, size: number, spare?: Promise<ClientChannel>): Promise<void> {
+  // A spare refused or closed meanwhile: a new channel, as without one.
+  const ch = (spare && (await spare.then((c) => (isClosed(c) ? undefined : c), () => undefined))) || (await openUpload(client));
+  ch.write(`${sha} ${size}\n`);
   await new Promise<void>((resolve, reject) => {
     let out = '';
     let sent = false;
     let failed: string | undefined;
     let exitCode: number | null = null;
     ch.stderr.resume();
-    ch.on('data', (d: Buffer) => {
+    // Bound: the channel's events come from the connection's context, and the trace of
+    // the run that asked for the upload lives in the run's (src/util/trace.ts).
+    ch.on('data', AsyncResource.bind((d: Buffer) => {
       out += d.toString();
       const lines = out.split('\n');
       for (const l of lines.slice(0, -1)) {
@@ -67,7 +160,7 @@ export async function upload(client: Client, file: string, sha: string, size: nu
         } else if (l.startsWith('error')) failed = l;
       }
       out = lines[lines.length - 1];
-    });
+    }));
     ch.on('exit', (code: number | null) => (exitCode = code));
     // Only upload.sh's own word ("have", "done", which settled it above) says the cache has
     // the binary: a channel that closes without it is a failure.

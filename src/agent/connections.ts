@@ -21,16 +21,16 @@ import { connectWithRetry } from '../ssh/retry.js';
 import type { HostConfig } from '../ssh/ssh-config.js';
 import type { Mount } from '../run/mount.js';
 import type { RunPlan } from '../run/plan.js';
-import { trace } from '../util/trace.js';
-import { RemoteBinaries } from './binary-cache.js';
+import { type CachedBinary, RemoteBinaries } from './binary-cache.js';
 import { SharedMount } from './shared-mount.js';
 import { Spare, type SparePair } from './spare.js';
 
 // 1 (the shared mount) + 2 x (run, watch, the binary's upload) + a signal's or a
 // core count's channel: 8, under MaxSessions' 10 even while sshd is still freeing the
 // sessions of a run that just ended (it counts them a moment longer than we do).
-// The spare run and watch halves (spare.ts) are the next run's: kept only while a
-// run fewer than this is on the connection, so they never add to that sum.
+// The spare run and watch halves (spare.ts) and the spare upload channel
+// (binary-cache.ts) are the next run's: opened only while a run fewer than this is on
+// the connection, so they never add to that sum.
 export const RUNS_PER_CONNECTION = 2;
 
 interface Entry {
@@ -60,8 +60,12 @@ export interface Lease {
   drop(): void;
   /** The run's subtree of this connection's shared mount (started on first use). */
   mount(plan: RunPlan): Promise<Mount>;
-  /** The test binary in the remote's cache: its sha256, or undefined if that failed (then FUSE pages it in). */
-  binary(plan: RunPlan): Promise<string | undefined>;
+  /**
+   * The test binary in the remote's cache, or on its way there (its upload goes on while
+   * the run starts); undefined if that failed (then FUSE pages it in). Not a promise when
+   * the remote is known to have it: the run's header names it at once (late-binary.ts).
+   */
+  binary(plan: RunPlan): CachedBinary | Promise<CachedBinary | undefined> | undefined;
   /** The run and watch halves opened ahead for this run, if a whole pair is ready (and another is opened for the next). */
   spare(): SparePair | undefined;
   release(): void;
@@ -109,7 +113,9 @@ export class Connections {
     e.runs++;
     let released = false;
     const refill = () => {
-      if (!e.dead && e.runs < e.limit) e.spare.fill();
+      if (e.dead || e.runs >= e.limit) return;
+      e.spare.fill();
+      e.binaries.fill(e.client);
     };
     return {
       client: e.client,
@@ -117,6 +123,7 @@ export class Connections {
       full: () => {
         e.limit = Math.max(1, e.runs - 1);
         e.spare.drain();
+        e.binaries.drain();
       },
       spare: () => {
         const p = e.spare.take();
@@ -128,15 +135,7 @@ export class Connections {
         e.drop();
         e.client.destroy();
       },
-      binary: async (plan) => {
-        if (!plan.binary) return undefined;
-        try {
-          return await e.binaries.ensure(e.client, plan.binary);
-        } catch (err) {
-          trace(`binary: not cached (${(err as Error).message}); paged in through the mount`);
-          return undefined;
-        }
-      },
+      binary: (plan) => (plan.binary ? e.binaries.place(e.client, plan.binary) : undefined),
       mount: async (plan) => {
         const key = `${plan.sshfs}\0${plan.sshfsOptions}`;
         let m = e.mounts.get(key);
@@ -165,7 +164,7 @@ export class Connections {
     // No terminal here: a key that needs a passphrase cannot be unlocked by the
     // agent (prompter null); the caller falls back to direct mode for that host.
     const client = await connectWithRetry(cfg, { prompter: null, log });
-    const entry: Entry = { client, host: cfg.alias, runs: 0, limit: RUNS_PER_CONNECTION, dead: false, mounts: new Map(), binaries: new RemoteBinaries(), spare: new Spare(client, log), drop: () => {} };
+    const entry: Entry = { client, host: cfg.alias, runs: 0, limit: RUNS_PER_CONNECTION, dead: false, mounts: new Map(), binaries: new RemoteBinaries(log), spare: new Spare(client, log), drop: () => {} };
     entry.drop = () => {
       entry.dead = true;
       const list = this.byKey.get(key)?.filter((x) => x !== entry) ?? [];

@@ -50,7 +50,7 @@ export class Spare {
       if (r.status === 'fulfilled' && w.status === 'fulfilled') {
         const pair = { run: r.value, watch: w.value };
         for (const ch of [pair.run, pair.watch]) {
-          ch.on('close', () => ((ch as Closable).gocpuClosed = true));
+          noteClose(ch);
           // Unused, they say nothing; a failure's words have no run to go to.
           ch.stderr.resume();
         }
@@ -75,7 +75,12 @@ export class Spare {
 
 type Closable = ClientChannel & { gocpuClosed?: boolean };
 
-function isClosed(ch: ClientChannel): boolean {
+/** From now on, isClosed(ch) says whether the channel has closed. */
+export function noteClose(ch: ClientChannel): void {
+  ch.on('close', () => ((ch as Closable).gocpuClosed = true));
+}
+
+export function isClosed(ch: ClientChannel): boolean {
   return (ch as Closable).gocpuClosed === true;
 }
 

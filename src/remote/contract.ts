@@ -59,6 +59,14 @@ export const RUN_FILES = {
   endErr: 'end.err',
   /** A fifo (made with `ready`) the watch half's log pusher waits on: run.sh writes a line once the end file is there. */
   logReady: 'log-ready',
+  /**
+   * A fifo (made with `ready`) for a test binary still on its way to the remote's cache when
+   * the run starts (the header's gocpu_bin_late): run.sh writes the cached file's path, or an
+   * empty line, once the local side sent its sha256; view.sh binds it last.
+   */
+  binLate: 'bin-late',
+  /** Made by run.sh once the late binary's line is in bin-late: view.sh, seeing it before its mount -a, binds the binary with the rest. */
+  binKnown: 'bin-known',
   /** Terminal runs (RUN_MODES.pty): fifos run.sh makes, ctl.sh feeds the header into... */
   ptyHeader: 'pty-header',
   /** ...and copies run.sh's control lines from, to the control channel's stderr. */

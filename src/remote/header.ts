@@ -25,8 +25,12 @@ export interface RunHeader {
   shared?: string;
   /** The view binds the i-th export from mnt/@i. */
   aliased?: boolean;
-  /** The test binary from the remote cache (sha256) bound over its path in the view. */
-  binary?: { sha: string; path: string };
+  /**
+   * The test binary from the remote cache (sha256) bound over its path in the view. No sha:
+   * it is still on its way to the cache (late), and its sha256 follows the header on stdin,
+   * on a line of its own, once it is there; the view is built meanwhile.
+   */
+  binary?: { sha?: string; path: string };
   /**
    * Copy mode: mnt/ is a copied tree the copy half finished; these exports are bound
    * read-only. inPlace: no namespace, the test runs in the copy, and run.sh puts the
@@ -84,6 +88,7 @@ export function encodeHeader(h: RunHeader): Buffer {
     assign('gocpu_shared', h.shared ?? ''),
     assign('gocpu_aliased', h.aliased ? '1' : '0'),
     assign('gocpu_bin', h.binary?.sha ?? ''),
+    assign('gocpu_bin_late', h.binary && !h.binary.sha ? '1' : ''),
     assign('gocpu_bin_path', h.binary?.path ?? ''),
     assign('gocpu_copy', h.copy ? '1' : ''),
     assign('gocpu_ro', h.copy ? h.copy.readOnly.join('\n') : ''),

@@ -88,10 +88,15 @@ if [ "$gocpu_mode" = "$gocpu_mode_pty" ]; then
 else
   gocpu_read_header 0
 fi
-gocpu_arch='' gocpu_binfmt='' gocpu_trace=0 gocpu_cwd='' gocpu_exports='' gocpu_root='' gocpu_view_sh='' gocpu_exec_sh='' gocpu_env='' gocpu_merge=0 gocpu_shared='' gocpu_aliased=0 gocpu_bin='' gocpu_bin_path='' gocpu_copy='' gocpu_ro='' gocpu_inplace='' gocpu_as_user=0 gocpu_testlog=''
+gocpu_arch='' gocpu_binfmt='' gocpu_trace=0 gocpu_cwd='' gocpu_exports='' gocpu_root='' gocpu_view_sh='' gocpu_exec_sh='' gocpu_env='' gocpu_merge=0 gocpu_shared='' gocpu_aliased=0 gocpu_bin='' gocpu_bin_late='' gocpu_bin_path='' gocpu_copy='' gocpu_ro='' gocpu_inplace='' gocpu_as_user=0 gocpu_testlog=''
 eval "$gocpu_hdr"
 unset gocpu_hdr
 gocpu_step header-read
+# A late binary's sha256 follows the header on stdin (src/run/program.ts): a copy or a
+# terminal (whose stdin is the pty) has its binary in the cache before it starts.
+if [ -n "$gocpu_bin_late" ] && { [ -n "$gocpu_copy" ] || [ "$gocpu_mode" != "$gocpu_mode_pipe" ]; }; then
+  gocpu_fail header "a late binary in a copy or a terminal"
+fi
 
 # A binary this machine cannot run fails in the shell's exec with a message that
 # names no cause; say it here. Emulation through binfmt_misc counts as running.
@@ -210,7 +215,7 @@ else
   # src/sftp/spaces.ts). A far remote (issue 8: 50 ms) paid a round trip per export.
   # Each lookup is a fork, no exec; none holds our fds.
   if [ -z "$gocpu_copy" ]; then
-    gocpu_prefetch "$gocpu_mnt" "$gocpu_exports" "$gocpu_aliased" "$gocpu_bin_path" "$gocpu_binf" </dev/null >/dev/null 2>&1 3>&- 4>&- &
+    gocpu_prefetch "$gocpu_mnt" "$gocpu_exports" "$gocpu_aliased" "$gocpu_bin_path" "$gocpu_binf$gocpu_bin_late" </dev/null >/dev/null 2>&1 3>&- 4>&- &
   fi
   # go's test log (the local side added -test.testlogfile right after the binary, for go's
   # test cache) goes to the remote's disk: through the mount, its create, writes and
@@ -232,19 +237,41 @@ else
     gocpu_testlog=
   fi
   # log-ready too (same mkfifo): the watch half's log pusher waits on it (gocpu_log_ready).
-  mkfifo -m 600 "$gocpu_dir/$gocpu_f_ready" "$gocpu_dir/$gocpu_f_log_ready" || gocpu_fail mkfifo "cannot create $gocpu_dir/$gocpu_f_ready"
+  # bin-late too: a late binary's cached path goes to the holder through it, and is held
+  # open here (read-write: that never blocks on a fifo) before the holder opens it to read,
+  # as a fifo nobody holds drops what is written to it.
+  mkfifo -m 600 "$gocpu_dir/$gocpu_f_ready" "$gocpu_dir/$gocpu_f_log_ready" ${gocpu_bin_late:+"$gocpu_dir/$gocpu_f_bin_late"} || gocpu_fail mkfifo "cannot create $gocpu_dir/$gocpu_f_ready"
+  gocpu_late_in=/dev/null
+  if [ -n "$gocpu_bin_late" ]; then
+    exec 6<>"$gocpu_dir/$gocpu_f_bin_late"
+    gocpu_late_in=$gocpu_dir/$gocpu_f_bin_late
+  fi
   # setsid: the holder must not share our process group, or a signal meant for
   # the test (sshd signals the session's group) would kill the whole namespace.
   # LC_ALL=C: the local side matches unshare's and mount's messages.
   gocpu_cwd=$gocpu_cwd gocpu_exports=$gocpu_exports gocpu_mnt=$gocpu_mnt gocpu_aliased=$gocpu_aliased gocpu_root=$gocpu_root \
-    gocpu_binf=$gocpu_binf gocpu_bin_path=$gocpu_bin_path gocpu_ro=$gocpu_ro gocpu_testlog=$gocpu_testlog LC_ALL=C \
+    gocpu_binf=$gocpu_binf gocpu_bin_late=$gocpu_bin_late gocpu_bin_path=$gocpu_bin_path gocpu_ro=$gocpu_ro gocpu_testlog=$gocpu_testlog LC_ALL=C \
     setsid unshare --user --map-root-user --mount-proc --pid --fork --kill-child \
-    sh -c "$gocpu_view_sh" gocpu-view "$gocpu_nonce" 3>"$gocpu_dir/$gocpu_f_ready" </dev/null >/dev/null 2>"$gocpu_dir/$gocpu_f_view_err" 4>&- &
+    sh -c "$gocpu_view_sh" gocpu-view "$gocpu_nonce" 3>"$gocpu_dir/$gocpu_f_ready" 5<"$gocpu_late_in" 6>&- </dev/null >/dev/null 2>"$gocpu_dir/$gocpu_f_view_err" 4>&- &
   # The holder outlives us: it must not hold our stdout/stderr (nor the pty, fd 4),
   # or sshd would keep the channel open until the mount half kills it.
   gocpu_holder=$!
   echo "$gocpu_holder" >"$gocpu_dir/$gocpu_f_holder_pid"
-  read -r gocpu_ready <"$gocpu_dir/$gocpu_f_ready" || gocpu_ready=
+  # The holder's open of ready (its fd 3) waits for a reader: open it now, or the view
+  # would not start before a late binary's line below (a fifo's open meets its other end).
+  exec 7<"$gocpu_dir/$gocpu_f_ready"
+  if [ -n "$gocpu_bin_late" ]; then
+    # No line: the local side gave up on the run (it says why).
+    read -r gocpu_bin || exit 125
+    gocpu_binf=
+    case $gocpu_bin in '' | *[!0-9a-f]*) ;; *) [ ! -f "$gocpu_cache/bin/$gocpu_bin" ] || gocpu_binf=$gocpu_cache/bin/$gocpu_bin ;; esac
+    echo "$gocpu_binf" >&6
+    exec 6>&-
+    : >"$gocpu_dir/$gocpu_f_bin_known"
+    gocpu_step binary
+  fi
+  read -r gocpu_ready <&7 || gocpu_ready=
+  exec 7<&-
   if [ "$gocpu_ready" != ready ]; then
     wait "$gocpu_holder"
     gocpu_rc=$?

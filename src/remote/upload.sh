@@ -4,7 +4,11 @@
 # instead of paging it in through FUSE, one round trip per page (issue 8), and a
 # rerun of an unchanged binary (-count=1, several -run passes) sends nothing.
 #
-# Usage: sh -c "$(cat upload.sh)" gocpu-upload SHA256 SIZE
+# Usage: sh -c "$(cat upload.sh)" gocpu-upload
+# Reads a line "SHA256 SIZE" from stdin: it comes when the binary is hashed, and the
+# agent opens the channel before that, one per warm connection ahead of the next new
+# binary (src/agent/binary-cache.ts: at 50 ms, opening it cost 2.5 round trips); an
+# end of input first (the agent closed it, the connection went) is a quiet end.
 # Prints "have" (nothing more to send) or "send"; after "send", reads exactly SIZE
 # bytes from stdin, then a line: "commit" puts them in the cache and prints "done"
 # (or an error line); anything else drops them.
@@ -15,8 +19,10 @@
 # shellcheck source=src/remote/prelude.sh
 . ./prelude.sh
 set -u
-gocpu_sha=$1 gocpu_size=$2
+# A builtin read takes the line byte by byte from the pipe: the bytes after it are dd's.
+IFS=' ' read -r gocpu_sha gocpu_size || exit 0
 case $gocpu_sha in *[!0-9a-f]* | '') echo "error bad-sha"; exit 1 ;; esac
+case $gocpu_size in *[!0-9]* | '') echo "error bad-size"; exit 1 ;; esac
 gocpu_bins=$gocpu_cache/bin
 gocpu_f=$gocpu_bins/$gocpu_sha
 if [ -f "$gocpu_f" ]; then
@@ -25,7 +31,7 @@ if [ -f "$gocpu_f" ]; then
   echo have
   exit 0
 fi
-(umask 077 && mkdir -p "$gocpu_bins") || { echo "error mkdir"; exit 1; }
+[ -d "$gocpu_bins" ] || (umask 077 && mkdir -p "$gocpu_bins") || { echo "error mkdir"; exit 1; }
 echo send
 gocpu_t=$gocpu_f.tmp.$$
 # dd, not head -c: exactly SIZE bytes, nothing read ahead.

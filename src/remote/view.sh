@@ -38,7 +38,8 @@
 # subtree of the agent's shared one), gocpu_aliased (1: export i is also
 # ${gocpu_mnt%/*}/@i/${gocpu_mnt##*/}), gocpu_binf and gocpu_bin_path (the cached test binary and
 # where it goes), gocpu_testlog (1: show the run dir's log/ at the run dir's path), gocpu_ro (copy mode: exports to bind read-only), gocpu_root (R, checked by run.sh; empty
-# for the remote's own /). fd 3: gets "ready" when the view is up. No forwarded
+# for the remote's own /), gocpu_bin_late (1: the binary's cached path comes on fd 5, a
+# line, once it is there). fd 3: gets "ready" when the view is up. No forwarded
 # variable ever reaches this script (only exec.sh applies them), so its own names
 # are short.
 # `local` is not POSIX, but dash, bash, busybox sh and zsh all have it.
@@ -51,8 +52,8 @@ d=$gocpu_dir
 root=$d/$gocpu_d_root
 # shellcheck disable=SC2154 # set by run.sh in our environment
 cwd=$gocpu_cwd exports=$gocpu_exports mnt=$gocpu_mnt top=${gocpu_root:-} aliased=${gocpu_aliased:-0}
-binf=${gocpu_binf:-} binpath=${gocpu_bin_path:-} ro=${gocpu_ro:-} testlog=${gocpu_testlog:-}
-unset gocpu_cwd gocpu_exports gocpu_mnt gocpu_root gocpu_aliased gocpu_binf gocpu_bin_path gocpu_ro gocpu_testlog
+binf=${gocpu_binf:-} late=${gocpu_bin_late:-} binpath=${gocpu_bin_path:-} ro=${gocpu_ro:-} testlog=${gocpu_testlog:-}
+unset gocpu_cwd gocpu_exports gocpu_mnt gocpu_root gocpu_aliased gocpu_binf gocpu_bin_late gocpu_bin_path gocpu_ro gocpu_testlog
 nl='
 '
 dirs='' links='' rlinks='' files='' fstab='' e='' s=''
@@ -255,8 +256,22 @@ IFS=' 	'
 set +f
 # libmount cannot parse an fstab from a pipe: it goes through a file (in the run dir,
 # which the run's teardown removes: no rm here, a fork saved).
+# A late binary (run.sh): still on its way to the cache when we started; bound once it is
+# there, or paged in through the mount (an empty line). No line: the run is over. Its line
+# there already (bin-known: a builtin test, no fork), it is bound with the rest by
+# `mount -a`; else by a mount of its own once it comes.
+if [ -n "$late" ] && [ -e "$d/$gocpu_f_bin_known" ]; then
+  read -r binf <&5
+  late=
+  [ -z "$binf" ] || bind "$binf" "$root$binpath" bind,ro
+fi
 printf '%s' "$fstab" >"$d/$gocpu_f_fstab"
 mount -a -T "$d/$gocpu_f_fstab"
+if [ -n "$late" ]; then
+  read -r binf <&5
+  [ -z "$binf" ] || mount -o bind,ro -- "$binf" "$root$binpath"
+fi
+exec 5<&-
 
 # shellcheck disable=SC2016 # expanded by the inner shell
 exec chroot "$root" /bin/sh -c 'cd "$1" || exit 1; echo ready >&3; exec sleep infinity 3>&-' gocpu-hold "$cwd"

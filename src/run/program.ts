@@ -22,6 +22,7 @@ import { trace, tracing } from '../util/trace.js';
 import type { LocalTerminal } from '../terminal/local-terminal.js';
 import type { RemoteEnd } from '../gotest/exit-status.js';
 import { type ControlLine, ControlStream } from './control.js';
+import type { HeaderBinary } from './late-binary.js';
 import type { Mount } from './mount.js';
 import type { RunPlan } from './plan.js';
 import { explainRemoteFailure } from './remote-errors.js';
@@ -77,14 +78,17 @@ export function bindSpare(channel: ClientChannel, nonce: string): void {
 }
 
 /**
- * binarySha: the test binary is in the remote's cache (src/agent/binary-cache.ts).
+ * binary: the test binary's sha256 in the remote's cache (src/agent/binary-cache.ts), or
+ * a promise of it while it is hashed and sent (src/run/late-binary.ts): the header then
+ * says so, and the sha256 follows it on a line of its own (an empty line: it could not be
+ * cached, and is paged in through the mount) before the test's stdin.
  * opened: the run channel from openRunChannel (not for a terminal session, whose
  * channel has a pty and a control channel beside it).
  */
-export async function startProgram(client: Client, plan: RunPlan, io: ProgramIo, mount: Mount, onExit: () => void = () => {}, binarySha?: string, opened?: ClientChannel): Promise<Program> {
+export async function startProgram(client: Client, plan: RunPlan, io: ProgramIo, mount: Mount, onExit: () => void = () => {}, binary?: HeaderBinary, opened?: ClientChannel): Promise<Program> {
   const header = encodeHeader({ cwd: plan.cwd, exports: mount.copy?.exports ?? plan.viewExports, root: plan.remoteRoot, merge: plan.merge, trace: tracing(), env: plan.env, argv: plan.argv, shared: mount.shared, aliased: mount.aliased, asUser: plan.asUser,
     copy: mount.copy ? { readOnly: mount.copy.readOnly, inPlace: mount.copy.inPlace } : undefined,
-    binary: binarySha && plan.binary ? { sha: binarySha, path: plan.binary } : undefined,
+    binary: binary && plan.binary ? { sha: typeof binary === 'string' ? binary : undefined, path: plan.binary } : undefined,
     testLog: wantsLog(plan, mount),
     arch: plan.binaryTarget ? { machines: UNAME_MACHINES[plan.binaryTarget.goarch], binfmt: QEMU_BINFMT[plan.binaryTarget.goarch] } : undefined,
   });
@@ -95,6 +99,7 @@ export async function startProgram(client: Client, plan: RunPlan, io: ProgramIo,
   const terminal = io.terminal;
   const pty = terminal?.pty();
   if (pty && opened) throw new Error('startProgram: a terminal session opens its own run channel');
+  if (pty && typeof binary === 'object') throw new Error('startProgram: a terminal session\'s header comes from ctl.sh, with the binary in the cache');
   const [channel, ctl] = await Promise.all([
     pty
       ? exec(client, shellJoin(['sh', '-c', remoteScript('run'), 'gocpu-run', plan.nonce, RUN_MODES.pty]), { pty: { ...pty, width: 0, height: 0 } })
@@ -145,8 +150,19 @@ export async function startProgram(client: Client, plan: RunPlan, io: ProgramIo,
   }
   // A terminal ends only by a ^D typed before raw mode began (cooked mode): that is
   // no EOF for a pty, whose program reads ^D itself.
-  if (stdin) stdin.pipe(channel, { end: !ctl });
-  else channel.end();
+  const relayStdin = () => {
+    if (stdin) stdin.pipe(channel, { end: !ctl });
+    else channel.end();
+  };
+  if (typeof binary === 'object' && plan.binary) {
+    binary.late.then((sha) => {
+      trace(sha ? 'binary: in the remote cache; the run half told' : 'binary: the run half pages it in through the mount');
+      // The run may have ended meanwhile (its view failed, the wrapper went).
+      if (!channel.writable) return;
+      channel.write(`${sha ?? ''}\n`);
+      relayStdin();
+    });
+  } else relayStdin();
 
   const end = (async (): Promise<RemoteEnd> => {
     await closed;

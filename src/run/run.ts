@@ -31,7 +31,8 @@ import { chooseMode, forgetMode, modeKey } from './mode.js';
 import { MissingPaths } from './missing-paths.js';
 import { isAtOrBelow } from '../sftp/exports.js';
 import { rebaseArgs } from '../copy/rebase.js';
-import { RemoteBinaries } from '../agent/binary-cache.js';
+import { type CachedBinary, RemoteBinaries } from '../agent/binary-cache.js';
+import { followBinary } from './late-binary.js';
 import { bringTestLog, TEST_LOG_GRACE_MS, TEST_LOG_WAIT_MS, wantsLog } from './test-log.js';
 
 export interface RunHooks {
@@ -57,8 +58,12 @@ export interface ClientRunOptions extends RunHooks {
   abort?: AbortSignal;
   /** The run's files on a mount shared with other runs (the agent's); default: a mount of its own. */
   mount?: (plan: RunPlan, stderr: NodeJS.WritableStream) => Promise<Mount>;
-  /** Puts the test binary into the remote's cache; its sha256, or undefined to page it in through the mount. */
-  binary?: (plan: RunPlan) => Promise<string | undefined>;
+  /**
+   * Puts the test binary into the remote's cache: its sha256 (with `arriving` while it is
+   * still on its way), or undefined to page it in through the mount; not a promise when it
+   * is known at once (src/run/late-binary.ts).
+   */
+  binary?: (plan: RunPlan) => CachedBinary | Promise<CachedBinary | undefined> | undefined;
   /** Run and watch halves opened before this run (the agent's, src/agent/spare.ts), if there are. */
   spare?: () => { run: ClientChannel; watch: ClientChannel } | undefined;
 }
@@ -112,7 +117,7 @@ export async function runOnClient(client: Client, plan: RunPlan, io: ProgramIo, 
       plan = { ...plan, ...rebaseArgs(plan) };
     }
     // Copy mode binds the binary from the cache over its placeholder: it needs the cache.
-    const binary = opts.binary ?? (mode.mode === 'copy' ? (p: RunPlan) => new RemoteBinaries().ensure(client, p.binary!) : undefined);
+    const binary = opts.binary ?? (mode.mode === 'copy' ? async (p: RunPlan) => ({ sha: await new RemoteBinaries().ensure(client, p.binary!) }) : undefined);
     // Each half is registered for cleanup as soon as it is up, even when another
     // failed to start: a shared mount keeps a run's subtree until it is stopped, and
     // the agent may retry the run on another connection under the same nonce.
@@ -123,10 +128,10 @@ export async function runOnClient(client: Client, plan: RunPlan, io: ProgramIo, 
       trace('run and watch halves: the spare pair');
       bindSpare(spare.run, plan.nonce);
     }
-    const [m, w, b, r] = await Promise.allSettled([
+    const binaryPlace = followBinary(plan.binary && binary ? binary(plan) : undefined);
+    const [m, w, r] = await Promise.allSettled([
       mode.mode === 'copy' ? startCopyHalf(client, plan, io.stderr, mode.userns) : opts.mount ? opts.mount(plan, io.stderr) : startMount(client, plan, io.stderr),
       startWatchdog(client, plan.host, plan.nonce, opts.shared === true, spare?.watch),
-      plan.binary && binary ? binary(plan) : Promise.resolve(undefined),
       io.terminal ? Promise.resolve(undefined) : spare ? Promise.resolve(spare.run) : openRunChannel(client, plan),
     ]);
     let programStarted = false;
@@ -146,15 +151,15 @@ export async function runOnClient(client: Client, plan: RunPlan, io: ProgramIo, 
       // the stream end without goodbye and takes the run down on the remote.
       cleanup.add('stop the watch half', () => (opts.abort?.aborted ? watchdog.abandon() : watchdog.stop()));
     }
-    for (const x of [m, w, b, r]) if (x.status === 'rejected') throw x.reason;
+    for (const x of [m, w, r]) if (x.status === 'rejected') throw x.reason;
     const mount = (m as PromiseFulfilledResult<Mount>).value;
     const watchdog = (w as PromiseFulfilledResult<Watchdog>).value;
-    const binarySha = (b as PromiseFulfilledResult<string | undefined>).value;
+    const headerBinary = await binaryPlace.forHeader(mode.mode !== 'copy' && !io.terminal);
     if (opts.abort?.aborted) throw wrapperGone();
 
     trace('mount half started');
     const opened = (r as PromiseFulfilledResult<ClientChannel | undefined>).value;
-    const program = await Promise.race([startProgram(client, plan, io, mount, () => watchdog.reap(), binarySha, opened), abort]);
+    const program = await Promise.race([startProgram(client, plan, io, mount, () => watchdog.reap(), headerBinary, opened), abort]);
     programStarted = true;
     cleanup.add('close the run half', () => {
       if (opts.abort?.aborted) program.channel.close();

@@ -253,5 +253,10 @@ test('agent: the test binary runs from the remote cache (sent once), not paged i
   const put = lines.match(/ ms binary: (sent \d+ bytes|in the remote cache)$/gm) ?? [];
   assert.equal(put.length, 1, lines);
   assert.equal((lines.match(/ ms binary: the remote has it$/gm) ?? []).length, 1, `the second call asked nothing:\n${lines}`);
+  // go links each call's binary anew (a new file in its work dir), so neither header could
+  // name it: each went before the binary was hashed (and sent), and the run half bound it
+  // once told (src/run/late-binary.ts).
+  assert.equal((lines.match(/ ms binary: not known to the remote cache yet; the view is built meanwhile$/gm) ?? []).length, 2, lines);
+  assert.equal((lines.match(/ ms remote: binary \d+$/gm) ?? []).length, 2, `the run half heard of each binary after its header:\n${lines}`);
   assert.equal(await once({ ...a.env, GOCPU_AGENT: '0' }), 'none', 'direct mode pages it in through its own mount');
 });

@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { sha256Of } from '../../src/util/file-hash.js';
+import { sha256Known, sha256Of } from '../../src/util/file-hash.js';
 
 const expected = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -51,4 +51,21 @@ test('a file that cannot be read fails, and is read once it can be', async (t) =
   fs.rmdirSync(file);
   fs.writeFileSync(file, 'now');
   assert.equal((await sha256Of(file)).sha, expected(Buffer.from('now')));
+});
+
+test('sha256Known: only a file hashed before and unchanged since, without waiting', async (t) => {
+  const dir = scratch(t);
+  const file = path.join(dir, 'known');
+  const data = randomBytes(1000);
+  fs.writeFileSync(file, data);
+  assert.equal(sha256Known(file), undefined, 'never hashed');
+  const on = sha256Of(file);
+  assert.equal(sha256Known(file), undefined, 'its hash still on its way');
+  await on;
+  assert.deepEqual(sha256Known(file), { sha: expected(data), size: 1000 });
+  // Another identity (size, mtime): not the remembered hash's file any more.
+  fs.appendFileSync(file, 'x');
+  assert.equal(sha256Known(file), undefined, 'changed since');
+  fs.rmSync(file);
+  assert.equal(sha256Known(file), undefined, 'gone');
 });

@@ -1,0 +1,147 @@
+/**
+ * A late binary (src/run/late-binary.ts) against the test host: the run's header goes
+ * before the test binary is in the remote's cache, run.sh builds the view meanwhile,
+ * and the binary is bound once its sha256 follows the header; if it could not be
+ * cached, the test pages it in through the mount as without a cache; a run whose
+ * wrapper goes while its binary is still on its way leaves nothing on the host.
+ * The binary's arrival is held back here (a gate) until the view is built, so each
+ * case shows the order, not a race that happened to go one way.
+ */
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { PassThrough } from 'node:stream';
+import type { Client } from 'ssh2';
+import { RemoteBinaries } from '../../src/agent/binary-cache.js';
+import type { CachedBinary } from '../../src/agent/binary-cache.js';
+import { planRun, type RunPlan } from '../../src/run/plan.js';
+import { runOnClient } from '../../src/run/run.js';
+import { closeClient, connect } from '../../src/ssh/connect.js';
+import { resolveHostConfig } from '../../src/ssh/ssh-config.js';
+import type { RemoteEnd } from '../../src/gotest/exit-status.js';
+import { fixtureDir, goEnv, goTestBinary, tempDir, testHost } from './harness.js';
+import { remoteShell, remoteState, leftovers, type RemoteRun } from './remote-state.js';
+import { until } from './until.js';
+
+const th = testHost();
+const scratch = tempDir();
+const probe = fixtureDir('probe');
+let client: Client | undefined;
+let built = '';
+before(async () => {
+  built = await goTestBinary(probe, path.join(scratch.dir, 'probe.test'), 'arm64');
+});
+after(async () => {
+  if (client) await closeClient(client);
+  scratch.cleanup();
+});
+
+async function connected(): Promise<Client> {
+  client ??= await connect(resolveHostConfig(th.host, { configFile: th.sshConfig, env: {} }), { prompter: null, log: () => undefined });
+  return client;
+}
+
+/** The probe binary with random bytes after it: a sha256 no cache has yet. */
+function newBinary(name: string): string {
+  const file = path.join(scratch.dir, name, 'probe.test');
+  fs.mkdirSync(path.dirname(file));
+  fs.copyFileSync(built, file);
+  fs.appendFileSync(file, randomBytes(16));
+  fs.chmodSync(file, 0o755);
+  return file;
+}
+
+function gate(): { open: () => void; opened: Promise<void> } {
+  let open = () => {};
+  const opened = new Promise<void>((r) => (open = r));
+  return { open, opened };
+}
+
+function plan(binary: string): RunPlan {
+  const env = goEnv({ goarch: 'arm64' });
+  return planRun({
+    target: { goos: 'linux', goarch: 'arm64' },
+    host: th.host,
+    command: [binary, '-test.run=^TestExeMount$'].map((a) => Buffer.from(a)),
+    cwd: probe,
+    env,
+    rawEnv: [],
+    config: {},
+  });
+}
+
+async function runIt(c: Client, p: RunPlan, binary: () => Promise<CachedBinary>, abort?: AbortSignal): Promise<{ end: Promise<RemoteEnd>; stdout: () => string; stderr: () => string }> {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  const o: Buffer[] = [];
+  const e: Buffer[] = [];
+  out.on('data', (b: Buffer) => o.push(b));
+  err.on('data', (b: Buffer) => e.push(b));
+  const end = runOnClient(c, p, { stdin: null, stdout: out, stderr: err }, { binary, abort });
+  end.catch(() => {});
+  return { end, stdout: () => Buffer.concat(o).toString(), stderr: () => Buffer.concat(e).toString() };
+}
+
+/** Until the run's view is built but for the binary: view.sh waits for its line (the holder is up, its fstab mounted). */
+async function viewWaitsForTheBinary(nonce: string): Promise<void> {
+  const dir = `/tmp/gocpu.${nonce}`;
+  // fstab is written just before `mount -a`; the root's tmpfs holds the binds after it.
+  await until(`run ${nonce}'s view is built and waits for the binary`, async () =>
+    (await remoteShell('ssh', `[ -e ${dir}/fstab ] && [ -p ${dir}/bin-late ] && grep -q " ${dir}/root/proc " /proc/*/mountinfo 2>/dev/null && echo yes || :`)).trim() === 'yes', 20_000, 100);
+}
+
+test('a late binary: the view is built before it is in the cache, and it is bound from there once it is', async () => {
+  const c = await connected();
+  const file = newBinary('late');
+  const p = plan(file);
+  const g = gate();
+  const bins = new RemoteBinaries();
+  let sha = '';
+  const r = await runIt(c, p, async () => {
+    const s = await bins.start(c, file);
+    sha = s.sha;
+    assert.ok(s.sent, 'the remote has no copy of a new binary');
+    return { sha: s.sha, arriving: g.opened.then(() => s.sent).then(() => true) };
+  });
+  await viewWaitsForTheBinary(p.nonce);
+  g.open();
+  const end = await r.end;
+  assert.deepEqual(end, { code: 0 }, r.stderr());
+  assert.match(r.stdout(), new RegExp(`^exe-mount \\S+ \\S*/\\.cache/gocpu/bin/${sha}$`, 'm'), `bound from the cache:\n${r.stdout()}${r.stderr()}`);
+});
+
+test('a late binary that could not be cached is paged in through the mount', async () => {
+  const c = await connected();
+  const file = newBinary('uncached');
+  const p = plan(file);
+  const g = gate();
+  // A sha256 the cache has nothing under: what the line says when the upload failed.
+  const r = await runIt(c, p, async () => ({ sha: randomBytes(32).toString('hex'), arriving: g.opened.then(() => false) }));
+  await viewWaitsForTheBinary(p.nonce);
+  g.open();
+  const end = await r.end;
+  assert.deepEqual(end, { code: 0 }, r.stderr());
+  assert.match(r.stdout(), /^exe-mount none$/m, `the binary is the mount's own file:\n${r.stdout()}${r.stderr()}`);
+});
+
+test('a run whose wrapper goes while its binary is still on its way leaves nothing on the host', async () => {
+  const c = await connected();
+  const file = newBinary('gone');
+  const p = plan(file);
+  const g = gate();
+  const ac = new AbortController();
+  const r = await runIt(c, p, async () => ({ sha: randomBytes(32).toString('hex'), arriving: g.opened.then(() => true) }), ac.signal);
+  await viewWaitsForTheBinary(p.nonce);
+  const st = await remoteState([p.nonce]);
+  const run: RemoteRun = { marker: p.nonce, nonce: p.nonce, dir: `/tmp/gocpu.${p.nonce}`, pidns: [], procs: st.procs.filter((x) => x.marked), mounts: [] };
+  assert.ok(run.procs.some((x) => / gocpu-view /.test(x.args)), `the holder is up:\n${run.procs.map((x) => x.args).join('\n')}`);
+  ac.abort();
+  await assert.rejects(r.end, (e: Error & { code?: string }) => e.code === 'WRAPPER_GONE');
+  // The binary arrives after all: nothing is written to the closed run channel, nothing throws.
+  g.open();
+  let left: string[] = [];
+  await until('nothing of the run is left on the test host', async () => (left = leftovers(run, await remoteState([p.nonce]))).length === 0, 20_000, 250).catch(() => {});
+  assert.deepEqual(left, [], 'nothing left');
+});
