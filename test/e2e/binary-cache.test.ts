@@ -10,25 +10,19 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Client } from 'ssh2';
 import { RemoteBinaries, upload } from '../../src/agent/binary-cache.js';
-import { closeClient, connect } from '../../src/ssh/connect.js';
-import { resolveHostConfig } from '../../src/ssh/ssh-config.js';
-import { tempDir, testHost } from './harness.js';
+import { tempDir } from './harness.js';
+import { testHostClient } from './test-client.js';
 import { remoteShell } from './remote-state.js';
 
-const th = testHost();
 const scratch = tempDir();
-let client: Client | undefined;
+const ssh = testHostClient();
 after(async () => {
-  if (client) await closeClient(client);
+  await ssh.close();
   scratch.cleanup();
 });
 
-async function connected(): Promise<Client> {
-  client ??= await connect(resolveHostConfig(th.host, { configFile: th.sshConfig, env: {} }), { prompter: null, log: () => undefined });
-  return client;
-}
+const connected = ssh.connected;
 
 /** What the remote's cache holds under `sha`: its sha256 and mode, or "missing", and how many temporary copies. */
 async function cached(sha: string): Promise<string> {

@@ -12,36 +12,32 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PassThrough } from 'node:stream';
 import type { Client } from 'ssh2';
 import { RemoteBinaries } from '../../src/agent/binary-cache.js';
 import type { CachedBinary } from '../../src/agent/binary-cache.js';
 import { planRun, type RunPlan } from '../../src/run/plan.js';
 import { runOnClient } from '../../src/run/run.js';
-import { closeClient, connect } from '../../src/ssh/connect.js';
-import { resolveHostConfig } from '../../src/ssh/ssh-config.js';
 import type { RemoteEnd } from '../../src/gotest/exit-status.js';
 import { fixtureDir, goEnv, goTestBinary, tempDir, testHost } from './harness.js';
+import { collected } from './run-remote.js';
+import { testHostClient } from './test-client.js';
 import { remoteShell, remoteState, leftovers, type RemoteRun } from './remote-state.js';
 import { until } from './until.js';
 
 const th = testHost();
 const scratch = tempDir();
 const probe = fixtureDir('probe');
-let client: Client | undefined;
+const ssh = testHostClient();
 let built = '';
 before(async () => {
   built = await goTestBinary(probe, path.join(scratch.dir, 'probe.test'), 'arm64');
 });
 after(async () => {
-  if (client) await closeClient(client);
+  await ssh.close();
   scratch.cleanup();
 });
 
-async function connected(): Promise<Client> {
-  client ??= await connect(resolveHostConfig(th.host, { configFile: th.sshConfig, env: {} }), { prompter: null, log: () => undefined });
-  return client;
-}
+const connected = ssh.connected;
 
 /** The probe binary with random bytes after it: a sha256 no cache has yet. */
 function newBinary(name: string): string {
@@ -73,15 +69,11 @@ function plan(binary: string): RunPlan {
 }
 
 async function runIt(c: Client, p: RunPlan, binary: () => Promise<CachedBinary>, abort?: AbortSignal): Promise<{ end: Promise<RemoteEnd>; stdout: () => string; stderr: () => string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  const o: Buffer[] = [];
-  const e: Buffer[] = [];
-  out.on('data', (b: Buffer) => o.push(b));
-  err.on('data', (b: Buffer) => e.push(b));
-  const end = runOnClient(c, p, { stdin: null, stdout: out, stderr: err }, { binary, abort });
+  const out = collected();
+  const err = collected();
+  const end = runOnClient(c, p, { stdin: null, stdout: out.stream, stderr: err.stream }, { binary, abort });
   end.catch(() => {});
-  return { end, stdout: () => Buffer.concat(o).toString(), stderr: () => Buffer.concat(e).toString() };
+  return { end, stdout: out.text, stderr: err.text };
 }
 
 /** Until the run's view is built but for the binary: view.sh waits for its line (the holder is up, its fstab mounted). */

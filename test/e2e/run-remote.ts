@@ -35,12 +35,16 @@ export async function runOnTestHost(opts: {
   });
   plan.merge = opts.merge ?? false;
   opts.tweak?.(plan);
-  const out = new PassThrough();
-  const err = new PassThrough();
-  const o: Buffer[] = [];
-  const e: Buffer[] = [];
-  out.on('data', (b: Buffer) => o.push(b));
-  err.on('data', (b: Buffer) => e.push(b));
-  const end = await runRemote(plan, { stdin: null, stdout: out, stderr: err }, env);
-  return { end, stdout: Buffer.concat(o).toString(), stderr: Buffer.concat(e).toString() };
+  const out = collected();
+  const err = collected();
+  const end = await runRemote(plan, { stdin: null, stdout: out.stream, stderr: err.stream }, env);
+  return { end, stdout: out.text(), stderr: err.text() };
+}
+
+/** A stream for a run's stdout or stderr, and what was written to it so far. */
+export function collected(): { stream: PassThrough; text: () => string } {
+  const stream = new PassThrough();
+  const chunks: Buffer[] = [];
+  stream.on('data', (b: Buffer) => chunks.push(b));
+  return { stream, text: () => Buffer.concat(chunks).toString() };
 }
