@@ -108,7 +108,7 @@ async function perCall(master) {
     // What a go test after a change does: every rebuilt package's binary is new, so the
     // agent sends it to the remote's cache (src/agent/binary-cache.ts) before the test
     // runs; the pipeline pages in what the test touches, new or not (the cm row).
-    keyed('gocpu-new', { ...ways.gocpu(th.GOCPU_HOST), label: 'gocpu, warm agent, a new binary each call', note: 'sent to the remote\'s cache first', prepare: newBinary }),
+    keyed('gocpu-new', { ...ways.gocpu(th.GOCPU_HOST), label: 'gocpu, warm agent, a new binary each call', note: 'sent to the remote\'s cache while the view is built', prepare: newBinary }),
     keyed('cold', ways.cold(th.GOCPU_HOST)),
     keyed('direct', ways.direct(th.GOCPU_HOST)),
     keyed('fresh', ways.fresh(th.GOCPU_HOST)),
