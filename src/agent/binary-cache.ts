@@ -71,7 +71,6 @@ export class RemoteBinaries {
       trace('binary: the remote has it');
       return { sha: k.sha };
     }
-    const notCached = (err: unknown) => trace(`binary: not cached (${(err as Error)?.message}); paged in through the mount`);
     return this.start(client, file).then(({ sha, sent }) => (sent ? { sha, arriving: sent.then(() => true, (err) => (notCached(err), false)) } : { sha }), (err) => {
       notCached(err);
       return undefined;
@@ -120,6 +119,11 @@ export class RemoteBinaries {
     this.spare = undefined;
     return p;
   }
+}
+
+/** The trace's word for a binary that could not be put into the remote's cache. */
+export function notCached(err: unknown): void {
+  trace(`binary: not cached (${(err as Error)?.message}); paged in through the mount`);
 }
 
 function openUpload(client: Client): Promise<ClientChannel> {

@@ -7,7 +7,7 @@
  * hash and upload took as long as the view (issue 8: a warm call with a new binary was
  * 1.06 of the ControlMaster'd pipeline, with a cached one 0.87).
  */
-import type { CachedBinary } from '../agent/binary-cache.js';
+import { type CachedBinary, notCached } from '../agent/binary-cache.js';
 import { trace } from '../util/trace.js';
 
 /** What the header carries: the sha256 now, a promise of it (late), or nothing (paged in through the mount). */
@@ -38,10 +38,7 @@ export function followBinary(placing: CachedBinary | Promise<CachedBinary | unde
     async forHeader(canBeLate) {
       if (!canBeLate) return await whenCached;
       trace('binary: not known to the remote cache yet; the view is built meanwhile');
-      const late = whenCached.catch((e: unknown) => {
-        trace(`binary: not cached (${(e as Error)?.message}); paged in through the mount`);
-        return undefined;
-      });
+      const late = whenCached.catch((e: unknown) => (notCached(e), undefined));
       return { late };
     },
   };
