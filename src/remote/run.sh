@@ -26,7 +26,7 @@ gocpu_fail() { gocpu_say error "$@"; exit 125; }
 # The header's lists (exports) are a path a line.
 gocpu_nl='
 '
-# gocpu_prefetch MNT EXPORTS ALIASED BIN_PATH BINF: see where it is started below.
+# gocpu_prefetch MNT EXPORTS ALIASED BIN_PATH BINF CWD: see where it is started below.
 gocpu_prefetch() {
   gocpu_rest=$2$gocpu_nl gocpu_i=0
   while [ -n "$gocpu_rest" ]; do
@@ -35,9 +35,17 @@ gocpu_prefetch() {
     gocpu_p=$1$gocpu_x
     [ "$3" != 1 ] || gocpu_p=${1%/*}/@$gocpu_i/${1##*/}
     gocpu_i=$((gocpu_i + 1))
-    # The binary's place (bound over from the cache) is looked up too.
-    case $4 in "$gocpu_x"/*) [ -z "$5" ] || gocpu_p=$gocpu_p${4#"$gocpu_x"} ;; esac
-    { test -e "$gocpu_p"; } &
+    # Below an export root, the binary's place (bound over from the cache) and the
+    # test's cwd (the view's last step enters it): each lookup takes the root's on its
+    # way, and the two go side by side, not one after the other (at 50 ms, the cwd's
+    # alone was a round trip of every call, and of a late binary's wait).
+    gocpu_q=
+    case $4 in "$gocpu_x"/*) [ -z "$5" ] || gocpu_q=$gocpu_p${4#"$gocpu_x"} ;; esac
+    case $6 in "$gocpu_x"/*)
+      { test -e "$gocpu_p${6#"$gocpu_x"}"; } &
+      [ -n "$gocpu_q" ] || continue ;;
+    esac
+    { test -e "${gocpu_q:-$gocpu_p}"; } &
   done
   wait
 }
@@ -215,7 +223,7 @@ else
   # src/sftp/spaces.ts). A far remote (issue 8: 50 ms) paid a round trip per export.
   # Each lookup is a fork, no exec; none holds our fds.
   if [ -z "$gocpu_copy" ]; then
-    gocpu_prefetch "$gocpu_mnt" "$gocpu_exports" "$gocpu_aliased" "$gocpu_bin_path" "$gocpu_binf$gocpu_bin_late" </dev/null >/dev/null 2>&1 3>&- 4>&- &
+    gocpu_prefetch "$gocpu_mnt" "$gocpu_exports" "$gocpu_aliased" "$gocpu_bin_path" "$gocpu_binf$gocpu_bin_late" "$gocpu_cwd" </dev/null >/dev/null 2>&1 3>&- 4>&- &
   fi
   # go's test log (the local side added -test.testlogfile right after the binary, for go's
   # test cache) goes to the remote's disk: through the mount, its create, writes and
