@@ -136,7 +136,9 @@ function openUpload(client: Client): Promise<ClientChannel> {
  */
 export async function upload(client: Client, file: string, sha: string, size: number, spare?: Promise<ClientChannel>): Promise<void> {
   // A spare refused or closed meanwhile: a new channel, as without one.
-  const ch = (spare && (await spare.then((c) => (isClosed(c) ? undefined : c), () => undefined))) || (await openUpload(client));
+  const ahead = spare && (await spare.then((c) => (isClosed(c) ? undefined : c), () => undefined));
+  trace(ahead ? 'binary: on the upload channel opened ahead' : 'binary: on an upload channel opened now');
+  const ch = ahead || (await openUpload(client));
   ch.write(`${sha} ${size}\n`);
   await new Promise<void>((resolve, reject) => {
     let out = '';

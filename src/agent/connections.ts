@@ -135,7 +135,15 @@ export class Connections {
         e.drop();
         e.client.destroy();
       },
-      binary: (plan) => (plan.binary ? e.binaries.place(e.client, plan.binary) : undefined),
+      binary: (plan) => {
+        if (!plan.binary) return undefined;
+        const placed = e.binaries.place(e.client, plan.binary);
+        // Settled, an upload has taken the spare channel (after the hash): the next new
+        // binary's is opened now, not at this run's end, which go test -p N's next call
+        // often beat (at 50 ms it then waited 2.5 round trips for a channel).
+        if (placed instanceof Promise) void placed.then(refill, refill);
+        return placed;
+      },
       mount: async (plan) => {
         const key = `${plan.sshfs}\0${plan.sshfsOptions}`;
         let m = e.mounts.get(key);

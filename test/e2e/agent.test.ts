@@ -134,6 +134,27 @@ test('agent: another version gets an agent of its own, and the old one\'s run go
   agentPids(a.dir);
 });
 
+test('agent: the spare upload channel a run\'s binary took is opened again at once, for a call that comes while the run goes on', async () => {
+  const a = agentEnv();
+  const env = goEnv({ goarch: 'arm64', env: a.env });
+  const first = startRun(requireWrapper('arm64'), [fx.remote(), '-test.v=true', '-test.run=^TestWaitStdin$'], { cwd: fx.cwd, env, timeoutMs: 120_000, stdin: true });
+  try {
+    await first.waitFor(/^ready/m, 60_000);
+    // The first run's binary is in place (its test runs): what the trace has on uploads now is its.
+    const before = fs.readFileSync(a.trace, 'utf8').length;
+    // Another binary, on the same connection (the first run holds one of its two places).
+    await passes(a.env);
+    const second = fs.readFileSync(a.trace, 'utf8').slice(before);
+    assert.match(second, / ms connection reused$/m, second);
+    assert.deepEqual(second.match(/ ms binary: on (the upload channel opened ahead|an upload channel opened now)$/gm)?.map((l) => l.replace(/^.* ms /, '')), ['binary: on the upload channel opened ahead'], second);
+  } finally {
+    first.write('go on\n');
+  }
+  const r = await first.done;
+  assert.equal(r.code, 0, describeRun(r));
+  agentPids(a.dir);
+});
+
 test('agent: kill -9 of the agent mid-run fails the run with one line, leaves nothing on the host, and the next call works', async () => {
   const a = agentEnv();
   const marker = `gocpu-e2e-agent-${randomToken()}`;
