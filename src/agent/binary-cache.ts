@@ -21,17 +21,27 @@ import { isClosed, noteClose } from './spare.js';
 
 /**
  * A test binary in the remote's cache: its sha256 and, while it is still on its way
- * there, `arriving`, true once the cache has it (false: it could not be put there).
+ * there, `arriving`, true once the cache has it (false: it could not be put there), and
+ * `committing`: the line that tells a run half of it as soon as its commit is on the
+ * way ("SHA ID": the run's view waits for upload.sh ID's lock, src/remote/upload.sh), or
+ * undefined when there is none (then only `arriving` says).
  */
 export interface CachedBinary {
   sha: string;
   arriving?: Promise<boolean>;
+  committing?: Promise<string | undefined>;
+}
+
+/** An upload on its way: its run-half line once committing, and its end (the cache has it). */
+interface Sending {
+  committing: Promise<string | undefined>;
+  sent: Promise<void>;
 }
 
 /** What one connection's remote holds, and an upload channel opened ahead. */
 export class RemoteBinaries {
   private readonly have = new Set<string>();
-  private readonly sending = new Map<string, Promise<void>>();
+  private readonly sending = new Map<string, Sending>();
   /** An upload.sh waiting for its first line (see fill()). */
   private spare: Promise<ClientChannel> | undefined;
   /** The server refused a spare's channel (a MaxSessions below ours): no more spares here. */
@@ -43,21 +53,27 @@ export class RemoteBinaries {
    * The binary's sha256 as soon as it is hashed, its upload started if the remote lacks
    * it: the run's view is built while it goes (src/run/late-binary.ts).
    */
-  async start(client: Client, file: string): Promise<{ sha: string; sent?: Promise<void> }> {
+  async start(client: Client, file: string): Promise<{ sha: string } & Partial<Sending>> {
     const { sha, size } = await sha256Of(file);
     trace('binary: hashed');
     if (this.have.has(sha)) {
       trace('binary: the remote has it');
       return { sha };
     }
-    let sent = this.sending.get(sha);
-    if (!sent) {
-      sent = upload(client, file, sha, size, this.takeSpare())
+    let s = this.sending.get(sha);
+    if (!s) {
+      let told = (_line: string | undefined) => {};
+      const committing = new Promise<string | undefined>((r) => (told = r));
+      const sent = upload(client, file, sha, size, this.takeSpare(), (id) => told(`${sha} ${id}`))
         .then(() => void this.have.add(sha))
-        .finally(() => this.sending.delete(sha));
-      this.sending.set(sha, sent);
+        .finally(() => {
+          told(undefined);
+          this.sending.delete(sha);
+        });
+      s = { committing, sent };
+      this.sending.set(sha, s);
     }
-    return { sha, sent };
+    return { sha, ...s };
   }
 
   /**
@@ -71,7 +87,7 @@ export class RemoteBinaries {
       trace('binary: the remote has it');
       return { sha: k.sha };
     }
-    return this.start(client, file).then(({ sha, sent }) => (sent ? { sha, arriving: sent.then(() => true, (err) => (notCached(err), false)) } : { sha }), (err) => {
+    return this.start(client, file).then(({ sha, sent, committing }) => (sent ? { sha, committing, arriving: sent.then(() => true, (err) => (notCached(err), false)) } : { sha }), (err) => {
       notCached(err);
       return undefined;
     });
@@ -132,9 +148,10 @@ function openUpload(client: Client): Promise<ClientChannel> {
 
 /**
  * upload.sh for one file that `sha` names, on `spare` (an upload channel opened ahead)
- * or on a new one; the cache then has it, or this rejects.
+ * or on a new one; the cache then has it, or this rejects. onCommit(id): the bytes went
+ * and their "commit" too, which upload.sh `id` is doing under its lock (upload.sh).
  */
-export async function upload(client: Client, file: string, sha: string, size: number, spare?: Promise<ClientChannel>): Promise<void> {
+export async function upload(client: Client, file: string, sha: string, size: number, spare?: Promise<ClientChannel>, onCommit: (id: string) => void = () => {}): Promise<void> {
   // A spare refused or closed meanwhile: a new channel, as without one.
   const ahead = spare && (await spare.then((c) => (isClosed(c) ? undefined : c), () => undefined));
   trace(ahead ? 'binary: on the upload channel opened ahead' : 'binary: on an upload channel opened now');
@@ -156,9 +173,14 @@ export async function upload(client: Client, file: string, sha: string, size: nu
           trace('binary: in the remote cache');
           ch.end();
           resolve();
-        } else if (l === 'send' && !sent) {
+        } else if (/^send( \d+)?$/.test(l) && !sent) {
           sent = true;
-          send(file, sha, ch);
+          trace('binary: the remote cache lacks it; sending');
+          const id = l.slice('send '.length);
+          send(file, sha, ch, () => {
+            trace('binary: all bytes sent, and the commit');
+            if (id) onCommit(id);
+          });
         } else if (l === 'done') {
           trace(`binary: sent ${size} bytes`);
           // Not at the channel's close: upload.sh's age sweep of the cache comes after.
@@ -178,11 +200,15 @@ export async function upload(client: Client, file: string, sha: string, size: nu
  * The file, hashed as it goes, then upload.sh's verdict line: "commit" only when what
  * went is what `sha` names (the file may have changed since it was hashed).
  */
-function send(file: string, sha: string, ch: ClientChannel): void {
+function send(file: string, sha: string, ch: ClientChannel, committed: () => void): void {
   const h = createHash('sha256');
   const from = createReadStream(file);
   from.on('data', (b) => h.update(b as Buffer));
   from.on('error', () => ch.close());
-  from.on('end', () => ch.end(h.digest('hex') === sha ? 'commit\n' : 'changed\n'));
+  from.on('end', () => {
+    if (h.digest('hex') !== sha) return void ch.end('changed\n');
+    ch.end('commit\n');
+    committed();
+  });
   from.pipe(ch, { end: false });
 }

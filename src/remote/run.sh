@@ -269,11 +269,20 @@ else
   # would not start before a late binary's line below (a fifo's open meets its other end).
   exec 7<"$gocpu_dir/$gocpu_f_ready"
   if [ -n "$gocpu_bin_late" ]; then
-    # No line: the local side gave up on the run (it says why).
-    read -r gocpu_bin || exit 125
-    gocpu_binf=
-    case $gocpu_bin in '' | *[!0-9a-f]*) ;; *) [ ! -f "$gocpu_cache/bin/$gocpu_bin" ] || gocpu_binf=$gocpu_cache/bin/$gocpu_bin ;; esac
-    echo "$gocpu_binf" >&6
+    # No line: the local side gave up on the run (it says why). "SHA ID": upload.sh ID
+    # may still be committing it (upload.sh): the holder waits for its lock on the file
+    # it writes, killed with the view if the run goes meanwhile (not we: a wait here
+    # would outlive a teardown that kills the holder).
+    read -r gocpu_bin gocpu_upload || exit 125
+    gocpu_binf='' gocpu_lockf=''
+    case $gocpu_bin in '' | *[!0-9a-f]*) ;; *)
+      gocpu_f=$gocpu_cache/bin/$gocpu_bin
+      case $gocpu_upload in
+        '' | *[!0-9]*) [ ! -f "$gocpu_f" ] || gocpu_binf=$gocpu_f ;;
+        *) gocpu_binf=$gocpu_f gocpu_lockf=$gocpu_f.tmp.$gocpu_upload ;;
+      esac ;;
+    esac
+    printf '%s\n%s\n' "$gocpu_binf" "$gocpu_lockf" >&6
     exec 6>&-
     : >"$gocpu_dir/$gocpu_f_bin_known"
     gocpu_step binary

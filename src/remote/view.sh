@@ -259,17 +259,24 @@ set +f
 # A late binary (run.sh): still on its way to the cache when we started; bound once it is
 # there, or paged in through the mount (an empty line). No line: the run is over. Its line
 # there already (bin-known: a builtin test, no fork), it is bound with the rest by
-# `mount -a`; else by a mount of its own once it comes.
+# `mount -a`; else by a mount of its own once it comes. The line after it names the file
+# of an upload still committing it (upload.sh), whose lock we wait for, after `mount -a`.
+lockf=
 if [ -n "$late" ] && [ -e "$d/$gocpu_f_bin_known" ]; then
-  read -r binf <&5
-  late=
-  [ -z "$binf" ] || bind "$binf" "$root$binpath" bind,ro
+  read -r binf <&5 && read -r lockf <&5
+  # Committed meanwhile (a builtin test): bound with the rest too.
+  [ -z "$lockf" ] || [ ! -f "$binf" ] || lockf=
+  late=${lockf:+read}
+  [ -z "$binf" ] || [ -n "$lockf" ] || bind "$binf" "$root$binpath" bind,ro
 fi
 printf '%s' "$fstab" >"$d/$gocpu_f_fstab"
 mount -a -T "$d/$gocpu_f_fstab"
 if [ -n "$late" ]; then
-  read -r binf <&5
-  [ -z "$binf" ] || mount -o bind,ro -- "$binf" "$root$binpath"
+  [ "$late" = read ] || { read -r binf <&5 && read -r lockf <&5; }
+  # A file gone from its name is moved into place or dropped: the commit is over (and
+  # the open fails: not our end, under set -e).
+  if [ -n "$lockf" ] && [ ! -f "$binf" ]; then { flock -s 8; } 2>/dev/null 8<"$lockf" || :; fi
+  if [ -n "$binf" ] && [ -f "$binf" ]; then mount -o bind,ro -- "$binf" "$root$binpath"; fi
 fi
 exec 5<&-
 

@@ -10,7 +10,11 @@
 import { type CachedBinary, notCached } from '../agent/binary-cache.js';
 import { trace } from '../util/trace.js';
 
-/** What the header carries: the sha256 now, a promise of it (late), or nothing (paged in through the mount). */
+/**
+ * What the header carries: the sha256 now, or late: a promise of the run half's line (the
+ * sha256, and the id of an upload still committing it: src/remote/upload.sh), or nothing
+ * (paged in through the mount).
+ */
 export type HeaderBinary = string | { late: Promise<string | undefined> } | undefined;
 
 export interface BinaryOnTheWay {
@@ -38,7 +42,11 @@ export function followBinary(placing: CachedBinary | Promise<CachedBinary | unde
     async forHeader(canBeLate) {
       if (!canBeLate) return await whenCached;
       trace('binary: not known to the remote cache yet; the view is built meanwhile');
-      const late = whenCached.catch((e: unknown) => (notCached(e), undefined));
+      // The run half is told as the commit goes, if upload.sh gave its id (a round trip
+      // before its "done"); else once the cache has the binary.
+      const late = Promise.resolve(placing)
+        .then(async (c) => (c?.committing && (await c.committing)) || (await whenCached))
+        .catch((e: unknown) => (notCached(e), undefined));
       return { late };
     },
   };

@@ -80,8 +80,9 @@ export function bindSpare(channel: ClientChannel, nonce: string): void {
 /**
  * binary: the test binary's sha256 in the remote's cache (src/agent/binary-cache.ts), or
  * a promise of it while it is hashed and sent (src/run/late-binary.ts): the header then
- * says so, and the sha256 follows it on a line of its own (an empty line: it could not be
- * cached, and is paged in through the mount) before the test's stdin.
+ * says so, and the sha256 follows it on a line of its own (with the id of the upload still
+ * committing it; an empty line: it could not be cached, and is paged in through the
+ * mount) before the test's stdin.
  * opened: the run channel from openRunChannel (not for a terminal session, whose
  * channel has a pty and a control channel beside it).
  */
@@ -155,11 +156,11 @@ export async function startProgram(client: Client, plan: RunPlan, io: ProgramIo,
     else channel.end();
   };
   if (typeof binary === 'object' && plan.binary) {
-    binary.late.then((sha) => {
-      trace(sha ? 'binary: in the remote cache; the run half told' : 'binary: the run half pages it in through the mount');
+    binary.late.then((line) => {
+      trace(!line ? 'binary: the run half pages it in through the mount' : line.includes(' ') ? 'binary: being committed to the remote cache; the run half told' : 'binary: in the remote cache; the run half told');
       // The run may have ended meanwhile (its view failed, the wrapper went).
       if (!channel.writable) return;
-      channel.write(`${sha ?? ''}\n`);
+      channel.write(`${line ?? ''}\n`);
       relayStdin();
     });
   } else relayStdin();

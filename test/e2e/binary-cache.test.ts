@@ -3,7 +3,8 @@
  * goes into the remote user's content-addressed cache in one stream, with the bytes the
  * name says (the local side hashes what it sends; upload.sh keeps them only on its
  * "commit"); a file that is not what its name says (it changed after it was hashed) is
- * dropped, and the cache has nothing under that name.
+ * dropped, and the cache has nothing under that name; upload.sh names the file it writes
+ * and holds a lock on it until its commit is over (the run's view waits for that lock).
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +12,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RemoteBinaries, upload } from '../../src/agent/binary-cache.js';
+import { remoteScript } from '../../src/remote/scripts.js';
+import { exec } from '../../src/ssh/connect.js';
+import { shellJoin } from '../../src/util/shell-quote.js';
 import { tempDir } from './harness.js';
 import { testHostClient } from './test-client.js';
 import { remoteShell } from './remote-state.js';
@@ -61,4 +65,45 @@ test('bytes that are not what their name says are dropped, and nothing is cached
     return true;
   });
   assert.equal(await cached(other), 'missing 0', 'neither the file nor its temporary copy is left');
+});
+
+test('upload.sh names the file it writes ("send ID") and holds its lock until the commit is over', async () => {
+  const c = await connected();
+  const data = randomBytes(256 * 1024);
+  const sha = sha256(data);
+  const ch = await exec(c, shellJoin(['sh', '-c', remoteScript('upload'), 'gocpu-upload']));
+  ch.stderr.resume();
+  let out = '';
+  ch.on('data', (b: Buffer) => (out += b.toString()));
+  const closed = new Promise<void>((r) => ch.on('close', () => r()));
+  const line = async (re: RegExp): Promise<RegExpExecArray> => {
+    for (;;) {
+      const m = re.exec(out);
+      if (m) return m;
+      await Promise.race([new Promise((r) => ch.once('data', r)), closed.then(() => assert.fail(`upload.sh ended before ${re}: ${out}`))]);
+    }
+  };
+  ch.write(`${sha} ${data.length}\n`);
+  const [, id] = await line(/^send (\d+)\n/);
+  const tmp = `"\${XDG_CACHE_HOME:-$HOME/.cache}/gocpu/bin/${sha}.tmp.${id}"`;
+  const lock = () => remoteShell('ssh', `if [ ! -e ${tmp} ]; then echo gone; elif flock -n -s ${tmp} true; then echo free; else echo held; fi`);
+  ch.write(data);
+  assert.equal((await lock()).trim(), 'held', 'locked before the verdict');
+  ch.end('commit\n');
+  await line(/^send \d+\ndone\n/);
+  assert.equal((await lock()).trim(), 'gone', 'moved into place');
+  assert.equal(await cached(sha), `${sha} 500 0`);
+  await closed;
+});
+
+test('an upload tells of its commit (onCommit) before it is over', async () => {
+  const c = await connected();
+  const data = randomBytes(64 * 1024);
+  const file = path.join(scratch.dir, 'told.test');
+  fs.writeFileSync(file, data);
+  const sha = sha256(data);
+  const events: string[] = [];
+  await upload(c, file, sha, data.length, undefined, (id) => events.push(`commit ${/^\d+$/.test(id) ? 'ID' : id}`)).then(() => events.push('done'));
+  assert.deepEqual(events, ['commit ID', 'done']);
+  assert.equal(await cached(sha), `${sha} 500 0`);
 });

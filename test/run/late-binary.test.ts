@@ -62,3 +62,31 @@ test('not late: waits for the binary to arrive, and names it (or nothing if it c
   assert.equal(await h, SHA);
   assert.equal(await followBinary(Promise.resolve({ sha: SHA, arriving: Promise.resolve(false) })).forHeader(false), undefined);
 });
+
+test('late, committing: the run half is told its line as the commit goes, before the binary arrived', async () => {
+  const h = await followBinary(Promise.resolve({ sha: SHA, committing: Promise.resolve(`${SHA} 42`), arriving: new Promise<boolean>(() => {}) })).forHeader(true);
+  assert.equal(await late(h), `${SHA} 42`);
+});
+
+test('late, an upload without a commit line (no lock on the remote, or it failed first): told once the binary arrived', async () => {
+  let arrive = (_ok: boolean) => {};
+  const arriving = new Promise<boolean>((r) => (arrive = r));
+  const h = await followBinary(Promise.resolve({ sha: SHA, committing: Promise.resolve(undefined), arriving })).forHeader(true);
+  let settled = false;
+  const line = late(h).then((s) => ((settled = true), s));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(settled, false, 'not before it arrived');
+  arrive(true);
+  assert.equal(await line, SHA);
+});
+
+test('not late (a copy, a terminal): a commit line is not enough, the binary must have arrived', async () => {
+  let arrive = (_ok: boolean) => {};
+  const arriving = new Promise<boolean>((r) => (arrive = r));
+  let settled = false;
+  const h = followBinary(Promise.resolve({ sha: SHA, committing: Promise.resolve(`${SHA} 42`), arriving })).forHeader(false).then((x) => ((settled = true), x));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(settled, false);
+  arrive(true);
+  assert.equal(await h, SHA);
+});
