@@ -63,7 +63,8 @@ export const RUN_FILES = {
    * A fifo (made with `ready`) for a test binary still on its way to the remote's cache when
    * the run starts (the header's gocpu_bin_late): run.sh writes two lines once the local
    * side sent its sha256: the cached file's path (empty: none), and the file of an upload
-   * still committing it (upload.sh), whose lock view.sh waits for; view.sh binds it last.
+   * still committing it (upload.sh), whose lock view.sh waits for; view.sh binds the
+   * cached file last, if it is there.
    */
   binLate: 'bin-late',
   /** Made by run.sh once the late binary's line is in bin-late: view.sh, seeing it before its mount -a, binds the binary with the rest. */

@@ -273,14 +273,12 @@ else
     # may still be committing it (upload.sh): the holder waits for its lock on the file
     # it writes, killed with the view if the run goes meanwhile (not we: a wait here
     # would outlive a teardown that kills the holder).
+    # view.sh binds the file only if it is there.
     read -r gocpu_bin gocpu_upload || exit 125
     gocpu_binf='' gocpu_lockf=''
     case $gocpu_bin in '' | *[!0-9a-f]*) ;; *)
-      gocpu_f=$gocpu_cache/bin/$gocpu_bin
-      case $gocpu_upload in
-        '' | *[!0-9]*) [ ! -f "$gocpu_f" ] || gocpu_binf=$gocpu_f ;;
-        *) gocpu_binf=$gocpu_f gocpu_lockf=$gocpu_f.tmp.$gocpu_upload ;;
-      esac ;;
+      gocpu_binf=$gocpu_cache/bin/$gocpu_bin
+      case $gocpu_upload in '' | *[!0-9]*) ;; *) gocpu_lockf=$gocpu_binf.tmp.$gocpu_upload ;; esac ;;
     esac
     printf '%s\n%s\n' "$gocpu_binf" "$gocpu_lockf" >&6
     exec 6>&-

@@ -257,17 +257,21 @@ set +f
 # libmount cannot parse an fstab from a pipe: it goes through a file (in the run dir,
 # which the run's teardown removes: no rm here, a fork saved).
 # A late binary (run.sh): still on its way to the cache when we started; bound once it is
-# there, or paged in through the mount (an empty line). No line: the run is over. Its line
-# there already (bin-known: a builtin test, no fork), it is bound with the rest by
+# there (a file not there is paged in through the mount). No line: the run is over. Its
+# line there already (bin-known: a builtin test, no fork), it is bound with the rest by
 # `mount -a`; else by a mount of its own once it comes. The line after it names the file
 # of an upload still committing it (upload.sh), whose lock we wait for, after `mount -a`.
+# late: 1 (its lines not read yet), read (read: bind it after `mount -a`), or empty.
 lockf=
 if [ -n "$late" ] && [ -e "$d/$gocpu_f_bin_known" ]; then
   read -r binf <&5 && read -r lockf <&5
-  # Committed meanwhile (a builtin test): bound with the rest too.
-  [ -z "$lockf" ] || [ ! -f "$binf" ] || lockf=
-  late=${lockf:+read}
-  [ -z "$binf" ] || [ -n "$lockf" ] || bind "$binf" "$root$binpath" bind,ro
+  if [ -n "$lockf" ] && [ ! -f "$binf" ]; then
+    late='read'
+  else
+    # Not committing, or committed meanwhile (builtin tests).
+    late=
+    [ ! -f "$binf" ] || bind "$binf" "$root$binpath" bind,ro
+  fi
 fi
 printf '%s' "$fstab" >"$d/$gocpu_f_fstab"
 mount -a -T "$d/$gocpu_f_fstab"
@@ -276,7 +280,7 @@ if [ -n "$late" ]; then
   # A file gone from its name is moved into place or dropped: the commit is over (and
   # the open fails: not our end, under set -e).
   if [ -n "$lockf" ] && [ ! -f "$binf" ]; then { flock -s 8; } 2>/dev/null 8<"$lockf" || :; fi
-  if [ -n "$binf" ] && [ -f "$binf" ]; then mount -o bind,ro -- "$binf" "$root$binpath"; fi
+  [ ! -f "$binf" ] || mount -o bind,ro -- "$binf" "$root$binpath"
 fi
 exec 5<&-
 
