@@ -24,7 +24,7 @@ import type { RemoteEnd } from '../../src/gotest/exit-status.js';
 import { fixtureDir, goEnv, goTestBinary, tempDir, testHost } from './harness.js';
 import { collected } from './run-remote.js';
 import { testHostClient } from './test-client.js';
-import { remoteShell, remoteState, leftovers, type RemoteRun } from './remote-state.js';
+import { remoteShell, remoteState, waitRemoteClean, type RemoteRun } from './remote-state.js';
 import { until } from './until.js';
 
 const th = testHost();
@@ -212,9 +212,7 @@ test('a run whose wrapper goes while its binary is still on its way leaves nothi
   await assert.rejects(r.end, (e: Error & { code?: string }) => e.code === 'WRAPPER_GONE');
   // The binary arrives after all: nothing is written to the closed run channel, nothing throws.
   g.open();
-  let left: string[] = [];
-  await until('nothing of the run is left on the test host', async () => (left = leftovers(run, await remoteState([p.nonce]))).length === 0, 20_000, 250).catch(() => {});
-  assert.deepEqual(left, [], 'nothing left');
+  assert.deepEqual(await waitRemoteClean(run, Date.now() + 20_000), [], 'nothing left');
 });
 
 test('a run whose wrapper goes while its view waits for the upload\'s lock leaves nothing on the host, the lock still held', async (t) => {
@@ -238,9 +236,7 @@ test('a run whose wrapper goes while its view waits for the upload\'s lock leave
     const run: RemoteRun = { marker: p.nonce, nonce: p.nonce, dir: `/tmp/gocpu.${p.nonce}`, pidns: [], procs: [...st.procs.filter((x) => x.marked), ...waiter], mounts: [] };
     ac.abort();
     await assert.rejects(r.end, (e: Error & { code?: string }) => e.code === 'WRAPPER_GONE');
-    let left: string[] = [];
-    await until('nothing of the run is left on the test host', async () => (left = leftovers(run, await remoteState([p.nonce]))).length === 0, 20_000, 250).catch(() => {});
-    assert.deepEqual(left, [], 'nothing left');
+    assert.deepEqual(await waitRemoteClean(run, Date.now() + 20_000), [], 'nothing left');
     assert.equal((await remoteShell('ssh', `flock -n -s ${holder.tmp} true && echo free || echo held`)).trim(), 'held', 'the lock was held all along');
   } finally {
     holder.commit();
