@@ -4,7 +4,8 @@
 # the forwarded environment, so they never appear on a command line), waits for the
 # mount half's sshfs, starts the namespace holder (view.sh), runs the test in it
 # through nsenter and ends exactly as the test ended (status, or death by signal),
-# which sshd reports.
+# which sshd reports. Two stretches of it are parts of their own (src/remote/scripts.ts):
+# the view (run-view.sh) and the test's run and end (run-end.sh).
 #
 # Usage: sh -c "$(cat run.sh)" gocpu-run NONCE [MODE]
 # Reads a line with the header's length N, then exactly N bytes of header, from
@@ -26,29 +27,6 @@ gocpu_fail() { gocpu_say error "$@"; exit 125; }
 # The header's lists (exports) are a path a line.
 gocpu_nl='
 '
-# gocpu_prefetch MNT EXPORTS ALIASED BIN_PATH BINF CWD: see where it is started below.
-gocpu_prefetch() {
-  gocpu_rest=$2$gocpu_nl gocpu_i=0
-  while [ -n "$gocpu_rest" ]; do
-    gocpu_x=${gocpu_rest%%"$gocpu_nl"*} gocpu_rest=${gocpu_rest#*"$gocpu_nl"}
-    [ -n "$gocpu_x" ] || continue
-    gocpu_p=$1$gocpu_x
-    [ "$3" != 1 ] || gocpu_p=${1%/*}/@$gocpu_i/${1##*/}
-    gocpu_i=$((gocpu_i + 1))
-    # Below an export root, the binary's place (bound over from the cache) and the
-    # test's cwd (the view's last step enters it): each lookup takes the root's on its
-    # way, and the two go side by side, not one after the other (at 50 ms, the cwd's
-    # alone was a round trip of every call, and of a late binary's wait).
-    gocpu_q=
-    case $4 in "$gocpu_x"/*) [ -z "$5" ] || gocpu_q=$gocpu_p${4#"$gocpu_x"} ;; esac
-    case $6 in "$gocpu_x"/*)
-      { test -e "$gocpu_p${6#"$gocpu_x"}"; } &
-      [ -n "$gocpu_q" ] || continue ;;
-    esac
-    { test -e "${gocpu_q:-$gocpu_p}"; } &
-  done
-  wait
-}
 # GOCPU_TRACE on the local side: step times, in ms of the remote's clock.
 gocpu_step() { [ "$gocpu_trace" != 1 ] || gocpu_say trace "$1 $(($(date +%s%N) / 1000000))"; }
 # What the test would see of the locale without us: we set LC_ALL=C for the tools
@@ -215,185 +193,9 @@ if [ -n "$gocpu_inplace" ]; then
   set -- sh -c "$gocpu_exec_sh" gocpu-exec "$gocpu_nonce" "$gocpu_merge" "$gocpu_mode" "$@"
   gocpu_enter='env'
 else
-  # What the view's binds reach through the mount is looked up ahead, all at once, in
-  # the background while the namespace is made: each FUSE lookup is an SFTP round
-  # trip, mount -a makes them one by one, and the kernel serializes the lookups in one
-  # directory (sshfs 3.7.3, libfuse 3.14: no parallel dirops). On the agent's shared
-  # mount the exports' aliases are each in a directory of its own for that (ROOT/@i/RUN,
-  # src/sftp/spaces.ts). A far remote (issue 8: 50 ms) paid a round trip per export.
-  # Each lookup is a fork, no exec; none holds our fds.
-  if [ -z "$gocpu_copy" ]; then
-    gocpu_prefetch "$gocpu_mnt" "$gocpu_exports" "$gocpu_aliased" "$gocpu_bin_path" "$gocpu_binf$gocpu_bin_late" "$gocpu_cwd" </dev/null >/dev/null 2>&1 3>&- 4>&- &
-  fi
-  # go's test log (the local side added -test.testlogfile right after the binary, for go's
-  # test cache) goes to the remote's disk: through the mount, its create, writes and
-  # close cost the test five round trips (250 ms at 50 ms); the view shows log/ at the
-  # run dir's own path, and the watch half sends the file back in one answer. Not when
-  # the run dir is inside an export (the view could not show it there).
-  if [ "$gocpu_testlog" = 1 ] && [ -z "$gocpu_copy" ] && [ $# -ge 2 ]; then
-    gocpu_rest=$gocpu_exports$gocpu_nl
-    while [ -n "$gocpu_rest" ]; do
-      gocpu_x=${gocpu_rest%%"$gocpu_nl"*} gocpu_rest=${gocpu_rest#*"$gocpu_nl"}
-      case $gocpu_dir/ in "$gocpu_x"/*) gocpu_testlog= ;; esac
-    done
-    if [ "$gocpu_testlog" = 1 ]; then
-      gocpu_a=$1
-      shift 2
-      set -- "$gocpu_a" "-test.testlogfile=$gocpu_dir/$gocpu_test_log" "$@"
-    fi
-  else
-    gocpu_testlog=
-  fi
-  # log-ready too (same mkfifo): the watch half's log pusher waits on it (gocpu_log_ready).
-  # bin-late too: a late binary's cached path goes to the holder through it, and is held
-  # open here (read-write: that never blocks on a fifo) before the holder opens it to read,
-  # as a fifo nobody holds drops what is written to it.
-  mkfifo -m 600 "$gocpu_dir/$gocpu_f_ready" "$gocpu_dir/$gocpu_f_log_ready" ${gocpu_bin_late:+"$gocpu_dir/$gocpu_f_bin_late"} || gocpu_fail mkfifo "cannot create $gocpu_dir/$gocpu_f_ready"
-  gocpu_late_in=/dev/null
-  if [ -n "$gocpu_bin_late" ]; then
-    exec 6<>"$gocpu_dir/$gocpu_f_bin_late"
-    gocpu_late_in=$gocpu_dir/$gocpu_f_bin_late
-  fi
-  # setsid: the holder must not share our process group, or a signal meant for
-  # the test (sshd signals the session's group) would kill the whole namespace.
-  # LC_ALL=C: the local side matches unshare's and mount's messages.
-  gocpu_cwd=$gocpu_cwd gocpu_exports=$gocpu_exports gocpu_mnt=$gocpu_mnt gocpu_aliased=$gocpu_aliased gocpu_root=$gocpu_root \
-    gocpu_binf=$gocpu_binf gocpu_bin_late=$gocpu_bin_late gocpu_bin_path=$gocpu_bin_path gocpu_ro=$gocpu_ro gocpu_testlog=$gocpu_testlog LC_ALL=C \
-    setsid unshare --user --map-root-user --mount-proc --pid --fork --kill-child \
-    sh -c "$gocpu_view_sh" gocpu-view "$gocpu_nonce" 3>"$gocpu_dir/$gocpu_f_ready" 5<"$gocpu_late_in" 6>&- </dev/null >/dev/null 2>"$gocpu_dir/$gocpu_f_view_err" 4>&- &
-  # The holder outlives us: it must not hold our stdout/stderr (nor the pty, fd 4),
-  # or sshd would keep the channel open until the mount half kills it.
-  gocpu_holder=$!
-  echo "$gocpu_holder" >"$gocpu_dir/$gocpu_f_holder_pid"
-  # The holder's open of ready (its fd 3) waits for a reader: open it now, or the view
-  # would not start before a late binary's line below (a fifo's open meets its other end).
-  exec 7<"$gocpu_dir/$gocpu_f_ready"
-  if [ -n "$gocpu_bin_late" ]; then
-    # No line: the local side gave up on the run (it says why). "SHA ID": upload.sh ID
-    # may still be committing it (upload.sh): the holder waits for its lock on the file
-    # it writes, killed with the view if the run goes meanwhile (not we: a wait here
-    # would outlive a teardown that kills the holder).
-    # view.sh binds the file only if it is there.
-    read -r gocpu_bin gocpu_upload || exit 125
-    gocpu_binf='' gocpu_lockf=''
-    case $gocpu_bin in '' | *[!0-9a-f]*) ;; *)
-      gocpu_binf=$gocpu_cache/bin/$gocpu_bin
-      case $gocpu_upload in '' | *[!0-9]*) ;; *) gocpu_lockf=$gocpu_binf.tmp.$gocpu_upload ;; esac ;;
-    esac
-    printf '%s\n%s\n' "$gocpu_binf" "$gocpu_lockf" >&6
-    exec 6>&-
-    : >"$gocpu_dir/$gocpu_f_bin_known"
-    gocpu_step binary
-  fi
-  read -r gocpu_ready <&7 || gocpu_ready=
-  exec 7<&-
-  if [ "$gocpu_ready" != ready ]; then
-    wait "$gocpu_holder"
-    gocpu_rc=$?
-    cat "$gocpu_dir/$gocpu_f_view_err" >&2
-    gocpu_fail view "could not build the namespace (unshare exit $gocpu_rc)"
-  fi
-
-  gocpu_step view-ready
-  # pid 1 of the new pid namespace is the holder's only child.
-  # A builtin read (no fork); the file has no newline, so read's status says nothing.
-  gocpu_p1=
-  read -r gocpu_p1 gocpu_l <"/proc/$gocpu_holder/task/$gocpu_holder/children" 2>/dev/null || :
-  [ -n "$gocpu_p1" ] || gocpu_fail view "cannot find the namespace's pid 1"
-
-  # How the program enters the view: nsenter takes the holder's namespaces, root and
-  # cwd. As the test's user (above), it takes only the namespaces, and unshare makes a
-  # user namespace inside the view's that maps the remote user's uid and gid to
-  # themselves (the view's root is that user outside), then takes the view's root and
-  # the cwd itself: the kernel refuses a new user namespace to a chrooted process.
-  # Without --fork, unshare becomes sh and sh the test: the chain below run.sh keeps
-  # its processes, so the test's end is seen exactly as before.
-  set -- sh -c "$gocpu_exec_sh" gocpu-exec "$gocpu_nonce" "$gocpu_merge" "$gocpu_mode" "$@"
-  if [ -n "$gocpu_uid" ]; then
-    set -- --target "$gocpu_p1" --user --mount --pid --preserve-credentials \
-      unshare --user --map-user="$gocpu_uid" --map-group="$gocpu_gid" --root="$gocpu_dir/$gocpu_d_root" --wd="$gocpu_cwd" "$@"
-  else
-    set -- --target "$gocpu_p1" --user --mount --pid --root --wd --preserve-credentials "$@"
-  fi
-  gocpu_enter='nsenter'
+  # shellcheck source=src/remote/run-view.sh
+  . ./run-view.sh
 fi
 
-# The end file is written: the watch half's log pusher may send go's test log now. The
-# fifo (made with the view's) is opened read-write, so the open never blocks; the line
-# waits in it for the pusher, which holds it open, and goes when nobody does.
-gocpu_log_ready() {
-  if [ -p "$gocpu_dir/$gocpu_f_log_ready" ]; then
-    { echo >&5; } 5<>"$gocpu_dir/$gocpu_f_log_ready"
-  fi
-}
-
-# exec.sh gets what it must restore or apply through its environment, and our
-# stderr (the test's) as fd 3: fd 2 of setsid and nsenter is a file, so that
-# their own words never reach the test's output.
-export gocpu_env gocpu_path gocpu_lc_all_set gocpu_lc_all
-# The local side signals the test through our pid (src/remote/kill.sh).
-gocpu_say pid "$$"
-echo "$$" >"$gocpu_dir/$gocpu_f_run_pid"
-if [ "$gocpu_mode" = "$gocpu_mode_pty" ]; then
-  # In this session, so that the pty is the program's controlling terminal; exec.sh
-  # gives it a process group of its own in the foreground (^C is for it alone) and
-  # writes its end on fd 5. nsenter's own messages go to ctl.sh; LC_ALL=C for them.
-  exec 3>&4 4>&-
-  LC_ALL=C "$gocpu_enter" "$@" 5>"$gocpu_dir/$gocpu_f_end"
-  gocpu_rc=$?
-  exec 3>&-
-  gocpu_l=
-  read -r gocpu_l <"$gocpu_dir/$gocpu_f_end"
-  case $gocpu_l in
-    "$gocpu_end_code "*)
-      gocpu_log_ready
-      exit "${gocpu_l#"$gocpu_end_code "}"
-      ;;
-  esac
-  # exec.sh never got to say (nsenter failed, or it was killed): nsenter's status.
-  echo "$gocpu_end_code $gocpu_rc" >"$gocpu_dir/$gocpu_f_end"
-  gocpu_log_ready
-  exit "$gocpu_rc"
-fi
-exec 3>&2
-# setsid and nsenter are the remote's own; nsenter enters the view's root before it
-# looks up `sh` on our PATH, so with a remote root that sh (and the test) is R's.
-if ! gocpu_setsid_fork; then
-  # An old util-linux without setsid --fork: nsenter re-raises the test's signal on itself, and sshd
-  # names it exactly if it is one of RFC 4254's 13; others arrive as SIG@openssh.com.
-  # LC_ALL=C for nsenter's own messages; exec.sh puts the test's back.
-  LC_ALL=C
-  export LC_ALL
-  exec "$gocpu_enter" "$@"
-fi
-
-# A shell that waits for the test sees only 128+N for a death by signal N, the
-# same as exit(128+N); setsid -w tells them apart: it says "did not exit normally"
-# (its stderr, parsed: LC_ALL=C) and exits with the raw status's low byte. setsid -f
-# also makes the test a session leader (setsid -c would give it a pty later).
-LC_ALL=C setsid -f -w "$gocpu_enter" "$@" 2>"$gocpu_dir/$gocpu_f_end_err"
-gocpu_rc=$?
-exec 3>&-
-gocpu_sig=
-while IFS= read -r gocpu_l; do
-  case $gocpu_l in
-    "setsid: child "*" $gocpu_setsid_signaled"*) gocpu_sig=$((gocpu_rc & 127)) ;;
-    *) printf '%s\n' "$gocpu_l" >&2 ;; # nsenter's own failure, before the test started
-  esac
-done <"$gocpu_dir/$gocpu_f_end_err"
-if [ -z "$gocpu_sig" ]; then
-  echo "$gocpu_end_code $gocpu_rc" >"$gocpu_dir/$gocpu_f_end"
-  gocpu_log_ready
-  exit "$gocpu_rc"
-fi
-# Die by the same signal, so that sshd reports its name (RFC 4254's 13); the local
-# side asks the watch half for this file for any other (SIG@openssh.com).
-gocpu_name=$(kill -l "$gocpu_sig")
-echo "$gocpu_end_signal $gocpu_sig $gocpu_name" >"$gocpu_dir/$gocpu_f_end"
-gocpu_log_ready
-# shellcheck disable=SC3045 # dash, bash and busybox sh have ulimit -c
-ulimit -c 0 2>/dev/null
-trap - "$gocpu_name" 2>/dev/null
-kill -s "$gocpu_name" "$$"
-# A signal we cannot die by (ignored since the shell started): the shell convention.
-exit $((128 + gocpu_sig))
+# shellcheck source=src/remote/run-end.sh
+. ./run-end.sh

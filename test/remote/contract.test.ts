@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { ERROR_CODES, HEARTBEAT, renderPrelude, reservedEnvName, REMOTE_TOOLS, RUN_FILES } from '../../src/remote/contract.js';
-import { PRELUDE_LINE, remoteScript, type ScriptName } from '../../src/remote/scripts.js';
+import { PART_LINE, PRELUDE_LINE, remoteScript, scriptWithParts, type ScriptName } from '../../src/remote/scripts.js';
 import { repoRoot } from '../e2e/repo.js';
 
 const remoteDir = join(repoRoot, 'src', 'remote');
@@ -22,18 +22,30 @@ test('src/remote/prelude.sh is what contract.ts renders (`make prelude` rewrites
   assert.equal(readFileSync(join(remoteDir, 'prelude.sh'), 'utf8'), renderPrelude());
 });
 
-test('every remote script sources the prelude, and is shipped with its text in place', () => {
-  const shipped = readdirSync(remoteDir).filter((n) => n.endsWith('.sh') && n !== 'prelude.sh').map((n) => n.slice(0, -3)).sort();
+const remoteFiles = () => readdirSync(remoteDir).filter((n) => n.endsWith('.sh') && n !== 'prelude.sh').map((n) => n.slice(0, -3)).sort();
+
+test('every remote script sources the prelude, and is shipped with its text and its parts\' in place', () => {
+  const shipped = remoteFiles().filter((n) => !n.includes('-'));
   assert.deepEqual(shipped, [...SCRIPTS].sort(), 'a new script must be listed in ScriptName');
+  const parts = remoteFiles().filter((n) => n.includes('-'));
+  assert.ok(parts.length > 0);
+  const sourced: string[] = [];
   for (const s of SCRIPTS) {
     const raw = readFileSync(join(remoteDir, `${s}.sh`), 'utf8');
     assert.ok(raw.split('\n').includes(PRELUDE_LINE), `${s}.sh`);
+    sourced.push(...raw.split('\n').flatMap((l) => PART_LINE.exec(l)?.[1] ?? []));
     const text = remoteScript(s);
-    assert.ok(!text.split('\n').includes(PRELUDE_LINE), `${s}.sh shipped`);
+    assert.ok(!text.split('\n').some((l) => l === PRELUDE_LINE || PART_LINE.test(l) || /^\s*\. /.test(l)), `${s}.sh shipped`);
     assert.ok(text.includes(renderPrelude().trimEnd()), `${s}.sh shipped`);
+    for (const p of parts.filter((n) => n.startsWith(`${s}-`))) {
+      assert.ok(text.includes(readFileSync(join(remoteDir, `${p}.sh`), 'utf8').trimEnd()), `${p}.sh in ${s}.sh shipped`);
+    }
     const r = spawnSync('sh', ['-n', '-c', text]);
     assert.equal(r.status, 0, `${s}.sh: ${r.stderr}`);
   }
+  // Each part is sourced once, by its script, and sources nothing itself.
+  assert.deepEqual(sourced.sort(), parts);
+  for (const p of parts) assert.ok(!readFileSync(join(remoteDir, `${p}.sh`), 'utf8').split('\n').some((l) => /^\s*\. /.test(l)), p);
 });
 
 test('the run dir and the base dir are spelled once in src/', () => {
@@ -52,7 +64,7 @@ test('the run dir and the base dir are spelled once in src/', () => {
 test('the error codes the scripts send are the contract\'s, and each is sent', () => {
   for (const [script, codes] of Object.entries(ERROR_CODES)) {
     // As shipped: the prelude's helpers (gocpu_own_run_dir) send codes for the script.
-    const own = readFileSync(join(remoteDir, `${script}.sh`), 'utf8');
+    const own = scriptWithParts(script as ScriptName);
     const text = own.includes('gocpu_own_run_dir') ? remoteScript(script as ScriptName) : own;
     const used = new Set([...text.matchAll(/gocpu_(?:fail|say error) ([a-z-]+)/g)].map((m) => m[1]));
     assert.deepEqual([...used].sort(), [...codes].sort(), script);
