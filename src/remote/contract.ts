@@ -51,6 +51,13 @@ export const RUN_FILES = {
   cacheLink: 'c',
   /** Exists once the mount half gave up (or ended). */
   failed: 'failed',
+  /**
+   * The agent's shared mount only: what the remote's setsid and unshare can do, probed once
+   * by its mount half before it says "mounted" (so every run on it finds the file whole):
+   * "S U", 1 or 0 each: gocpu_setsid_fork, gocpu_unshare_map_user. The runs read it with a
+   * builtin, where each probe was a fork and an exec per call.
+   */
+  tools: 'tools',
   viewErr: 'view.err',
   fstab: 'fstab',
   /** The test's exact end, written by run.sh: END_CODE or END_SIGNAL. */
@@ -345,6 +352,13 @@ export function renderPrelude(): string {
   L.push('# exact end of a test needs; its help text is parsed, hence LC_ALL=C.');
   L.push('gocpu_setsid_fork() {');
   L.push('  case "$(LC_ALL=C setsid --help 2>&1)" in *--fork*--wait* | *--wait*--fork*) return 0 ;; esac');
+  L.push('  return 1');
+  L.push('}');
+  L.push('# gocpu_unshare_map_user: unshare has --map-user and --root (not every util-linux), which a');
+  L.push('# test run as the remote user\'s own uid needs (run.sh); its help text is parsed too.');
+  L.push('gocpu_unshare_map_user() {');
+  L.push('  gocpu_um_h=$(LC_ALL=C unshare --help 2>&1)');
+  L.push('  case $gocpu_um_h in *--map-user=*) case $gocpu_um_h in *--root=*) return 0 ;; esac ;; esac');
   L.push('  return 1');
   L.push('}');
   L.push('# gocpu_sshfs_opts SSHFS OPTS: sets $gocpu_sshfs_o to what the mount half passes');

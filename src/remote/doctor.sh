@@ -25,10 +25,7 @@ for gocpu_t in $gocpu_tools; do
 done
 if gocpu_setsid_fork; then gocpu_out setsid_fork yes; else gocpu_out setsid_fork no; fi
 # run.sh's test as the remote user's own uid (when the local user is not root) needs both.
-gocpu_h=$(LC_ALL=C unshare --help 2>&1)
-gocpu_m=no
-case $gocpu_h in *--map-user=*) case $gocpu_h in *--root=*) gocpu_m=yes ;; esac ;; esac
-gocpu_out unshare_map_user "$gocpu_m"
+if gocpu_unshare_map_user; then gocpu_out unshare_map_user yes; else gocpu_out unshare_map_user no; fi
 if command -v "$gocpu_sshfs" >/dev/null 2>&1; then
   gocpu_out sshfs "$(command -v "$gocpu_sshfs")"
   gocpu_out sshfs_version "$(LC_ALL=C "$gocpu_sshfs" --version 2>&1 | sed -n 's/^SSHFS version //p' | head -n 1)"

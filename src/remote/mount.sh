@@ -69,6 +69,12 @@ echo "$gocpu_sshfs_pid" >"$gocpu_dir/$gocpu_f_sshfs_pid"
 # stdin is sshfs's SFTP stream: nothing of the sweep may read it.
 gocpu_clear_stale </dev/null
 if [ "$gocpu_say_mounted" = 1 ]; then
+  # What the runs on this mount would each ask setsid and unshare (RUN_FILES.tools), asked
+  # once, while sshfs starts; written before "mounted", so no run finds it half written.
+  gocpu_t_s=0 gocpu_t_u=0
+  gocpu_setsid_fork </dev/null && gocpu_t_s=1
+  gocpu_unshare_map_user </dev/null && gocpu_t_u=1
+  echo "$gocpu_t_s $gocpu_t_u" >"$gocpu_dir/$gocpu_f_tools"
   # Runs on a shared mount start at once, without waiting for it themselves.
   # Mounted once the path no longer reaches the directory held on fd 5: test -ef is a
   # builtin, where mountpoint(1) cost an exec every turn, and the turns are shorter.

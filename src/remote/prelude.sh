@@ -15,6 +15,7 @@ gocpu_f_copy_run='copy'
 gocpu_f_copied='copied'
 gocpu_f_cache_link='c'
 gocpu_f_failed='failed'
+gocpu_f_tools='tools'
 gocpu_f_view_err='view.err'
 gocpu_f_fstab='fstab'
 gocpu_f_end='end'
@@ -24,7 +25,7 @@ gocpu_f_bin_late='bin-late'
 gocpu_f_bin_known='bin-known'
 gocpu_f_pty_header='pty-header'
 gocpu_f_pty_control='pty-control'
-gocpu_run_files='mount.pid sshfs.pid run.pid holder.pid ready copy copied c failed view.err fstab end end.err log-ready bin-late bin-known pty-header pty-control'
+gocpu_run_files='mount.pid sshfs.pid run.pid holder.pid ready copy copied c failed tools view.err fstab end end.err log-ready bin-late bin-known pty-header pty-control'
 gocpu_d_mnt='mnt'
 gocpu_d_root='root'
 gocpu_d_staging='new'
@@ -137,6 +138,13 @@ gocpu_say() {
 # exact end of a test needs; its help text is parsed, hence LC_ALL=C.
 gocpu_setsid_fork() {
   case "$(LC_ALL=C setsid --help 2>&1)" in *--fork*--wait* | *--wait*--fork*) return 0 ;; esac
+  return 1
+}
+# gocpu_unshare_map_user: unshare has --map-user and --root (not every util-linux), which a
+# test run as the remote user's own uid needs (run.sh); its help text is parsed too.
+gocpu_unshare_map_user() {
+  gocpu_um_h=$(LC_ALL=C unshare --help 2>&1)
+  case $gocpu_um_h in *--map-user=*) case $gocpu_um_h in *--root=*) return 0 ;; esac ;; esac
   return 1
 }
 # gocpu_sshfs_opts SSHFS OPTS: sets $gocpu_sshfs_o to what the mount half passes

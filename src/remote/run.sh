@@ -113,20 +113,7 @@ if [ -n "$gocpu_root" ]; then
 fi
 gocpu_path=$PATH
 PATH=$PATH:/usr/sbin:/sbin
-# The test's user (issue 10): the local user is not root, so the program runs as the
-# remote user's own uid and gid, not as root of the view's namespace. They are read
-# here, outside every namespace, where they are the real ones (builtins: no fork).
-# An unshare without --map-user or --root (an older util-linux) leaves it root, as before.
-gocpu_uid='' gocpu_gid=''
-if [ "$gocpu_as_user" = 1 ]; then
-  while read -r gocpu_k gocpu_v gocpu_l; do
-    case $gocpu_k in Uid:) gocpu_uid=$gocpu_v ;; Gid:) gocpu_gid=$gocpu_v ;; esac
-  done <"/proc/$$/status"
-  gocpu_l=$(LC_ALL=C unshare --help 2>&1)
-  case $gocpu_l in *--map-user=*) ;; *) gocpu_uid='' ;; esac
-  case $gocpu_l in *--root=*) ;; *) gocpu_uid='' ;; esac
-fi
-
+gocpu_t_setsid='' gocpu_t_unshare=''
 if [ -n "$gocpu_shared" ]; then
   # The agent's mount, shared by the runs on this host: our files are its mnt/NONCE
   # (the local side added them before starting us). Our dir is ours to make; it
@@ -142,8 +129,26 @@ if [ -n "$gocpu_shared" ]; then
   mkdir -m 700 "$gocpu_dir" "$gocpu_dir/$gocpu_d_root" || gocpu_fail mkdir "cannot create $gocpu_dir"
   echo "$gocpu_p" >"$gocpu_dir/$gocpu_f_mount_pid"
   gocpu_mnt=$gocpu_shared_dir/$gocpu_d_mnt/$gocpu_nonce
+  # What setsid and unshare can do, as the shared mount's half found (RUN_FILES.tools).
+  read -r gocpu_t_setsid gocpu_t_unshare <"$gocpu_shared_dir/$gocpu_f_tools" 2>/dev/null || :
 else
   gocpu_mnt=$gocpu_dir/$gocpu_d_mnt
+fi
+
+# The test's user (issue 10): the local user is not root, so the program runs as the
+# remote user's own uid and gid, not as root of the view's namespace. They are read
+# here, outside every namespace, where they are the real ones (builtins: no fork).
+# An unshare without --map-user or --root (an older util-linux) leaves it root, as before.
+gocpu_uid='' gocpu_gid=''
+if [ "$gocpu_as_user" = 1 ]; then
+  while read -r gocpu_k gocpu_v gocpu_l; do
+    case $gocpu_k in Uid:) gocpu_uid=$gocpu_v ;; Gid:) gocpu_gid=$gocpu_v ;; esac
+  done <"/proc/$$/status"
+  case $gocpu_t_unshare in
+    1) ;;
+    0) gocpu_uid='' ;;
+    *) gocpu_unshare_map_user || gocpu_uid='' ;;
+  esac
 fi
 
 # The mount half creates the run dir and mounts sshfs on mnt/ in it; wait for either.

@@ -267,21 +267,36 @@ export async function healLink(clientPort: number): Promise<void> {
 }
 
 /**
- * SIGKILLs the test host's sshd processes of the connection whose client (local)
- * port is `clientPort`, found on the host by the socket's inode (/proc/1/net/tcp:
- * the host's sshd listener sees its network namespace), never by name: other test
- * files' sessions share that sshd. Returns the pids it killed.
+ * A script that sets $pids to the test host's sshd processes of the connection whose
+ * client (local) port is `clientPort`, found by the socket's inode (/proc/1/net/tcp: the
+ * host's sshd listener sees its network namespace), never by name: other test files'
+ * sessions share that sshd. Run as root.
  */
-export async function killSshdSession(clientPort: number): Promise<number[]> {
+function sessionPidsScript(clientPort: number): string {
   const port = Number(testHost().env.GOCPU_TESTHOST_PORT ?? '2222');
   const hex = (n: number) => n.toString(16).toUpperCase().padStart(4, '0');
-  const out = await remoteShell(
-    'root-ssh',
-    `ino=$(awk '$2 ~ /:${hex(port)}$/ && $3 ~ /:${hex(clientPort)}$/ {print $10}' /proc/1/net/tcp)
+  return `ino=$(awk '$2 ~ /:${hex(port)}$/ && $3 ~ /:${hex(clientPort)}$/ {print $10}' /proc/1/net/tcp)
 [ -n "$ino" ] || { echo "no connection from port ${clientPort}" >&2; exit 3; }
 pids=$(for f in /proc/[0-9]*/fd/*; do [ "$(readlink "$f" 2>/dev/null)" = "socket:[$ino]" ] && echo "\${f#/proc/}"; done | cut -d/ -f1 | sort -u)
-[ -n "$pids" ] || { echo "no process holds socket $ino" >&2; exit 3; }
-kill -KILL $pids && echo $pids`,
-  );
+[ -n "$pids" ] || { echo "no process holds socket $ino" >&2; exit 3; }`;
+}
+
+/** SIGKILLs the test host's sshd processes of the connection from local port `clientPort`; returns their pids. */
+export async function killSshdSession(clientPort: number): Promise<number[]> {
+  const out = await remoteShell('root-ssh', `${sessionPidsScript(clientPort)}
+kill -KILL $pids && echo $pids`);
   return out.trim().split(/\s+/).map(Number);
+}
+
+/**
+ * The run dirs (/tmp/gocpu.NONCE) of the agent's shared mounts on the connection from
+ * local port `clientPort`: each mount half below its sshd session that says "mounted"
+ * (mount.sh's SAY_MOUNTED=1, its last argument).
+ */
+export async function sharedMountDirs(clientPort: number): Promise<string[]> {
+  const out = await remoteShell('root-ssh', `${sessionPidsScript(clientPort)}
+echo $pids`);
+  const session = new Set(out.trim().split(/\s+/).map(Number));
+  const procs = runProcs(await remoteState([]), (p) => session.has(p.pid));
+  return [...new Set(procs.flatMap((p) => / gocpu-mount ([0-9a-f]{24}) .* 1$/.exec(p.args)?.[1] ?? []))].map((n) => `/tmp/gocpu.${n}`);
 }
