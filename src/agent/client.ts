@@ -19,6 +19,7 @@ import { sameOutput } from '../util/same-output.js';
 import { rawArgs, rawEnv } from '../cli/raw-argv.js';
 import { EXIT_GOCPU_FAILURE, exitNowBy, statusFor } from '../cli/exit.js';
 import { onForwardedSignal } from '../cli/launcher.js';
+import { traceOrigin } from '../util/trace.js';
 import { type DirectMessage, type EndMessage, FRAME, readFrames, type RunRequest, frame } from './frames.js';
 import { ACCEPT_MS, AgentDirError, gocpuVersion, socketPath, tryConnect } from './socket-path.js';
 
@@ -103,7 +104,7 @@ async function callAgent(sock: Socket, argv: string[], env: NodeJS.ProcessEnv, m
     stdin: forwardStdin,
     tty: hasTty(),
     pid: process.pid,
-    origin: performance.timeOrigin,
+    origin: traceOrigin(),
   };
   sock.write(frame(FRAME.request, JSON.stringify(req)));
 

@@ -8,17 +8,7 @@
  */
 import { closeSync, constants, fstatSync, openSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { isatty } from 'node:tty';
-
-/** The fields of /proc/PID/stat after the command's name (which may hold spaces and parentheses). */
-function statFields(pid: number): string[] {
-  const text = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  return text.slice(text.lastIndexOf(')') + 2).split(' ');
-}
-
-/** The process's start, in clock ticks since boot: with the pid, who it is (a pid is reused, this pair is not). */
-export function startTicks(pid: number): number {
-  return Number(statFields(pid)[19]);
-}
+import { statFields } from '../util/proc-start.js';
 
 /** Whether pid is still the process that started at ticks: only "no such process" (or another in its place) says no, never a failed read (EMFILE). */
 export function stillRunning(pid: number, ticks: number): boolean {
@@ -29,15 +19,6 @@ export function stillRunning(pid: number, ticks: number): boolean {
     return (e as NodeJS.ErrnoException).code !== 'ENOENT' && (e as NodeJS.ErrnoException).code !== 'ESRCH';
   }
   return Number(f[19]) === ticks && f[0] !== 'Z' && f[0] !== 'X';
-}
-
-/**
- * Epoch ms of a start in ticks (USER_HZ is 100 on every Linux userspace sees), from
- * the uptime's hundredths: the boot time /proc/stat gives is in whole seconds.
- */
-export function startEpochMs(ticks: number): number {
-  const uptimeS = Number(readFileSync('/proc/uptime', 'latin1').split(' ')[0]);
-  return Date.now() - (uptimeS - ticks / 100) * 1000;
 }
 
 function nulSeparated(file: string): Buffer[] {

@@ -10,6 +10,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { launcherSaidDirect, startUnderLauncher } from './launcher.js';
+import { trace } from '../util/trace.js';
 
 export async function runEntry(): Promise<void> {
   startUnderLauncher();
@@ -23,7 +24,10 @@ export async function runEntry(): Promise<void> {
   // stdin: exact by construction (one code path), and such calls are interactive,
   // one at a time, where the agent's warm path saves nothing anyone would notice.
   const ttyStdin = process.stdin.isTTY === true;
-  if (/(^|\/)go_[a-z0-9]+_[a-z0-9]+_exec$/.test(argv[0] ?? '') && !ttyStdin && !launcherSaidDirect()) {
+  const wrapper = /(^|\/)go_[a-z0-9]+_[a-z0-9]+_exec$/.test(argv[0] ?? '');
+  // How long the call took to reach node (the launcher's start, and a try at the door, before it).
+  if (wrapper) trace('node running (the wrapper\'s own node: the call did not go through the door)');
+  if (wrapper && !ttyStdin && !launcherSaidDirect()) {
     const client = await import('../agent/client.js');
     if (client.agentWanted(process.env)) status = await client.runViaAgent(argv);
   }

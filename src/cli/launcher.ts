@@ -7,6 +7,7 @@
  */
 import { readSync } from 'node:fs';
 import { putBack } from './node-startup-env.js';
+import { traceFromLauncher } from '../util/trace.js';
 
 export const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
 
@@ -34,6 +35,7 @@ export function startUnderLauncher(env: NodeJS.ProcessEnv = process.env): void {
   delete env.GOCPU_LAUNCHER_DIRECT;
   if (!Number.isInteger(pid) || pid <= 1 || pid !== process.ppid) return;
   launcher = pid;
+  traceFromLauncher(pid);
   if (fd !== undefined && Number.isInteger(fd) && fd > 2) relayFd = fd;
   // go's last word to a wrapper is SIGKILL, which the launcher cannot pass on: once
   // it is gone, so are we, as a SIGKILLed wrapper would be (the remote side sees

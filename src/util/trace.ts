@@ -14,6 +14,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { appendFileSync } from 'node:fs';
+import { startEpochMs, startTicks } from './proc-start.js';
 
 export interface TraceSink {
   on: boolean;
@@ -33,8 +34,28 @@ export function traceSinkFor(env: NodeJS.ProcessEnv, pid: number, origin: number
   return { on: !!env.GOCPU_TRACE || !!env.GOCPU_TRACE_FILE, file: env.GOCPU_TRACE_FILE || undefined, pid, origin, write };
 }
 
-const processSink = traceSinkFor(process.env, process.pid, Date.now(), (l) => process.stderr.write(l));
+// From node's own start (its ~50 ms and more are part of a call), or the launcher's (below).
+const processSink = traceSinkFor(process.env, process.pid, performance.timeOrigin, (l) => process.stderr.write(l));
 const perRun = new AsyncLocalStorage<TraceSink>();
+
+/**
+ * Under bin/gocpu, a call's time starts with the launcher, not with this node: before
+ * it started us, the launcher may have tried the agent's door (and started an agent)
+ * first. entry.ts says when node's own code began to run.
+ */
+export function traceFromLauncher(pid: number): void {
+  if (!processSink.on) return;
+  try {
+    processSink.origin = startEpochMs(startTicks(pid));
+  } catch {
+    // Not readable (not Linux): the times count from node's start, as without a launcher.
+  }
+}
+
+/** Epoch ms this process's trace counts from: the agent counts a call's steps from it too. */
+export function traceOrigin(): number {
+  return processSink.origin;
+}
 
 /** Runs fn with trace() going to sink (every async step fn starts included). */
 export function withTraceSink<T>(sink: TraceSink, fn: () => T): T {

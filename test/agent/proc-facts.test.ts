@@ -11,7 +11,8 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { openFdOf, procFacts, startTicks, stdinServable, stillRunning } from '../../src/agent/proc-facts.js';
+import { openFdOf, procFacts, stdinServable, stillRunning } from '../../src/agent/proc-facts.js';
+import { startTicks } from '../../src/util/proc-start.js';
 
 /** A sh that waits (on its stdin, or a fifo), with the descriptors given. */
 function child(stdio: (number | 'ignore' | 'pipe')[], cwd: string, args: string[] = []): ChildProcess {

@@ -32,9 +32,12 @@ function doorEnv(): { dir: string; trace: string; env: NodeJS.ProcessEnv } {
   return { dir, trace, env };
 }
 
-function doorCalls(trace: string): number {
-  return fs.existsSync(trace) ? fs.readFileSync(trace, 'utf8').split('\n').filter((l) => l.endsWith(' ms it came through the door (no node in the wrapper)')).length : 0;
+function traceLines(trace: string, end: string): number {
+  return fs.existsSync(trace) ? fs.readFileSync(trace, 'utf8').split('\n').filter((l) => l.endsWith(end)).length : 0;
 }
+const doorCalls = (trace: string) => traceLines(trace, ' ms it came through the door (no node in the wrapper)');
+/** Calls whose own node ran (its trace line counts from the launcher's start: trace.ts). */
+const nodeCalls = (trace: string) => traceLines(trace, ' ms node running (the wrapper\'s own node: the call did not go through the door)');
 
 /** A wrapper call with pipes as go gives them (node's own 'pipe' is a socket pair: live-run.ts). */
 function viaPipes(args: string[], env: NodeJS.ProcessEnv, stdin = false) {
@@ -73,14 +76,18 @@ test('door: stdout a file opened without O_APPEND goes node\'s way and lands at 
   const call = (redirect: '>' | '>>') =>
     spawnSync('sh', ['-c', `printf 'before\\n' >"$1"; { printf 'held\\n'; "$0" "$2" -test.v=true -test.run=^TestPass$; printf 'after\\n'; } ${redirect}"$1" 2>&1`, wrapper, out, fx.remote()], { cwd: fx.cwd, env: a.env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   // ">": one description, shared offset: node's way writes through it.
+  const warmNodes = nodeCalls(a.trace);
   let r = call('>');
   assert.equal(r.status, 0, r.stderr);
   assert.match(fs.readFileSync(out, 'utf8'), /^held\n=== RUN {3}TestPass\npassing\n--- PASS: TestPass \(\d+\.\d+s\)\nPASS\nafter\n$/);
   assert.equal(doorCalls(a.trace), 0, 'not through the door');
+  const nodes = nodeCalls(a.trace);
+  assert.equal(nodes, warmNodes + 1, 'the trace says when the wrapper\'s own node ran');
   r = call('>>');
   assert.equal(r.status, 0, r.stderr);
   assert.match(fs.readFileSync(out, 'utf8'), /^before\nheld\n=== RUN {3}TestPass\npassing\n--- PASS: TestPass \(\d+\.\d+s\)\nPASS\nafter\n$/);
   assert.equal(doorCalls(a.trace), 1, 'through the door');
+  assert.equal(nodeCalls(a.trace), nodes, 'no node of its own');
 });
 
 test('door: stdin reaches the test, a first SIGINT is the test\'s, a second ends the wrapper', async () => {

@@ -60,3 +60,26 @@ test('off by default', () => {
   assert.match(r.pid, / false$/);
   assert.equal(r.stderr, '');
 });
+
+test('under the launcher the times count from the launcher\'s start, not node\'s', () => {
+  // The child plays node under a launcher: `sleep` is the launcher, started 300 ms before.
+  const script = `import { spawn } from 'node:child_process';
+import { trace, traceFromLauncher } from ${JSON.stringify(traceJs)};
+const before = Date.now();
+const launcher = spawn('sleep', ['10']);
+const after = Date.now();
+await new Promise((r) => setTimeout(r, 300));
+traceFromLauncher(launcher.pid);
+const at = Date.now();
+trace('step');
+console.log(JSON.stringify({ low: at - after, high: Date.now() - before }));
+launcher.kill();`;
+  const base = { ...process.env };
+  delete base.GOCPU_TRACE_FILE;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...base, GOCPU_TRACE: '1' }, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const { low, high } = JSON.parse(r.stdout) as { low: number; high: number };
+  const ms = Number(/^gocpu: trace: ([\d.]+) ms step\n$/.exec(r.stderr)?.[1]);
+  // /proc's start is in ticks of 10 ms and the uptime in hundredths: 20 ms either way.
+  assert.ok(ms >= low - 20 && ms <= high + 20, `step at ${ms} ms, want ${low} to ${high} (the launcher's start, not node's)`);
+});
