@@ -16,7 +16,7 @@ import { describeRun, goEnv, goTest, randomToken, repoRoot, requireWrapper, temp
 import { fixtureBinaries } from './fixture-binaries.js';
 import { startRun } from './live-run.js';
 import { findRemoteRun, remoteState, waitRemoteClean } from './remote-state.js';
-import { agentScratch } from './agent-scratch.js';
+import { agentScratch, processGone } from './agent-scratch.js';
 import { until } from './until.js';
 
 const cache = path.join(repoRoot, 'test', 'fixtures', 'cache');
@@ -38,14 +38,8 @@ function agentPids(dir: string): number[] {
   return pids;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+// Not kill(pid, 0): a zombie (where nothing reaps orphans) answers it, and serves nothing.
+const alive = (pid: number) => !processGone(pid);
 
 /** -v: go shows a passing test binary's output (the wrapper's warnings included) only then. */
 async function passes(env: Record<string, string>, exec?: string): Promise<string> {
