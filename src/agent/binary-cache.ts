@@ -40,14 +40,23 @@ interface Sending {
 
 /** What one connection's remote holds, and an upload channel opened ahead. */
 export class RemoteBinaries {
-  private readonly have = new Set<string>();
   private readonly sending = new Map<string, Sending>();
   /** An upload.sh waiting for its first line (see fill()). */
   private spare: Promise<ClientChannel> | undefined;
   /** The server refused a spare's channel (a MaxSessions below ours): no more spares here. */
   private refused = false;
 
-  constructor(private readonly log: (line: string) => void = () => {}) {}
+  /**
+   * have: the sha256s the remote's cache is known to hold. The agent shares one set among
+   * its connections with the same ssh settings (connections.ts): one remote user, one
+   * cache. A binary learned on one is named at once in a run's header on another, not
+   * asked after with a round trip and an upload channel (go test -p N takes two
+   * connections from N = 3 on, and runs each package on whichever is free).
+   */
+  constructor(
+    private readonly log: (line: string) => void = () => {},
+    private readonly have = new Set<string>(),
+  ) {}
 
   /**
    * The binary's sha256 as soon as it is hashed, its upload started if the remote lacks

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { describeRun, goEnv, goTest, randomToken, repoRoot, requireWrapper, tempDir } from './harness.js';
+import { describeRun, goEnv, goTest, randomToken, repoRoot, requireWrapper, run, tempDir } from './harness.js';
 import { fixtureBinaries } from './fixture-binaries.js';
 import { startRun } from './live-run.js';
 import { findRemoteRun, remoteState, waitRemoteClean } from './remote-state.js';
@@ -146,6 +146,34 @@ test('agent: the spare upload channel a run\'s binary took is opened again at on
   }
   const r = await first.done;
   assert.equal(r.code, 0, describeRun(r));
+  agentPids(a.dir);
+});
+
+test('agent: a binary the remote has, learned on one connection, is named at once on another connection to the host', async () => {
+  // Slots for three runs at once: the third opens a second connection (RUNS_PER_CONNECTION).
+  const a = agentEnv({ GOCPU_SLOTS: '8' });
+  const env = goEnv({ goarch: 'arm64', env: a.env });
+  const once = () => run(requireWrapper('arm64'), [fx.remote(), '-test.run=^TestPass$'], { cwd: fx.cwd, env, timeoutMs: 120_000 });
+  // The first connection learns the binary: sent now, or found in the remote's cache.
+  let r = await once();
+  assert.equal(r.code, 0, describeRun(r));
+  const held = [0, 1].map(() => startRun(requireWrapper('arm64'), [fx.remote(), '-test.v=true', '-test.run=^TestWaitStdin$'], { cwd: fx.cwd, env, timeoutMs: 120_000, stdin: true }));
+  try {
+    for (const h of held) await h.waitFor(/^ready/m, 60_000);
+    const before = fs.readFileSync(a.trace, 'utf8').length;
+    r = await once();
+    assert.equal(r.code, 0, describeRun(r));
+    const third = fs.readFileSync(a.trace, 'utf8').slice(before);
+    assert.match(third, / ms connected$/m, `the third run at once went to a new connection:\n${third}`);
+    assert.match(third, / ms binary: the remote has it$/m, third);
+    assert.doesNotMatch(third, / ms binary: (not known to the remote cache yet|in the remote cache)/m, third);
+  } finally {
+    for (const h of held) h.write('go on\n');
+  }
+  for (const h of held) {
+    const end = await h.done;
+    assert.equal(end.code, 0, describeRun(end));
+  }
   agentPids(a.dir);
 });
 
