@@ -38,7 +38,7 @@ interface Sending {
   sent: Promise<void>;
 }
 
-/** What one connection's remote holds, and an upload channel opened ahead. */
+/** What the remote's cache holds (a set shared with the connection's siblings), one connection's uploads, and an upload channel opened ahead. */
 export class RemoteBinaries {
   private readonly sending = new Map<string, Sending>();
   /** An upload.sh waiting for its first line (see fill()). */
