@@ -43,8 +43,7 @@ fi
 exec 3>&2
 # setsid and nsenter are the remote's own; nsenter enters the view's root before it
 # looks up `sh` on our PATH, so with a remote root that sh (and the test) is R's.
-# (Asked once per shared mount: gocpu_t_setsid, from its tools file; else asked here.)
-if [ "$gocpu_t_setsid" = 0 ] || { [ -z "$gocpu_t_setsid" ] && ! gocpu_setsid_fork; }; then
+if ! gocpu_tool "$gocpu_t_setsid" gocpu_setsid_fork; then
   # An old util-linux without setsid --fork: nsenter re-raises the test's signal on itself, and sshd
   # names it exactly if it is one of RFC 4254's 13; others arrive as SIG@openssh.com.
   # LC_ALL=C for nsenter's own messages; exec.sh puts the test's back.

@@ -113,6 +113,12 @@ if [ -n "$gocpu_root" ]; then
 fi
 gocpu_path=$PATH
 PATH=$PATH:/usr/sbin:/sbin
+# gocpu_tool FACT PROBE: what the shared mount's half found (FACT 1 or 0, RUN_FILES.tools),
+# else PROBE's answer (direct mode, copy mode).
+gocpu_tool() {
+  case $1 in 1) return 0 ;; 0) return 1 ;; esac
+  "$2"
+}
 gocpu_t_setsid='' gocpu_t_unshare=''
 if [ -n "$gocpu_shared" ]; then
   # The agent's mount, shared by the runs on this host: our files are its mnt/NONCE
@@ -144,11 +150,7 @@ if [ "$gocpu_as_user" = 1 ]; then
   while read -r gocpu_k gocpu_v gocpu_l; do
     case $gocpu_k in Uid:) gocpu_uid=$gocpu_v ;; Gid:) gocpu_gid=$gocpu_v ;; esac
   done <"/proc/$$/status"
-  case $gocpu_t_unshare in
-    1) ;;
-    0) gocpu_uid='' ;;
-    *) gocpu_unshare_map_user || gocpu_uid='' ;;
-  esac
+  gocpu_tool "$gocpu_t_unshare" gocpu_unshare_map_user || gocpu_uid=''
 fi
 
 # The mount half creates the run dir and mounts sshfs on mnt/ in it; wait for either.
