@@ -19,7 +19,7 @@ import { connectionPort, cutLink, healLink, killSshdSession } from './remote-sta
 import { agentScratch } from './agent-scratch.js';
 
 const cache = path.join(repoRoot, 'test', 'fixtures', 'cache');
-const { dirs, agents } = agentScratch();
+const { dirs, pidsIn } = agentScratch();
 
 function agentEnv(): { dir: string; trace: string; log: string; tmp: string; env: Record<string, string> } {
   const t = tempDir(undefined, 'gocpu-e2e-agent-dead-');
@@ -31,8 +31,7 @@ function agentEnv(): { dir: string; trace: string; log: string; tmp: string; env
 }
 
 function agentPid(dir: string): number {
-  const pids = fs.readdirSync(dir).filter((f) => f.endsWith('.pid')).map((f) => Number(fs.readFileSync(path.join(dir, f), 'utf8')));
-  agents.push(...pids);
+  const pids = pidsIn(dir);
   assert.equal(pids.length, 1, `one agent: ${pids.join(' ')}`);
   return pids[0];
 }

@@ -20,7 +20,7 @@ import { agentScratch, processGone } from './agent-scratch.js';
 import { findRemoteRun, waitRemoteClean } from './remote-state.js';
 
 const fx = fixtureBinaries('faults');
-const { dirs, agents, agentsLater } = agentScratch();
+const { dirs, agentsLater, pidsIn } = agentScratch();
 const NO_NODE = { GOCPU_NODE: '/bin/false' };
 
 function doorEnv(): { dir: string; trace: string; env: NodeJS.ProcessEnv } {
@@ -48,7 +48,7 @@ function viaPipes(args: string[], env: NodeJS.ProcessEnv, stdin = false) {
 async function warm(a: ReturnType<typeof doorEnv>): Promise<void> {
   const r = await run(requireWrapper('arm64'), [fx.remote(), '-test.run=^TestPass$'], { cwd: fx.cwd, env: a.env, timeoutMs: 120_000 });
   assert.equal(r.code, 0, describeRun(r));
-  for (const f of fs.readdirSync(a.dir).filter((n) => n.endsWith('.pid'))) agents.push(Number(fs.readFileSync(path.join(a.dir, f), 'utf8')));
+  pidsIn(a.dir);
 }
 
 test('door: a warm call starts no node, and its output and status are direct mode\'s', async () => {
@@ -142,7 +142,7 @@ test('door: kill -9 of the agent mid-run fails the run with one line, and the ne
   const live = viaPipes(['-test.v=true', '-test.run=^TestSleep$', marker], { ...a.env, ...NO_NODE, FX_MARKER: marker });
   await live.waitFor(/^ready/m, 60_000);
   const run = await findRemoteRun(marker);
-  const [pid] = fs.readdirSync(a.dir).filter((n) => n.endsWith('.pid')).map((f) => Number(fs.readFileSync(path.join(a.dir, f), 'utf8')));
+  const [pid] = pidsIn(a.dir);
   process.kill(pid, 'SIGKILL');
   const r = await live.done;
   assert.equal(r.code, 125, describeRun(r));
@@ -178,7 +178,7 @@ test('door: a cold call starts one node, the agent, and takes the door; the next
   const n = loggingNode(false);
   const env = { ...a.env, GOCPU_NODE: n.node };
   let r = await viaPipes(['-test.v=true', '-test.run=^TestPass$'], env).done;
-  for (const f of fs.existsSync(a.dir) ? fs.readdirSync(a.dir).filter((x) => x.endsWith('.pid')) : []) agents.push(Number(fs.readFileSync(path.join(a.dir, f), 'utf8')));
+  pidsIn(a.dir);
   assert.equal(r.code, 0, describeRun(r));
   assert.match(r.stdout, /^--- PASS: TestPass /m);
   assert.deepEqual(r.stderr.split('\n').filter((l) => l.startsWith('gocpu:')), [], describeRun(r));

@@ -3,7 +3,8 @@
  * temp dirs to remove and agent pids to kill when the file is done, so no agent of a
  * test outlives it (an idle one would leave after 60 s anyway).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after } from 'node:test';
 
 /** The process is gone, or a zombie (where nothing reaps orphans): it serves nothing any more. */
@@ -24,10 +25,21 @@ export interface AgentScratch {
   agents: number[];
   /** Agent pids known only once the tests ran (a logging node's), asked for after them. */
   agentsLater: (() => number[])[];
+  /** The pids in an agent dir's pid files (none without the dir), each to SIGKILL after the file's tests. */
+  pidsIn: (dir: string) => number[];
 }
 
 export function agentScratch(): AgentScratch {
-  const s: AgentScratch = { dirs: [], agents: [], agentsLater: [] };
+  const s: AgentScratch = {
+    dirs: [],
+    agents: [],
+    agentsLater: [],
+    pidsIn: (dir) => {
+      const pids = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.pid')).map((f) => Number(readFileSync(join(dir, f), 'utf8'))) : [];
+      s.agents.push(...pids);
+      return pids;
+    },
+  };
   after(() => {
     for (const pid of [...s.agents, ...s.agentsLater.flatMap((f) => f())]) {
       try {

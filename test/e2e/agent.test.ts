@@ -21,7 +21,7 @@ import { until } from './until.js';
 
 const cache = path.join(repoRoot, 'test', 'fixtures', 'cache');
 const fx = fixtureBinaries('faults');
-const { dirs, agents } = agentScratch();
+const { dirs, pidsIn: agentPids } = agentScratch();
 
 function agentEnv(extra: Record<string, string> = {}): { dir: string; trace: string; env: Record<string, string> } {
   const t = tempDir(undefined, 'gocpu-e2e-agent-');
@@ -31,12 +31,6 @@ function agentEnv(extra: Record<string, string> = {}): { dir: string; trace: str
   return { dir, trace, env: { GOCPU_AGENT_DIR: dir, GOCPU_TRACE_FILE: trace, GOCPU_AGENT_LOG: path.join(t.dir, 'log'), ...extra } };
 }
 
-function agentPids(dir: string): number[] {
-  if (!fs.existsSync(dir)) return [];
-  const pids = fs.readdirSync(dir).filter((f) => f.endsWith('.pid')).map((f) => Number(fs.readFileSync(path.join(dir, f), 'utf8')));
-  agents.push(...pids);
-  return pids;
-}
 
 // Not kill(pid, 0): a zombie (where nothing reaps orphans) answers it, and serves nothing.
 const alive = (pid: number) => !processGone(pid);

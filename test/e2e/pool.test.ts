@@ -22,7 +22,7 @@ import { until } from './until.js';
 
 const fx = fixtureBinaries('pool');
 const FIRST = 'gocpu-test';
-const { dirs, agents } = agentScratch();
+const { dirs, pidsIn } = agentScratch();
 let sshConfig = '';
 
 before(async () => {
@@ -58,8 +58,7 @@ function poolEnv(extra: Record<string, string | undefined>): PoolEnv {
 }
 
 function rememberAgents(p: PoolEnv): void {
-  if (!fs.existsSync(p.dir)) return;
-  for (const f of fs.readdirSync(p.dir).filter((x) => x.endsWith('.pid'))) agents.push(Number(fs.readFileSync(path.join(p.dir, f), 'utf8')));
+  pidsIn(p.dir);
 }
 
 /** One call that says where it ran and ends: its host, its gocpu lines. */

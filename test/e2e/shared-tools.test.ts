@@ -16,22 +16,22 @@ import { fixtureBinaries } from './fixture-binaries.js';
 import { startRun } from './live-run.js';
 import { connectionPort, describeProc, findRemoteRun, remoteShell, sharedMountDirs } from './remote-state.js';
 import { agentScratch } from './agent-scratch.js';
+import { renderPrelude } from '../../src/remote/contract.js';
 import { asUser, requireRoot, unprivileged } from './unprivileged.js';
 
 const fx = fixtureBinaries('faults');
-const { dirs, agents } = agentScratch();
+const { dirs, pidsIn } = agentScratch();
 
-// The host's own answers, asked as the prelude's gocpu_setsid_fork and gocpu_unshare_map_user ask.
-const HOST_TOOLS = `s=0 u=0
-case "$(LC_ALL=C setsid --help 2>&1)" in *--fork*--wait* | *--wait*--fork*) s=1 ;; esac
-h=$(LC_ALL=C unshare --help 2>&1)
-case $h in *--map-user=*) case $h in *--root=*) u=1 ;; esac ;; esac
+// The host's own answers, asked by the prelude's probes in a login shell of their own.
+const HOST_TOOLS = `${renderPrelude()}
+s=0 u=0
+gocpu_setsid_fork && s=1
+gocpu_unshare_map_user && u=1
 echo "$s $u"`;
 
 /** The one shared mount dir of the agent whose pid file is in `agentDir`. */
 async function sharedDirOf(agentDir: string): Promise<string> {
-  const pids = fs.readdirSync(agentDir).filter((f) => f.endsWith('.pid')).map((f) => Number(fs.readFileSync(path.join(agentDir, f), 'utf8')));
-  agents.push(...pids);
+  const pids = pidsIn(agentDir);
   assert.equal(pids.length, 1, `one agent in ${agentDir}`);
   const shared = await sharedMountDirs(await connectionPort(pids[0]));
   assert.equal(shared.length, 1, `one shared mount on agent ${pids[0]}'s connection: ${shared.join(' ')}`);

@@ -12,7 +12,7 @@ import { assertSameRun, describeRun, fixtureDir, goTest, tempDir } from './harne
 import { agentScratch } from './agent-scratch.js';
 import { FAR_ALIAS, farHost } from './slow-link.js';
 
-const { dirs, agents } = agentScratch();
+const { dirs, pidsIn } = agentScratch();
 const far = await farHost(40);
 
 function farEnv(how: 'agent' | 'direct'): Record<string, string> {
@@ -23,10 +23,7 @@ function farEnv(how: 'agent' | 'direct'): Record<string, string> {
 }
 
 function agentPids(env: Record<string, string>): number[] {
-  const dir = env.GOCPU_AGENT_DIR;
-  const pids = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.pid')).map((f) => Number(fs.readFileSync(path.join(dir, f), 'utf8'))) : [];
-  agents.push(...pids);
-  return pids;
+  return pidsIn(env.GOCPU_AGENT_DIR);
 }
 
 for (const how of ['agent', 'direct'] as const) {
