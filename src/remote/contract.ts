@@ -150,7 +150,8 @@ export const RUN_MODES = { pipe: 'pipe', pty: 'pty' } as const;
 export const CONTROL_CHANNEL = { plain: 'run-stderr', pty: 'ctl' } as const;
 
 /**
- * Heartbeat bytes on the watch channel's stdin/stdout: one watch channel, one
+ * Heartbeat bytes on the watch channel, each a line of its own on its stdin (echoed
+ * back without the newline on its stdout): one watch channel, one
  * heartbeat, per run (an agent serving many runs keeps one per nonce; a run whose
  * heartbeat stops is torn down alone). Local -> remote: beat (echoed back), reap
  * (the test exited: end its namespace), quit (normal end), askEnd (answered with an
@@ -194,8 +195,6 @@ export const REMOTE_TOOLS: readonly RemoteTool[] = [
   { name: 'chroot', pkg: 'coreutils' },
   { name: 'dd', pkg: 'coreutils' },
   { name: 'mkfifo', pkg: 'coreutils' },
-  { name: 'timeout', pkg: 'coreutils' },
-  { name: 'head', pkg: 'coreutils' },
   { name: 'sleep', pkg: 'coreutils' },
   { name: 'fusermount3', pkg: 'fuse3', group: 'fusermount' },
   { name: 'fusermount', pkg: 'fuse', group: 'fusermount' },

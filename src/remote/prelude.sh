@@ -41,7 +41,7 @@ gocpu_end_code='code' gocpu_end_signal='signal' gocpu_end_none='none'
 gocpu_test_log='testlog.txt' gocpu_test_log_none='-' gocpu_test_log_data='='
 gocpu_setsid_signaled='did not exit normally'
 gocpu_mode_pipe='pipe' gocpu_mode_pty='pty'
-gocpu_tools='unshare nsenter setsid mountpoint mount chroot dd mkfifo timeout head sleep fusermount3 fusermount'
+gocpu_tools='unshare nsenter setsid mountpoint mount chroot dd mkfifo sleep fusermount3 fusermount'
 gocpu_nonce=''
 # gocpu_at_run NONCE: this run's dir is $gocpu_dir.
 gocpu_at_run() {

@@ -1,9 +1,9 @@
 #!/bin/sh
 # gocpu watch half (remote side, channel C): the run's dead man's switch.
-# The local side writes a byte every couple of seconds; we echo each one (so it
-# can tell a silent remote too) and it writes "q" when the run ends normally. If
-# the bytes stop (the link was cut, the laptop slept) or the stream ends without
-# "q" (gocpu was killed), nothing of the run may survive: kill its namespace (the
+# The local side writes a beat (a line) every second; we echo each one (so it can
+# tell a silent remote too) and it writes "q" when the run ends normally. If the
+# beats stop (the link was cut, the laptop slept) or the stream ends without "q"
+# (gocpu was killed), nothing of the run may survive: kill its namespace (the
 # test and everything it started), stop sshfs (which unmounts; the mount half then
 # removes the run's directory) and finally our own sshd session.
 # Control lines (the answers to "e", how the test ended, and "l" or "L", go's test log) go on our stderr.
@@ -50,8 +50,39 @@ gocpu_push_log() {
 }
 gocpu_pusher=
 
+# The dog (in the background) counts the seconds without a line from us and, past
+# the limit, makes our read give up (USR2, again each second: it may land just before
+# the read begins). Not `timeout head -c 1` per byte: two forks and two execs for each
+# of a run's few lines (4 ms of a warm call's CPU). A trapped signal ends a blocked
+# builtin read in dash and bash alike; the dog's beats (USR1) end only its wait. Its
+# sleep never holds our stdout: sshd keeps the channel open while anything does.
+gocpu_dog() {
+  trap 'gocpu_heard=$((gocpu_heard + 1))' USR1
+  trap 'kill "$gocpu_sleep" 2>/dev/null; exit 0' TERM
+  gocpu_heard=0 gocpu_seen=0 gocpu_quiet=0
+  while kill -0 "$$" 2>/dev/null; do
+    sleep 1 &
+    gocpu_sleep=$!
+    while wait "$gocpu_sleep"; [ $? -gt 128 ]; do :; done
+    if [ "$gocpu_heard" != "$gocpu_seen" ]; then
+      gocpu_seen=$gocpu_heard gocpu_quiet=0
+    else
+      gocpu_quiet=$((gocpu_quiet + 1))
+    fi
+    if [ "$gocpu_quiet" -ge "$gocpu_limit" ]; then kill -USR2 "$$" 2>/dev/null; fi
+  done
+}
+gocpu_silent=
+trap 'gocpu_silent=1' USR2
+# Ignored until the dog has its own trap: a beat before that must not end it.
+trap '' USR1
+gocpu_dog </dev/null >/dev/null 2>&1 &
+gocpu_dog_pid=$!
+
 while :; do
-  gocpu_c=$(timeout "$gocpu_limit" head -c 1) || gocpu_c=
+  # A line cut short by the end of input or by the dog is no line.
+  IFS= read -r gocpu_c && [ -z "$gocpu_silent" ] || gocpu_c=
+  kill -USR1 "$gocpu_dog_pid" 2>/dev/null
   case $gocpu_c in
     "$gocpu_hb_quit") break ;;
     # The test has exited: end its pid namespace now, as the death of a pid
@@ -77,6 +108,7 @@ while :; do
   esac
 done
 
+kill "$gocpu_dog_pid" 2>/dev/null
 # sshd keeps the channel open while the pusher holds it.
 if [ -n "$gocpu_pusher" ]; then kill "$gocpu_pusher" 2>/dev/null; fi
 [ -d "$gocpu_dir" ] || exit 0

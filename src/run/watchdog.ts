@@ -1,12 +1,14 @@
 /**
  * The watch half: a third channel running watch.sh, the run's dead man's switch
- * on both ends. We send a byte every HEARTBEAT_MS and the remote echoes it:
+ * on both ends. We send a beat every HEARTBEAT_MS and the remote echoes it:
  *  - if the remote stops hearing us (link cut, gocpu killed) it tears the run
  *    down by itself within REMOTE_LIMIT_S seconds;
  *  - if we stop hearing the remote for SILENCE_MS, the run fails here with a
  *    clear message instead of hanging until go's 10 minute timeout.
- * "q" says goodbye when the run ends normally; "e" asks how the test ended, as
- * run.sh recorded it (answered by an `end` control line on the channel's stderr);
+ * Each goes as a line of its own (one byte and a newline: the remote reads them with
+ * a builtin read, not a fork per byte). "q" says goodbye when the run ends normally;
+ * "e" asks how the test ended, as run.sh recorded it (answered by an `end` control
+ * line on the channel's stderr);
  * "l" asks for go's test log (a `testlog` line; src/run/test-log.ts).
  * The bytes and words are src/remote/contract.ts's.
  */
@@ -24,7 +26,7 @@ import { trace } from '../util/trace.js';
 // second later: within the 10 s the issue allows after a cut. A beat every second
 // tolerates a local stall (a busy laptop, go test -p 32 on 2 cores) of ~6 s.
 const HEARTBEAT_MS = 1000;
-const REMOTE_LIMIT_S = 7;
+export const REMOTE_LIMIT_S = 7;
 const SILENCE_MS = 15000;
 
 export interface Watchdog {
@@ -66,6 +68,7 @@ export async function startWatchdog(client: Client, host: string, nonce: string,
     channel = spare;
     bindSpare(channel, nonce);
   } else channel = await exec(client, shellJoin(['sh', '-c', remoteScript('watch'), 'gocpu-watch', nonce, String(REMOTE_LIMIT_S), shared ? '1' : '0']));
+  const send = (b: string) => channel.write(`${b}\n`);
   let lastHeard = Date.now();
   let torn: GocpuError | undefined;
   channel.on('data', (d: Buffer) => {
@@ -100,7 +103,7 @@ export async function startWatchdog(client: Client, host: string, nonce: string,
   const logWithin = (ms: number, byte?: string) =>
     logLine !== undefined ? Promise.resolve(logLine) : within<string>(ms, (resolve) => {
       logWaiters.push(resolve);
-      if (byte) channel.write(byte);
+      if (byte) send(byte);
     });
   let fail: (e: GocpuError) => void = () => {};
   const dead = new Promise<never>((_, reject) => {
@@ -116,7 +119,7 @@ export async function startWatchdog(client: Client, host: string, nonce: string,
       }));
       return;
     }
-    channel.write(HEARTBEAT.beat);
+    send(HEARTBEAT.beat);
   }, HEARTBEAT_MS);
   timer.unref();
   const closed = new Promise<void>((r) => channel.on('close', () => r()));
@@ -129,15 +132,15 @@ export async function startWatchdog(client: Client, host: string, nonce: string,
     dead,
     tornDown: () => torn,
     reap: () => {
-      channel.write(HEARTBEAT.reap);
+      send(HEARTBEAT.reap);
     },
     askEnd: (ms) =>
       within<string>(ms, (resolve) => {
         ends.push(resolve);
-        channel.write(HEARTBEAT.askEnd);
+        send(HEARTBEAT.askEnd);
       }),
     pushLog: () => {
-      channel.write(HEARTBEAT.pushLog);
+      send(HEARTBEAT.pushLog);
     },
     async testLog(graceMs: number, askMs: number) {
       const pushed = await logWithin(graceMs);
@@ -147,7 +150,7 @@ export async function startWatchdog(client: Client, host: string, nonce: string,
     },
     async stop() {
       clearInterval(timer);
-      channel.end(HEARTBEAT.quit);
+      channel.end(`${HEARTBEAT.quit}\n`);
       await closedWithin(2000);
     },
     async abandon() {

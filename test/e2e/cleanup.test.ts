@@ -5,6 +5,7 @@
  * killed by SIGKILL, for a cut link (the wrapper also says so in one line; in mount and
  * copy mode), for a
  * normal run, and for a directory a dead run left behind, which the next run clears.
+ * A run that only lasts, its beats coming, is not torn down.
  * And go never waits on a wrapper's stdout: a child the test left holding it dies
  * with the run. Each run is found on the host by a marker (remote-state.ts), so
  * runs of other test files on the same host are not counted.
@@ -29,6 +30,7 @@ import {
   testProcessPattern,
   waitRemoteClean,
 } from './remote-state.js';
+import { REMOTE_LIMIT_S } from '../../src/run/watchdog.js';
 
 const fx = fixtureBinaries('faults');
 // Direct mode: these promises include the run's own connection and its sshd. The
@@ -87,6 +89,16 @@ for (const copy of [false, true]) test(`link cut mid-test${copy ? ' (copy mode)'
   } finally {
     await healLink(port);
   }
+});
+
+test('a test that runs on past the host\'s limit without a beat lives: the beats keep its run', async () => {
+  const { live } = await startRemote('TestWaitStdin', { stdin: true });
+  // The host counts the limit in whole seconds without a beat: one more, and one to spare.
+  await new Promise((r) => setTimeout(r, (REMOTE_LIMIT_S + 2) * 1000));
+  live.write('go\n');
+  const r = await live.done;
+  assert.equal(r.code, 0, describeRun(r));
+  assert.match(r.stdout, /^released by "go\\n"\n--- PASS: TestWaitStdin/m, describeRun(r));
 });
 
 test('a normal run leaves nothing behind', async () => {

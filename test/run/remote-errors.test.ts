@@ -31,7 +31,7 @@ test('each known remote failure names its cause and fix, side remote', () => {
 test('a missing tool is named with the Debian package of the contract list', () => {
   const cases: [string, RegExp][] = [
     ['sh: 1: mkfifo: not found', /lacks mkfifo \(apt install coreutils on pi\)/],
-    ['bash: line 1: timeout: command not found', /lacks timeout \(apt install coreutils on pi\)/],
+    ['bash: line 1: dd: command not found', /lacks dd \(apt install coreutils on pi\)/],
     ['sh: 1: mountpoint: not found', /lacks mountpoint \(apt install util-linux on pi\)/],
     ['sh: 1: fusermount3: not found', /lacks fusermount3 \(apt install fuse3 on pi\)/],
     ['setsid: failed to execute nsenter: No such file or directory', /lacks nsenter \(apt install util-linux on pi\)/],
