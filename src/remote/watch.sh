@@ -22,7 +22,7 @@ PATH=$PATH:/usr/sbin:/sbin
 # A builtin read, not $(cat): a fork saved at every run's end.
 gocpu_kill_pidfile() {
   gocpu_kp=
-  read -r gocpu_kp <"$gocpu_dir/$1" 2>/dev/null || :
+  { read -r gocpu_kp <"$gocpu_dir/$1"; } 2>/dev/null || :
   if [ -n "$gocpu_kp" ]; then kill "-$2" "$gocpu_kp" 2>/dev/null; fi
 }
 
@@ -50,12 +50,57 @@ gocpu_push_log() {
 }
 gocpu_pusher=
 
+# gocpu_end: the run's end here, after "q", the end of input or the dog's word (gocpu_c
+# says which); once only.
+gocpu_end() {
+  trap '' USR2
+  kill "$gocpu_dog_pid" 2>/dev/null
+  # sshd keeps the channel open while the pusher holds it.
+  if [ -n "$gocpu_pusher" ]; then kill "$gocpu_pusher" 2>/dev/null; fi
+  [ -d "$gocpu_dir" ] || exit 0
+  if [ "$gocpu_c" != "$gocpu_hb_quit" ]; then
+    # Tell the local side, if it still listens, why its test is about to die.
+    printf '%s' "$gocpu_hb_torn"
+    gocpu_kill_pidfile "$gocpu_f_holder_pid" KILL
+    gocpu_kill_pidfile "$gocpu_f_run_pid" KILL
+  fi
+  if [ "$gocpu_shared" = 1 ]; then
+    # A run on the agent's shared mount has no mount half of its own to remove its
+    # dir, and the mount and the connection are the other runs' too: only ours goes.
+    # A copy run's dir is its copy half's, which still sends back what the test wrote.
+    gocpu_kill_pidfile "$gocpu_f_holder_pid" KILL
+    [ -f "$gocpu_dir/$gocpu_f_copy_run" ] || gocpu_remove_dir "$gocpu_dir"
+    exit 0
+  fi
+  [ "$gocpu_c" != "$gocpu_hb_quit" ] || exit 0
+  # The mount half removes the dir once its sshfs ends. A copy run has no sshfs: its
+  # copy half goes with the session below, so waiting for the dir would only delay
+  # the teardown (by 3 s, after the 7 s without a beat: the cleanup test's 10 s).
+  if [ -f "$gocpu_dir/$gocpu_f_sshfs_pid" ]; then
+    gocpu_kill_pidfile "$gocpu_f_sshfs_pid" TERM
+    gocpu_i=0
+    while [ -d "$gocpu_dir" ] && [ "$gocpu_i" -lt 30 ]; do
+      sleep 0.1
+      gocpu_i=$((gocpu_i + 1))
+    done
+  fi
+  # sshfs may hang on a dead link: a lazy unmount frees the mount point anyway.
+  fusermount3 -u -z "$gocpu_dir/$gocpu_d_mnt" 2>/dev/null || fusermount -u -z "$gocpu_dir/$gocpu_d_mnt" 2>/dev/null
+  # Our parent is this connection's sshd session process; it runs as us. Ending
+  # it makes sshd drop a connection whose link may be dead (a shared connection
+  # left above: the agent's keepalives judge it).
+  kill -TERM "$PPID" 2>/dev/null
+  exit 0
+}
+
 # The dog (in the background) counts the seconds without a line from us and, past
-# the limit, makes our read give up (USR2, again each second: it may land just before
-# the read begins). Not `timeout head -c 1` per byte: two forks and two execs for each
-# of a run's few lines (4 ms of a warm call's CPU). A trapped signal ends a blocked
-# builtin read in dash and bash alike; the dog's beats (USR1) end only its wait. Its
-# sleep never holds our stdout: sshd keeps the channel open while anything does.
+# the limit, ends the run: USR2, whose trap tears it down (gocpu_end), again each
+# second (it may land while we are not waiting). Not `timeout head -c 1` per byte: two
+# forks and two execs for each of a run's few lines (4 ms of a warm call's CPU). The
+# teardown is in the trap itself: dash, and bash as sh (POSIX mode), end a blocked
+# builtin read for a trapped signal, but bash otherwise runs the trap and reads on
+# (bash 5.2). The dog's beats (USR1) end only its wait, which every shell ends for one.
+# Its sleep never holds our stdout: sshd keeps the channel open while anything does.
 gocpu_dog() {
   trap 'gocpu_heard=$((gocpu_heard + 1))' USR1
   trap 'kill "$gocpu_sleep" 2>/dev/null; exit 0' TERM
@@ -72,16 +117,15 @@ gocpu_dog() {
     if [ "$gocpu_quiet" -ge "$gocpu_limit" ]; then kill -USR2 "$$" 2>/dev/null; fi
   done
 }
-gocpu_silent=
-trap 'gocpu_silent=1' USR2
+trap 'gocpu_c= && gocpu_end' USR2
 # Ignored until the dog has its own trap: a beat before that must not end it.
 trap '' USR1
 gocpu_dog </dev/null >/dev/null 2>&1 &
 gocpu_dog_pid=$!
 
 while :; do
-  # A line cut short by the end of input or by the dog is no line.
-  IFS= read -r gocpu_c && [ -z "$gocpu_silent" ] || gocpu_c=
+  # A line cut short by the end of input (or by the dog, in dash) is no line.
+  IFS= read -r gocpu_c || gocpu_c=
   kill -USR1 "$gocpu_dog_pid" 2>/dev/null
   case $gocpu_c in
     "$gocpu_hb_quit") break ;;
@@ -98,7 +142,7 @@ while :; do
       fi
       ;;
     "$gocpu_hb_ask_log") gocpu_send_log ;;
-    # Holds our stdout and stderr while it waits: ended below, whichever way we end.
+    # Holds our stdout and stderr while it waits: gocpu_end ends it, whichever way we end.
     "$gocpu_hb_push_log") if [ -z "$gocpu_pusher" ]; then
       gocpu_push_log &
       gocpu_pusher=$!
@@ -108,40 +152,4 @@ while :; do
   esac
 done
 
-kill "$gocpu_dog_pid" 2>/dev/null
-# sshd keeps the channel open while the pusher holds it.
-if [ -n "$gocpu_pusher" ]; then kill "$gocpu_pusher" 2>/dev/null; fi
-[ -d "$gocpu_dir" ] || exit 0
-if [ "$gocpu_c" != "$gocpu_hb_quit" ]; then
-  # Tell the local side, if it still listens, why its test is about to die.
-  printf '%s' "$gocpu_hb_torn"
-  gocpu_kill_pidfile "$gocpu_f_holder_pid" KILL
-  gocpu_kill_pidfile "$gocpu_f_run_pid" KILL
-fi
-if [ "$gocpu_shared" = 1 ]; then
-  # A run on the agent's shared mount has no mount half of its own to remove its
-  # dir, and the mount and the connection are the other runs' too: only ours goes.
-  # A copy run's dir is its copy half's, which still sends back what the test wrote.
-  gocpu_kill_pidfile "$gocpu_f_holder_pid" KILL
-  [ -f "$gocpu_dir/$gocpu_f_copy_run" ] || gocpu_remove_dir "$gocpu_dir"
-  exit 0
-fi
-[ "$gocpu_c" != "$gocpu_hb_quit" ] || exit 0
-# The mount half removes the dir once its sshfs ends. A copy run has no sshfs: its
-# copy half goes with the session below, so waiting for the dir would only delay
-# the teardown (by 3 s, after the 7 s without a beat: the cleanup test's 10 s).
-if [ -f "$gocpu_dir/$gocpu_f_sshfs_pid" ]; then
-  gocpu_kill_pidfile "$gocpu_f_sshfs_pid" TERM
-  gocpu_i=0
-  while [ -d "$gocpu_dir" ] && [ "$gocpu_i" -lt 30 ]; do
-    sleep 0.1
-    gocpu_i=$((gocpu_i + 1))
-  done
-fi
-# sshfs may hang on a dead link: a lazy unmount frees the mount point anyway.
-fusermount3 -u -z "$gocpu_dir/$gocpu_d_mnt" 2>/dev/null || fusermount -u -z "$gocpu_dir/$gocpu_d_mnt" 2>/dev/null
-# Our parent is this connection's sshd session process; it runs as us. Ending
-# it makes sshd drop a connection whose link may be dead (a shared connection
-# left above: the agent's keepalives judge it).
-kill -TERM "$PPID" 2>/dev/null
-exit 0
+gocpu_end
