@@ -32,7 +32,13 @@ door_signal() {
 # shellcheck disable=SC2317
 door_alarm() {
 	door_sigs=$((door_sigs + 1)) # dash's read returns early for it too: not an EOF
-	[ "$door_phase" = wait ] && printf 'late\n' >&4
+	[ "$door_phase" = wait ] || return 0
+	# A warm call's agent (its pid from door_served) that died after our knock.
+	if [ -z "$cold" ] && ! door_agent_alive; then
+		printf 'gone\n' >&4
+	else
+		printf 'late\n' >&4
+	fi
 }
 # Our copies of stdin, stdout and stderr (3, 7, 8) and the fifos' descriptors go, and
 # our traps: node's way (the launcher's own traps) or the end follows.
@@ -102,9 +108,13 @@ door_served() {
 	{ read -r apid aroot <"$door.owner"; } 2>/dev/null || return 2
 	# shellcheck disable=SC3013 # -ef: as above
 	[ "$aroot" -ef "$root" ] || return 1
-	# Alive, and not a zombie (kill -0 succeeds on one: where nothing reaps orphans).
-	{ read -r astat <"/proc/$apid/stat"; } 2>/dev/null || return 2
-	case ${astat##*) } in Z* | X*) return 2 ;; esac
+	door_agent_alive || return 2
+}
+# The agent door_served found (apid) is alive, and not a zombie (kill -0 succeeds on one:
+# where nothing reaps orphans).
+door_agent_alive() {
+	{ read -r astat <"/proc/$apid/stat"; } 2>/dev/null || return 1
+	case ${astat##*) } in Z* | X*) return 1 ;; esac
 }
 # Holds the door open on fd 3 until the knock: an agent that goes idle meanwhile waits
 # for our knock before it leaves (door.ts's drain). <> never blocks, but creates a file
@@ -177,12 +187,22 @@ door() {
 	# A cold call's agent has 5 s more to start, as node's way gives it (src/agent/start.ts).
 	door_s=3
 	[ -z "$cold" ] || door_s=8
+	# It looks every quarter of a second: a warm call's agent that died after our knock
+	# (kill -9, the OOM killer) then sends us on at once, not after door_s (as a
+	# wedged one does). A warm call is answered before its first look.
 	# shellcheck disable=SC2086 # the fields of /proc/self/stat after the name
 	(
-		sleep "$door_s"
-		read -r st </proc/self/stat
-		set -- ${st##*) }
-		[ "$2" = $$ ] && [ -p "$down" ] && kill -s ALRM $$
+		i=0
+		while sleep 0.25; do
+			read -r st </proc/self/stat
+			set -- ${st##*) }
+			[ "$2" = $$ ] && [ -p "$down" ] || exit 0
+			i=$((i + 1))
+			if [ "$i" -ge $((door_s * 4)) ] || { [ -z "$cold" ] && ! door_agent_alive; }; then
+				kill -s ALRM $$
+				exit 0
+			fi
+		done
 	) </dev/null >/dev/null 2>&1 3<&- &
 	# Read-write: opening a fifo so never blocks.
 	exec 4<>"$down"
@@ -217,6 +237,11 @@ door() {
 		late)
 			door_undo
 			door_direct_mode "the gocpu agent did not answer within $door_s s"
+			return 1
+			;;
+		gone)
+			door_undo
+			door_direct_mode 'the gocpu agent went away before it answered'
 			return 1
 			;;
 		esac

@@ -261,9 +261,10 @@ exec '${realMkfifo}' "$@"
 
 /**
  * A stand-in agent of this build at a's door: it takes one knock, says "a" (accepted) and
- * exits, as an agent killed right after accepting would. Returns its .owner path.
+ * exits, as an agent killed right after accepting would; with accept false, it exits
+ * without a word, as one killed between the knock and its answer. Returns its .owner path.
  */
-function dyingAgent(a: ReturnType<typeof doorEnv>): string {
+function dyingAgent(a: ReturnType<typeof doorEnv>, accept = true): string {
   fs.mkdirSync(a.dir, { recursive: true, mode: 0o700 });
   const door = path.join(a.dir, `door-${fs.readFileSync(path.join(repoRoot, 'dist/bundle/build-id'), 'latin1').trim()}`);
   const sh = spawnSync(
@@ -271,7 +272,7 @@ function dyingAgent(a: ReturnType<typeof doorEnv>): string {
     [
       '-c',
       // In the background, in a session of its own: it waits for the knock after we return.
-      `mkfifo -m 600 "$1" && (exec 3<>"$1"; read -r pid _ <&3; printf 'a\\n' >"$2/c$pid.d") </dev/null >/dev/null 2>&1 &
+      `mkfifo -m 600 "$1" && (exec 3<>"$1"; read -r pid _ <&3; ${accept ? `printf 'a\\n' >"$2/c$pid.d"` : ':'}) </dev/null >/dev/null 2>&1 &
        echo "$! $3" >"$1.owner"`,
       'sh',
       door,
@@ -283,6 +284,21 @@ function dyingAgent(a: ReturnType<typeof doorEnv>): string {
   assert.equal(sh.status, 0, sh.stderr);
   return `${door}.owner`;
 }
+
+test('door: an agent gone between the knock and its answer means direct mode with one warning line that says so, not a wait for the timer', async () => {
+  const a = doorEnv();
+  const owner = dyingAgent(a, false);
+  const n = loggingNode(false);
+  const r = await viaPipes(['-test.v=true', '-test.run=^TestPass$'], { ...a.env, GOCPU_NODE: n.node }).done;
+  assert.equal(r.code, 0, describeRun(r));
+  assert.match(r.stdout, /^--- PASS: TestPass /m);
+  // Not "did not answer within 3 s": the launcher saw it die.
+  assert.deepEqual(r.stderr.split('\n').filter((l) => l.startsWith('gocpu:')), ['gocpu: local: warning: the gocpu agent went away before it answered; running directly']);
+  assert.deepEqual(n.started(), ['cli/entry.js']);
+  assert.equal(doorCalls(a.trace), 0);
+  const standIn = Number(fs.readFileSync(owner, 'utf8').split(' ')[0]);
+  assert.ok(processGone(standIn), 'the stand-in took the knock and is gone');
+});
 
 test('door: an agent gone after accepting, before the test started, means direct mode with one warning line', async () => {
   const a = doorEnv();
