@@ -285,32 +285,28 @@ function dyingAgent(a: ReturnType<typeof doorEnv>, accept = true): string {
   return `${door}.owner`;
 }
 
-test('door: an agent gone between the knock and its answer means direct mode with one warning line that says so, not a wait for the timer', async () => {
+/**
+ * A call at a stand-in agent that dies after the knock (dyingAgent): it passes in direct
+ * mode (node for direct mode only: the launcher said so, and it starts no agent), with
+ * exactly the warning line given.
+ */
+async function directAfterDyingAgent(accept: boolean, warning: string): Promise<void> {
   const a = doorEnv();
-  const owner = dyingAgent(a, false);
+  const owner = dyingAgent(a, accept);
   const n = loggingNode(false);
   const r = await viaPipes(['-test.v=true', '-test.run=^TestPass$'], { ...a.env, GOCPU_NODE: n.node }).done;
   assert.equal(r.code, 0, describeRun(r));
   assert.match(r.stdout, /^--- PASS: TestPass /m);
-  // Not "did not answer within 3 s": the launcher saw it die.
-  assert.deepEqual(r.stderr.split('\n').filter((l) => l.startsWith('gocpu:')), ['gocpu: local: warning: the gocpu agent went away before it answered; running directly']);
+  assert.deepEqual(r.stderr.split('\n').filter((l) => l.startsWith('gocpu:')), [`gocpu: local: warning: ${warning}; running directly`]);
   assert.deepEqual(n.started(), ['cli/entry.js']);
   assert.equal(doorCalls(a.trace), 0);
   const standIn = Number(fs.readFileSync(owner, 'utf8').split(' ')[0]);
   assert.ok(processGone(standIn), 'the stand-in took the knock and is gone');
-});
+}
 
-test('door: an agent gone after accepting, before the test started, means direct mode with one warning line', async () => {
-  const a = doorEnv();
-  const owner = dyingAgent(a);
-  const n = loggingNode(false);
-  const r = await viaPipes(['-test.v=true', '-test.run=^TestPass$'], { ...a.env, GOCPU_NODE: n.node }).done;
-  assert.equal(r.code, 0, describeRun(r));
-  assert.match(r.stdout, /^--- PASS: TestPass /m);
-  assert.deepEqual(r.stderr.split('\n').filter((l) => l.startsWith('gocpu:')), ['gocpu: local: warning: the gocpu agent went away before the test started; running directly']);
-  // node for direct mode only: the launcher said so, and it starts no agent.
-  assert.deepEqual(n.started(), ['cli/entry.js']);
-  assert.equal(doorCalls(a.trace), 0);
-  const standIn = Number(fs.readFileSync(owner, 'utf8').split(' ')[0]);
-  assert.ok(processGone(standIn), 'the stand-in took the knock and is gone');
-});
+// Not "did not answer within 3 s": the launcher saw it die.
+test('door: an agent gone between the knock and its answer means direct mode with one warning line that says so, not a wait for the timer', () =>
+  directAfterDyingAgent(false, 'the gocpu agent went away before it answered'));
+
+test('door: an agent gone after accepting, before the test started, means direct mode with one warning line', () =>
+  directAfterDyingAgent(true, 'the gocpu agent went away before the test started'));
