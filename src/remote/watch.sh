@@ -97,7 +97,7 @@ gocpu_end() {
 # the limit, ends the run: USR2, whose trap tears it down (gocpu_end), again each
 # second (it may land while we are not waiting). Not `timeout head -c 1` per byte: two
 # forks and two execs for each of a run's few lines (4 ms of a warm call's CPU). The
-# teardown is in the trap itself: dash, and bash as sh (POSIX mode), end a blocked
+# teardown is in the trap itself: dash, busybox sh and bash as sh (POSIX mode) end a blocked
 # builtin read for a trapped signal, but bash otherwise runs the trap and reads on
 # (bash 5.2). The dog's beats (USR1) end only its wait, which every shell ends for one.
 # Its sleep never holds our stdout: sshd keeps the channel open while anything does.

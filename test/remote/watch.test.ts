@@ -1,8 +1,10 @@
 /**
  * The watch half's dead man's switch (src/remote/watch.sh) under each shell a remote's
- * `sh` may be: dash (Debian's, the test host's) and bash (Fedora's, and bash --posix).
- * It rests on a trapped signal ending a blocked builtin read, which POSIX leaves open:
- * checked here with the real shells, on a run dir of its own (TMPDIR), no ssh. The
+ * `sh` may be: dash (Debian's, the test host's), bash (Fedora's: as sh it is bash --posix;
+ * plain bash too) and busybox sh (Alpine's, and many a board's).
+ * It rests on a trapped signal's action running while a builtin read waits (dash, busybox
+ * and bash --posix end the read for it, plain bash runs it and reads on), which POSIX
+ * leaves open: checked here with the real shells, on a run dir of its own (TMPDIR), no ssh. The
  * end-to-end cases (a cut link, a run that outlasts the limit) are cleanup.test.ts's.
  */
 import { test } from 'node:test';
@@ -14,7 +16,7 @@ import { join } from 'node:path';
 import { HEARTBEAT } from '../../src/remote/contract.js';
 import { remoteScript } from '../../src/remote/scripts.js';
 
-const SHELLS = [['dash'], ['bash'], ['bash', '--posix']];
+const SHELLS = [['dash'], ['bash'], ['bash', '--posix'], ['busybox', 'sh']];
 const NONCE = 'abc123';
 const LIMIT_S = 2;
 // A half that never ends fails here, not at the runner's own limit.
