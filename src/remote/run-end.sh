@@ -80,5 +80,12 @@ gocpu_log_ready
 ulimit -c 0 2>/dev/null
 trap - "$gocpu_name" 2>/dev/null
 kill -s "$gocpu_name" "$$"
-# A signal we cannot die by (ignored since the shell started): the shell convention.
+# Still here: bash ignores SIGQUIT whatever its traps say (bash 5.2 as sh, e.g. Fedora's),
+# and a signal ignored since the shell started stays so. GNU env (coreutils 8.31+) gives
+# every signal its default action again and execs kill, which sends ours to this very
+# process. Asked first: a failed exec would end us with its own status.
+if env --default-signal kill -s 0 "$$" 2>/dev/null; then
+  exec env --default-signal kill -s "$gocpu_name" "$$"
+fi
+# A signal we cannot die by: the shell convention.
 exit $((128 + gocpu_sig))
