@@ -56,8 +56,12 @@ eval "$gocpu_e"
 # says "Terminated" for a killed job, and cannot give the terminal back to run.sh's
 # group from inside the pid namespace when job control ends, which makes it exit 2);
 # so the end goes on fd 5, as a shell sees it: 128+N for a death by signal N.
-exec 4>&2 2>/dev/null
+# Not in bash (5.2, as sh on Fedora): it gives its jobs the terminal through its stderr,
+# and with /dev/null there it left the program in a group of its own in the background,
+# stopped by its first read (dash opens /dev/tty for that).
+exec 4>&2
 set -m
+[ -n "${BASH_VERSION-}" ] || exec 2>/dev/null
 "$@" 2>&4 4>&- 5>&-
 gocpu_st=$?
 while [ "$gocpu_st" -gt 128 ] && kill -0 %1; do
