@@ -49,8 +49,8 @@ UNIT_TESTS = $(filter-out dist/test/e2e/% dist/test/hack/% dist/test/conformance
 
 # The remote half again on a host whose /bin/sh is bash (Fedora's: bash in POSIX mode, which
 # ignores SIGQUIT), the bashsh variant (hack/README.md): the suites that end, signal and tear
-# runs down, and the terminal's. ends.test.js there in direct mode, where nothing else stands between the run
-# half's own end and what sshd reports.
+# runs down, and the terminal's. ends.test.js there in direct mode, where nothing else
+# stands between the run half's own end and what sshd reports.
 BASHSH_ENV = GOCPU_TESTHOST_VARIANT=bashsh GOCPU_TESTHOST_DIR=$(CURDIR)/.testhost-bashsh GOCPU_TESTHOST_PORT=2227 \
   GOCPU_TESTHOST_ALIAS=gocpu-bashsh GOCPU_TESTHOST_LOWER=$(CURDIR)/.testhost/rootfs
 BASHSH_TESTS = $(addprefix dist/test/e2e/,exact-signals.test.js signals.test.js exit-status.test.js \
