@@ -80,12 +80,11 @@ gocpu_log_ready
 ulimit -c 0 2>/dev/null
 trap - "$gocpu_name" 2>/dev/null
 kill -s "$gocpu_name" "$$"
-# Still here: bash ignores SIGQUIT whatever its traps say (bash 5.2 as sh, e.g. Fedora's),
-# and a signal ignored since the shell started stays so. GNU env (coreutils 8.31+) gives
-# every signal its default action again and execs kill, which sends ours to this very
-# process. Asked first: a failed exec would end us with its own status.
-if env --default-signal kill -s 0 "$$" 2>/dev/null; then
+# Still here. bash ignores SIGQUIT whatever its traps say (bash 5.2 as sh, e.g. Fedora's):
+# GNU env (coreutils 8.31+) gives it its default action again and execs kill, which sends
+# it to this very process. Asked first: a failed exec would end us with its own status.
+if [ "$gocpu_name" = QUIT ] && [ -n "${BASH_VERSION-}" ] && env --default-signal kill -s 0 "$$" 2>/dev/null; then
   exec env --default-signal kill -s "$gocpu_name" "$$"
 fi
-# A signal we cannot die by: the shell convention.
+# Otherwise a signal ignored since the shell started: the shell convention.
 exit $((128 + gocpu_sig))
