@@ -10,11 +10,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { HEARTBEAT } from '../../src/remote/contract.js';
 import { remoteScript } from '../../src/remote/scripts.js';
+import { tempDir } from '../e2e/harness.js';
 
 const SHELLS = [['dash'], ['bash'], ['bash', '--posix'], ['busybox', 'sh']];
 const NONCE = 'abc123';
@@ -33,7 +33,7 @@ interface Watch {
 
 /** shared: SHARED=1, whose teardown removes the run dir and spares its sshd session (without: kills its parent, the test runner). */
 function startWatch(shell: string[], shared: boolean): Watch {
-  const base = mkdtempSync(join(tmpdir(), 'gocpu-watch-test-'));
+  const { dir: base, cleanup } = tempDir(undefined, 'gocpu-watch-test-');
   const runDir = join(base, `gocpu.${NONCE}`);
   mkdirSync(runDir);
   const p = spawn(shell[0], [...shell.slice(1), '-c', remoteScript('watch'), 'gocpu-watch', NONCE, String(LIMIT_S), shared ? '1' : '0'], {
@@ -52,7 +52,7 @@ function startWatch(shell: string[], shared: boolean): Watch {
     runDir,
     cleanup: () => {
       p.kill('SIGKILL');
-      rmSync(base, { recursive: true, force: true });
+      cleanup();
     },
   };
 }
