@@ -39,16 +39,20 @@ const doorCalls = (trace: string) => traceLines(trace, ' ms it came through the 
 /** Calls whose own node ran (its trace line counts from the launcher's start: trace.ts). */
 const nodeCalls = (trace: string) => traceLines(trace, ' ms node running (the wrapper\'s own node: the call did not go through the door)');
 
-/** A wrapper call with pipes as go gives them (node's own 'pipe' is a socket pair: live-run.ts). */
+/** A wrapper call with pipes as go gives them (pipes.ts). */
 function viaPipes(args: string[], env: NodeJS.ProcessEnv, stdin = false) {
-  return startRun(requireWrapper('arm64'), [fx.remote(), ...args], { cwd: fx.cwd, env, timeoutMs: 120_000, stdin, fifos: true });
+  return startRun(requireWrapper('arm64'), [fx.remote(), ...args], { cwd: fx.cwd, env, timeoutMs: 120_000, stdin });
 }
 
-/** The first call starts the agent (node's way); its pid for the cleanup. */
+/**
+ * The first call starts the agent (a cold call through the door); its pid for the cleanup.
+ * Its trace goes, so that the test's counts of door and node calls are its own calls'.
+ */
 async function warm(a: ReturnType<typeof doorEnv>): Promise<void> {
   const r = await run(requireWrapper('arm64'), [fx.remote(), '-test.run=^TestPass$'], { cwd: fx.cwd, env: a.env, timeoutMs: 120_000 });
   assert.equal(r.code, 0, describeRun(r));
   pidsIn(a.dir);
+  fs.rmSync(a.trace, { force: true });
 }
 
 test('door: a warm call starts no node, and its output and status are direct mode\'s', async () => {

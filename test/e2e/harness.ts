@@ -12,6 +12,7 @@ import { binDir, fixtureDir } from './repo.js';
 import { testHost } from './testhost.js';
 import { normalize } from './normalize.js';
 import { timeLimit } from './time-limit.js';
+import { childPipes } from './pipes.js';
 
 export { normalize } from './normalize.js';
 export { repoRoot, binDir, fixtureDir } from './repo.js';
@@ -41,37 +42,29 @@ export interface RunOptions {
   merged?: boolean;
 }
 
-/** Spawns a command with stdin from /dev/null (as go gives a test binary) in its own process group. */
-export async function run(cmd: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
-  if (!opts.merged) return runPiped(cmd, args, opts);
-  const t = tempDir(os.tmpdir(), 'gocpu-e2e-out-');
-  const file = path.join(t.dir, 'out');
-  const fd = fs.openSync(file, 'w');
-  try {
-    const r = await runPiped(cmd, args, opts, fd);
-    const text = fs.readFileSync(file, 'utf8');
-    return { ...r, stdout: text, stderr: '', output: text };
-  } finally {
-    fs.closeSync(fd);
-    t.cleanup();
-  }
-}
-
-function runPiped(cmd: string, args: readonly string[], opts: RunOptions, outFd?: number): Promise<RunResult> {
+/**
+ * Spawns a command with stdin from /dev/null and pipes as stdout and stderr (pipes.ts),
+ * as go gives a test binary, in its own process group. The result is there once the
+ * process exited and its pipes are at EOF (whatever it left behind closed them too).
+ */
+export function run(cmd: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const stdio = outFd === undefined ? (['ignore', 'pipe', 'pipe'] as const) : (['ignore', outFd, outFd] as const);
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: [...stdio], detached: true });
+    const pipes = childPipes({ merged: opts.merged });
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: pipes.stdio, detached: true });
+    pipes.spawned();
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     const all: Buffer[] = [];
-    child.stdout?.on('data', (b: Buffer) => (out.push(b), all.push(b)));
-    child.stderr?.on('data', (b: Buffer) => (err.push(b), all.push(b)));
+    pipes.stdout.on('data', (b: Buffer) => (out.push(b), all.push(b)));
+    if (!opts.merged) pipes.stderr.on('data', (b: Buffer) => (err.push(b), all.push(b)));
     let done = false;
     const finish = (code: number | null, signal: NodeJS.Signals | null, note = '') => {
       if (done) return;
       done = true;
       limit.clear();
+      pipes.stdout.destroy();
+      pipes.stderr.destroy();
       resolve({
         code,
         signal,
@@ -87,7 +80,7 @@ function runPiped(cmd: string, args: readonly string[], opts: RunOptions, outFd?
       limit.clear();
       reject(e);
     });
-    child.on('close', (code, signal) => finish(code, signal));
+    child.on('exit', (code, signal) => void pipes.ended.then(() => finish(code, signal)));
   });
 }
 
