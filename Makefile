@@ -49,12 +49,14 @@ UNIT_TESTS = $(filter-out dist/test/e2e/% dist/test/hack/% dist/test/conformance
 
 # The remote half again on a host whose /bin/sh is bash (Fedora's: bash in POSIX mode, which
 # ignores SIGQUIT), the bashsh variant (hack/README.md): the suites that end, signal and tear
-# runs down, and the terminal's. ends.test.js there in direct mode, where nothing else
-# stands between the run half's own end and what sshd reports.
+# runs down, the terminal's, and those of what a shell reads (arguments, environment
+# names, copy mode's scripts, doctor, root logins). ends.test.js there also in direct mode,
+# where nothing else stands between the run half's own end and what sshd reports.
 BASHSH_ENV = GOCPU_TESTHOST_VARIANT=bashsh GOCPU_TESTHOST_DIR=$(CURDIR)/.testhost-bashsh GOCPU_TESTHOST_PORT=2227 \
   GOCPU_TESTHOST_ALIAS=gocpu-bashsh GOCPU_TESTHOST_LOWER=$(CURDIR)/.testhost/rootfs
 BASHSH_TESTS = $(addprefix dist/test/e2e/,exact-signals.test.js signals.test.js exit-status.test.js \
-  cleanup.test.js agent.test.js late-binary.test.js outputs.test.js terminal.test.js go-run.test.js)
+  cleanup.test.js agent.test.js late-binary.test.js outputs.test.js terminal.test.js go-run.test.js \
+  ends.test.js args.test.js env-names.test.js copy-in-place.test.js doctor.test.js uid.test.js)
 
 test: deps build lint testhost
 	node --test $(TESTS)
