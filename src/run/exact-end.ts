@@ -22,9 +22,11 @@ export function parseEndRecord(rec: string | undefined): RemoteEnd | undefined {
   if (kind === END_CODE && /^\d+$/.test(a ?? '')) return { code: Number(a) };
   if (kind !== END_SIGNAL) return undefined;
   const signals = constants.signals as Record<string, number>;
-  if (b && signals[`SIG${b}`] !== undefined) return { signal: `SIG${b}` };
-  const byNumber = Object.keys(signals).find((k) => signals[k] === Number(a));
-  return byNumber ? { signal: byNumber } : undefined;
+  const n = b && signals[`SIG${b}`] !== undefined ? signals[`SIG${b}`] : Number(a);
+  // Node's own name for the number, as it names a local death: busybox's `kill -l 29` says
+  // POLL where dash, bash and node say IO (and IOT is node's ABRT).
+  const name = Object.keys(signals).find((k) => signals[k] === n);
+  return name ? { signal: name } : undefined;
 }
 
 export async function exactEnd(end: RemoteEnd, askEnd: (ms: number) => Promise<string | undefined>): Promise<RemoteEnd> {

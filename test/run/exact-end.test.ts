@@ -9,6 +9,9 @@ test('the end record: a code, a signal by its remote name, else by number', () =
   assert.deepEqual(parseEndRecord('signal 16 16'), { signal: 'SIGSTKFLT' });
   // The name wins over a number that means another signal here (mips: BUS is 10).
   assert.deepEqual(parseEndRecord('signal 10 BUS'), { signal: 'SIGBUS' });
+  // An alias (busybox's kill -l) is named as node names that death locally.
+  assert.deepEqual(parseEndRecord('signal 29 POLL'), { signal: 'SIGIO' });
+  assert.deepEqual(parseEndRecord('signal 6 IOT'), { signal: 'SIGABRT' });
   for (const bad of [undefined, '', 'none', 'code', 'code x', 'signal', 'signal 999 NOPE']) assert.equal(parseEndRecord(bad), undefined, String(bad));
 });
 
