@@ -78,7 +78,13 @@ gocpu_holder=$!
 echo "$gocpu_holder" >"$gocpu_dir/$gocpu_f_holder_pid"
 # The holder's open of ready (its fd 3) waits for a reader: open it now, or the view
 # would not start before a late binary's line below (a fifo's open meets its other end).
-exec 7<"$gocpu_dir/$gocpu_f_ready"
+# busybox's ash (Alpine's sh, 1.35) fails an open that a signal interrupts (EINTR: the
+# prefetch's SIGCHLD, above) where dash and bash retry it: so do we, a bounded number of times.
+gocpu_i=0
+until { command exec 7<"$gocpu_dir/$gocpu_f_ready"; } 2>/dev/null; do
+  gocpu_i=$((gocpu_i + 1))
+  [ "$gocpu_i" -lt 20 ] || gocpu_fail view "cannot open $gocpu_dir/$gocpu_f_ready"
+done
 if [ -n "$gocpu_bin_late" ]; then
   # No line: the local side gave up on the run (it says why). "SHA ID": upload.sh ID
   # may still be committing it (upload.sh): the holder waits for its lock on the file
