@@ -80,10 +80,12 @@ gocpu_log_ready
 ulimit -c 0 2>/dev/null
 trap - "$gocpu_name" 2>/dev/null
 kill -s "$gocpu_name" "$$"
-# Still here. bash ignores SIGQUIT whatever its traps say (bash 5.2 as sh, e.g. Fedora's):
-# GNU env (coreutils 8.31+) gives it its default action again and execs kill, which sends
-# it to this very process. Asked first: a failed exec would end us with its own status.
-if [ "$gocpu_name" = QUIT ] && [ -n "${BASH_VERSION-}" ] && env --default-signal kill -s 0 "$$" 2>/dev/null; then
+# Still here. bash and busybox's ash ignore SIGQUIT whatever their traps say (bash 5.2 as
+# sh, e.g. Fedora's; busybox 1.35, e.g. Alpine's), and neither tells the test's death by it
+# from one we cannot die by. GNU env (coreutils 8.31+) gives it its default action again and
+# execs kill, which sends it to this very process: the test died by it, and so do we.
+# Asked first: a failed exec would end us with its own status.
+if [ "$gocpu_name" = QUIT ] && env --default-signal kill -s 0 "$$" 2>/dev/null; then
   exec env --default-signal kill -s "$gocpu_name" "$$"
 fi
 # Otherwise a signal ignored since the shell started: the shell convention.
