@@ -47,22 +47,24 @@ TESTS = $(shell find dist/test -path dist/test/vm -prune -o -name '*.test.js' -p
 VM_TESTS = $(shell find dist/test/vm -name '*.test.js' | sort)
 UNIT_TESTS = $(filter-out dist/test/e2e/% dist/test/hack/% dist/test/conformance/%,$(TESTS))
 
-# The remote half again on a host whose /bin/sh is bash (Fedora's: bash in POSIX mode, which
-# ignores SIGQUIT), the bashsh variant (hack/README.md): the suites that end, signal and tear
-# runs down, the terminal's, and those of what a shell reads (arguments, environment
-# names, copy mode's scripts, doctor, root logins). ends.test.js there also in direct mode,
-# where nothing else stands between the run half's own end and what sshd reports.
-BASHSH_ENV = GOCPU_TESTHOST_VARIANT=bashsh GOCPU_TESTHOST_DIR=$(CURDIR)/.testhost-bashsh GOCPU_TESTHOST_PORT=2227 \
-  GOCPU_TESTHOST_ALIAS=gocpu-bashsh GOCPU_TESTHOST_LOWER=$(CURDIR)/.testhost/rootfs
-BASHSH_TESTS = $(addprefix dist/test/e2e/,exact-signals.test.js signals.test.js exit-status.test.js \
+# The remote half again on hosts whose /bin/sh is not dash (hack/README.md, variants): bashsh
+# (bash in POSIX mode, Fedora's) and busyboxsh (busybox's ash, Alpine's), which both ignore
+# SIGQUIT, differ in what they retry and read: the suites that end, signal and tear runs down,
+# the terminal's, and those of what a shell reads (arguments, environment names, copy mode's
+# scripts, doctor, root logins). ends.test.js there also in direct mode, where nothing else
+# stands between the run half's own end and what sshd reports.
+SH_VARIANTS = bashsh:2227 busyboxsh:2228
+SH_TESTS = $(addprefix dist/test/e2e/,exact-signals.test.js signals.test.js exit-status.test.js \
   cleanup.test.js agent.test.js late-binary.test.js outputs.test.js terminal.test.js go-run.test.js \
   ends.test.js args.test.js env-names.test.js copy-in-place.test.js doctor.test.js uid.test.js)
 
 test: deps build lint testhost
 	node --test $(TESTS)
-	$(BASHSH_ENV) $(TESTHOST) up
-	$(BASHSH_ENV) node --test $(BASHSH_TESTS)
-	$(BASHSH_ENV) GOCPU_AGENT=0 node --test dist/test/e2e/ends.test.js
+	for v in $(SH_VARIANTS); do \
+	  export GOCPU_TESTHOST_VARIANT=$${v%:*} GOCPU_TESTHOST_PORT=$${v#*:} GOCPU_TESTHOST_ALIAS=gocpu-$${v%:*} \
+	    GOCPU_TESTHOST_DIR=$(CURDIR)/.testhost-$${v%:*} GOCPU_TESTHOST_LOWER=$(CURDIR)/.testhost/rootfs && \
+	  $(TESTHOST) up && node --test $(SH_TESTS) && GOCPU_AGENT=0 node --test dist/test/e2e/ends.test.js || exit 1; \
+	done
 
 # The smoke suite on a real arm64 kernel: a Debian arm64 VM under qemu-system-aarch64,
 # built once into /var/cache/gocpu-vm (hack/README.md). The VM stays up afterwards, so a

@@ -70,7 +70,7 @@ test('status fails for a port the host does not serve', { skip: notRoot }, async
 test('a variant is an overlay host of a known kind', async () => {
   const unknown = await run(['env'], { ...process.env, GOCPU_TESTHOST_VARIANT: 'nossh', GOCPU_TESTHOST_LOWER: '/nonexistent' });
   assert.equal(unknown.code, 1);
-  assert.equal(unknown.stderr, "testhost: unknown GOCPU_TESTHOST_VARIANT 'nossh' (nosshfs, nouserns, nofuse, bashsh or empty)\n");
+  assert.equal(unknown.stderr, "testhost: unknown GOCPU_TESTHOST_VARIANT 'nossh' (nosshfs, nouserns, nofuse, bashsh, busyboxsh or empty)\n");
   const noLower = await run(['env'], { ...process.env, GOCPU_TESTHOST_VARIANT: 'nosshfs', GOCPU_TESTHOST_LOWER: '' });
   assert.equal(noLower.code, 1);
   assert.match(noLower.stderr, /^testhost: GOCPU_TESTHOST_VARIANT=nosshfs needs GOCPU_TESTHOST_LOWER/);
