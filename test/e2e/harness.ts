@@ -3,7 +3,7 @@
  * through the wrapper on the test host, in the style of mvdan/dockexec's tests.
  * A remote run finds `go_linux_arm64_exec` because `<repo>/bin` comes first on PATH.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -11,8 +11,7 @@ import assert from 'node:assert/strict';
 import { binDir, fixtureDir } from './repo.js';
 import { testHost } from './testhost.js';
 import { normalize } from './normalize.js';
-import { timeLimit } from './time-limit.js';
-import { childPipes } from './pipes.js';
+import { startRun } from './live-run.js';
 
 export { normalize } from './normalize.js';
 export { repoRoot, binDir, fixtureDir } from './repo.js';
@@ -44,44 +43,11 @@ export interface RunOptions {
 
 /**
  * Spawns a command with stdin from /dev/null and pipes as stdout and stderr (pipes.ts),
- * as go gives a test binary, in its own process group. The result is there once the
- * process exited and its pipes are at EOF (whatever it left behind closed them too).
+ * as go gives a test binary, in its own process group, and reports its end: startRun's,
+ * once the process exited and its pipes are at EOF (whatever it left behind closed them too).
  */
 export function run(cmd: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const pipes = childPipes({ merged: opts.merged });
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: pipes.stdio, detached: true });
-    pipes.spawned();
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    const all: Buffer[] = [];
-    pipes.stdout.on('data', (b: Buffer) => (out.push(b), all.push(b)));
-    if (!opts.merged) pipes.stderr.on('data', (b: Buffer) => (err.push(b), all.push(b)));
-    let done = false;
-    const finish = (code: number | null, signal: NodeJS.Signals | null, note = '') => {
-      if (done) return;
-      done = true;
-      limit.clear();
-      pipes.stdout.destroy();
-      pipes.stderr.destroy();
-      resolve({
-        code,
-        signal,
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8') + note,
-        output: Buffer.concat(all).toString('utf8') + note,
-        timedOut: limit.timedOut(),
-        ms: Date.now() - started,
-      });
-    };
-    const limit = timeLimit(child, opts.timeoutMs ?? 120_000, 'harness', finish);
-    child.on('error', (e) => {
-      limit.clear();
-      reject(e);
-    });
-    child.on('exit', (code, signal) => void pipes.ended.then(() => finish(code, signal)));
-  });
+  return startRun(cmd, args, { ...opts, timeoutMs: opts.timeoutMs ?? 120_000 }).done;
 }
 
 export interface GoTestOptions {

@@ -1,7 +1,7 @@
 /**
  * A run the test can act on while it is going: wait for a line of its output, send
- * it a signal, write to its stdin, see when it exited. harness.ts's run() only
- * reports the end; signal and cleanup tests must act in the middle.
+ * it a signal, write to its stdin, see when it exited. harness.ts's run() is one of
+ * these that only reports the end; signal and cleanup tests must act in the middle.
  */
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
@@ -67,8 +67,10 @@ export function startRun(cmd: string, args: readonly string[], opts: LiveRunOpti
     };
     const limit = timeLimit(child, opts.timeoutMs, 'live-run', finish);
     child.on('error', (e) => (limit.clear(), reject(e)));
-    child.on('exit', () => (exitedAt = Date.now()));
-    child.on('exit', (code, signal) => void pipes.ended.then(() => finish(code, signal)));
+    child.on('exit', (code, signal) => {
+      exitedAt = Date.now();
+      void pipes.ended.then(() => finish(code, signal));
+    });
   });
   let ended = false;
   done.finally(() => (ended = true)).catch(() => {});
