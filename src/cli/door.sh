@@ -24,8 +24,8 @@ door_signal() {
 	fi
 	# Before the test started, or a second time: stop now, as node's wrapper does
 	# (src/agent/client.ts); the agent sees us go and takes the remote run down. We die
-	# by the signal as the launcher dies by a test's (finish, in bin/gocpu: under bash,
-	# SIGQUIT needs more than a kill).
+	# by the signal as the launcher dies by a test's (finish, in bin/gocpu: under bash and
+	# busybox sh, SIGQUIT needs more than a kill).
 	[ "$door_phase" = wait ] && rm -f "$down" "$up"
 	died=1
 	case $1 in HUP) status=1 ;; INT) status=2 ;; QUIT) status=3 ;; *) status=15 ;; esac

@@ -6,7 +6,9 @@
  * passed to the test and a second one ending the wrapper; a stdout the door cannot
  * write exactly (a file opened without O_APPEND) goes node's way, and lands where
  * the file's offset was; one opened for appending takes the door. go's SIGKILL of the
- * wrapper and kill -9 of the agent end as they do over the socket (agent.test.ts).
+ * wrapper and kill -9 of the agent end as they do over the socket (agent.test.ts). The
+ * first and the signal cases run the launcher under each shell a /bin/sh may be too
+ * (launcher-shells.ts): the door is sourced shell, run by whatever sh the laptop has.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,6 +19,7 @@ import { describeRun, goEnv, randomToken, repoRoot, requireWrapper, run, tempDir
 import { fixtureBinaries } from './fixture-binaries.js';
 import { startRun } from './live-run.js';
 import { agentScratch, processGone } from './agent-scratch.js';
+import { LAUNCHER_SHELLS, LauncherShell, underShell } from './launcher-shells.js';
 import { findRemoteRun, waitRemoteClean } from './remote-state.js';
 
 const fx = fixtureBinaries('faults');
@@ -39,10 +42,16 @@ const doorCalls = (trace: string) => traceLines(trace, ' ms it came through the 
 /** Calls whose own node ran (its trace line counts from the launcher's start: trace.ts). */
 const nodeCalls = (trace: string) => traceLines(trace, ' ms node running (the wrapper\'s own node: the call did not go through the door)');
 
-/** A wrapper call with pipes as go gives them (pipes.ts). */
-function viaPipes(args: string[], env: NodeJS.ProcessEnv, stdin = false) {
-  return startRun(requireWrapper('arm64'), [fx.remote(), ...args], { cwd: fx.cwd, env, timeoutMs: 120_000, stdin });
+/** A wrapper call with pipes as go gives them (pipes.ts); run by its #!, or under shell. */
+function viaPipes(args: string[], env: NodeJS.ProcessEnv, stdin = false, shell?: LauncherShell) {
+  const argv = [fx.remote(), ...args];
+  const [cmd, cmdArgs] = shell ? underShell(shell, requireWrapper('arm64'), argv) : [requireWrapper('arm64'), argv];
+  return startRun(cmd, cmdArgs, { cwd: fx.cwd, env, timeoutMs: 120_000, stdin });
 }
+
+/** The launcher as #! runs it (dash here), and under the other shells a /bin/sh may be. */
+const SHELLS: readonly (LauncherShell | undefined)[] = [undefined, ...LAUNCHER_SHELLS];
+const under = (shell: LauncherShell | undefined) => (shell ? ` (launcher run by ${shell.name})` : '');
 
 /**
  * The first call starts the agent (a cold call through the door); its pid for the cleanup.
@@ -55,12 +64,12 @@ async function warm(a: ReturnType<typeof doorEnv>): Promise<void> {
   fs.rmSync(a.trace, { force: true });
 }
 
-test('door: a warm call starts no node, and its output and status are direct mode\'s', async () => {
+for (const shell of SHELLS) test(`door: a warm call starts no node, and its output and status are direct mode's${under(shell)}`, async () => {
   const a = doorEnv();
   await warm(a);
   for (const args of [['-test.v=true', '-test.run=^TestPass$'], ['-test.run=^TestSleep$'], ['-test.run=^TestNone$']]) {
     const env = { ...a.env, FX_SLEEP_SECONDS: '0' };
-    const door = await viaPipes(args, { ...env, ...NO_NODE }).done;
+    const door = await viaPipes(args, { ...env, ...NO_NODE }, false, shell).done;
     const direct = await run(requireWrapper('arm64'), [fx.remote(), ...args], { cwd: fx.cwd, env: { ...env, GOCPU_AGENT: '0' }, timeoutMs: 120_000 });
     const norm = (s: string) => s.replace(/\(\d+\.\d+s\)/g, '(T)').replace(/\t\d+\.\d+s/g, '\tT');
     assert.equal(door.code, direct.code, `${args}: ${describeRun(door)}`);
@@ -94,25 +103,25 @@ test('door: stdout a file opened without O_APPEND goes node\'s way and lands at 
   assert.equal(nodeCalls(a.trace), nodes, 'no node of its own');
 });
 
-test('door: stdin reaches the test, a first SIGINT is the test\'s, a second ends the wrapper', async () => {
+for (const shell of SHELLS) test(`door: stdin reaches the test, a first SIGINT is the test's, a second ends the wrapper${under(shell)}`, async () => {
   const a = doorEnv();
   await warm(a);
   const env = { ...a.env, ...NO_NODE };
-  const fed = viaPipes(['-test.v=true', '-test.run=^TestWaitStdin$'], env, true);
+  const fed = viaPipes(['-test.v=true', '-test.run=^TestWaitStdin$'], env, true, shell);
   await fed.waitFor(/^ready/m, 60_000);
   fed.write('go on\n');
   let r = await fed.done;
   assert.equal(r.code, 0, describeRun(r));
   assert.match(r.stdout, /released by "go on\\n"/);
 
-  const notified = viaPipes(['-test.v=true', '-test.run=^TestNotify$'], env);
+  const notified = viaPipes(['-test.v=true', '-test.run=^TestNotify$'], env, false, shell);
   await notified.waitFor(/^ready/m, 60_000);
   notified.signal('SIGINT');
   r = await notified.done;
   assert.equal(r.code, 0, describeRun(r));
   assert.match(r.stdout, /^got interrupt$/m);
 
-  const ignoring = viaPipes(['-test.v=true', '-test.run=^TestIgnoreInterrupt$'], env);
+  const ignoring = viaPipes(['-test.v=true', '-test.run=^TestIgnoreInterrupt$'], env, false, shell);
   await ignoring.waitFor(/^ready/m, 60_000);
   ignoring.signal('SIGINT');
   await ignoring.waitFor(/^got interrupt, going on$/m, 30_000);

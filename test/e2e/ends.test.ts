@@ -14,6 +14,7 @@ import assert from 'node:assert/strict';
 import { constants } from 'node:os';
 import { assertSameRun, describeRun, goEnv, requireWrapper, run, RunResult, testHost } from './harness.js';
 import { fixtureBinaries } from './fixture-binaries.js';
+import { LAUNCHER_SHELLS, underShell } from './launcher-shells.js';
 
 const SIGNALS = ['HUP', 'INT', 'QUIT', 'ILL', 'TRAP', 'ABRT', 'BUS', 'FPE', 'KILL', 'USR1', 'SEGV', 'USR2', 'PIPE',
   'ALRM', 'TERM', 'STKFLT', 'XCPU', 'XFSZ', 'VTALRM', 'PROF', 'IO', 'PWR', 'SYS'];
@@ -78,13 +79,16 @@ describe('every end of a test binary, local vs through the wrapper', { concurren
   }
 });
 
-// The launcher is a #!/bin/sh script, and a laptop's /bin/sh may be bash (Fedora's), which
-// ignores SIGQUIT whatever its traps say: it must still die by the test's signal, through
-// the agent and without it. ulimit -c 0 as above (the launcher sets it before it dies).
-for (const agent of ['1', '0']) {
-  it(`the launcher run by bash as sh (POSIX mode) dies by the test's SIGQUIT${agent === '0' ? ' (no agent)' : ''}`, async () => {
-    const env = goEnv({ goarch: 'arm64', env: { FX_END: `signal:${constants.signals.SIGQUIT}`, GOCPU_AGENT: agent } });
-    const r = await run('bash', ['--posix', requireWrapper('arm64'), fx.remote(), ...BY_HAND], { cwd, env, timeoutMs: 90_000 });
-    assert.equal(r.signal, 'SIGQUIT', describeRun(r));
-  });
+// The launcher is a #!/bin/sh script, and a laptop's /bin/sh may be bash (Fedora's) or
+// busybox (Alpine's), which ignore SIGQUIT whatever their traps say: it must still die by
+// the test's signal, through the agent and without it. ulimit -c 0 as above (the launcher
+// sets it before it dies).
+for (const shell of LAUNCHER_SHELLS) {
+  for (const agent of ['1', '0']) {
+    it(`the launcher run by ${shell.name} dies by the test's SIGQUIT${agent === '0' ? ' (no agent)' : ''}`, async () => {
+      const env = goEnv({ goarch: 'arm64', env: { FX_END: `signal:${constants.signals.SIGQUIT}`, GOCPU_AGENT: agent } });
+      const r = await run(...underShell(shell, requireWrapper('arm64'), [fx.remote(), ...BY_HAND]), { cwd, env, timeoutMs: 90_000 });
+      assert.equal(r.signal, 'SIGQUIT', describeRun(r));
+    });
+  }
 }

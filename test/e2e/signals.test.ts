@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { assertSameRun, describeRun, goEnv, goTest, normalize, randomToken, requireWrapper, RunResult, testHost } from './harness.js';
 import { fixtureBinaries } from './fixture-binaries.js';
 import { startRun } from './live-run.js';
+import { LAUNCHER_SHELLS, underShell } from './launcher-shells.js';
 import { assertRunHas, describeProc, findRemoteRun, testProcessPattern, waitRemoteClean } from './remote-state.js';
 
 const fx = fixtureBinaries('faults');
@@ -142,19 +143,21 @@ test('a second SIGINT ends the wrapper within 5 s and the remote run goes within
 });
 
 // A second signal ends the wrapper at once as if it killed it (src/cli/exit.ts, door.sh's
-// door_signal). The launcher is #!/bin/sh, and a laptop's /bin/sh may be bash (Fedora's),
-// which ignores SIGQUIT whatever its traps say: a second SIGQUIT must still kill it,
-// through the agent's door and through node alike.
-for (const agent of ['1', '0']) {
-  test(`the launcher run by bash as sh dies by a second signal that is SIGQUIT${agent === '0' ? ' (no agent)' : ''}`, async () => {
-    const marker = `gocpu-e2e-sigquit2-${randomToken()}`;
-    const env = goEnv({ goarch: 'arm64', env: { FX_MARKER: marker, GOCPU_AGENT: agent } });
-    const r = startRun('bash', ['--posix', requireWrapper('arm64'), fx.remote(), ...testArgs('TestIgnoreInterrupt', marker)], { cwd, env, merged: true, timeoutMs: 90_000 });
-    await r.waitFor(/^ready$/m, 60_000);
-    r.signal('SIGINT');
-    await r.waitFor(/^got interrupt, going on$/m, 30_000);
-    r.signal('SIGQUIT');
-    const res = await r.done;
-    assert.equal(res.signal, 'SIGQUIT', describeRun(res));
-  });
+// door_signal). The launcher is #!/bin/sh, and a laptop's /bin/sh may be bash (Fedora's)
+// or busybox (Alpine's), which ignore SIGQUIT whatever their traps say: a second SIGQUIT
+// must still kill it, through the agent's door and through node alike.
+for (const shell of LAUNCHER_SHELLS) {
+  for (const agent of ['1', '0']) {
+    test(`the launcher run by ${shell.name} dies by a second signal that is SIGQUIT${agent === '0' ? ' (no agent)' : ''}`, async () => {
+      const marker = `gocpu-e2e-sigquit2-${randomToken()}`;
+      const env = goEnv({ goarch: 'arm64', env: { FX_MARKER: marker, GOCPU_AGENT: agent } });
+      const r = startRun(...underShell(shell, requireWrapper('arm64'), [fx.remote(), ...testArgs('TestIgnoreInterrupt', marker)]), { cwd, env, merged: true, timeoutMs: 90_000 });
+      await r.waitFor(/^ready$/m, 60_000);
+      r.signal('SIGINT');
+      await r.waitFor(/^got interrupt, going on$/m, 30_000);
+      r.signal('SIGQUIT');
+      const res = await r.done;
+      assert.equal(res.signal, 'SIGQUIT', describeRun(res));
+    });
+  }
 }
