@@ -68,7 +68,8 @@ gocpu_end() {
     # A run on the agent's shared mount has no mount half of its own to remove its
     # dir, and the mount and the connection are the other runs' too: only ours goes.
     # A copy run's dir is its copy half's, which still sends back what the test wrote.
-    gocpu_kill_pidfile "$gocpu_f_holder_pid" KILL
+    # (Its namespace went above unless the run ended normally.)
+    [ "$gocpu_c" != "$gocpu_hb_quit" ] || gocpu_kill_pidfile "$gocpu_f_holder_pid" KILL
     [ -f "$gocpu_dir/$gocpu_f_copy_run" ] || gocpu_remove_dir "$gocpu_dir"
     exit 0
   fi
