@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { directives, localModuleDirs, replaceDirs } from '../../src/gotest/local-modules.js';
+import { tempDir } from '../temp-dir.js';
 
 function tree(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), 'gocpu-locmod-'));
+  const root = tempDir('gocpu-locmod-');
   for (const [f, text] of Object.entries(files)) {
     mkdirSync(join(root, f, '..'), { recursive: true });
     writeFileSync(join(root, f), text);

@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sourceRoot } from '../../src/gotest/module-root.js';
 import { goPaths } from '../../src/gotest/go-paths.js';
+import { tempDir } from '../temp-dir.js';
 
 function tree(files: string[]): string {
-  const root = mkdtempSync(join(tmpdir(), 'gocpu-root-'));
+  const root = tempDir('gocpu-root-');
   for (const f of files) {
     mkdirSync(join(root, f, '..'), { recursive: true });
     writeFileSync(join(root, f), '');

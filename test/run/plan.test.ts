@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GocpuError } from '../../src/errors.js';
 import { normalizeExports, planRun, type PlanInput } from '../../src/run/plan.js';
 import { debianGoroot } from '../gotest/fake-goroot.js';
+import { tempDir } from '../temp-dir.js';
 
 test('exports: duplicates merge (writable wins), the view mounts only the outermost', () => {
   const { exports, viewExports } = normalizeExports([
@@ -64,7 +64,7 @@ test('a go test call exports the binary dir rw, the module ro, and adds the test
 
 /** A module and a go build dir under a fresh root, as go test lays them out. */
 function layout(): { root: string; mod: string; pkg: string; work: string; bin: string } {
-  const root = mkdtempSync(join(tmpdir(), 'gocpu-plan-'));
+  const root = tempDir('gocpu-plan-');
   const mod = join(root, 'mod');
   const pkg = join(mod, 'pkg');
   const work = join(root, 'work', 'b001');

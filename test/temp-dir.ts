@@ -1,0 +1,21 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const made: string[] = [];
+
+/**
+ * A fresh directory under the system temp dir, removed when the test process exits, for
+ * helpers that hand out trees to many tests (a per-test t.after would be one more line in
+ * each). Synchronous on purpose: 'exit' handlers cannot await.
+ */
+export function tempDir(prefix: string): string {
+  if (made.length === 0) {
+    process.on('exit', () => {
+      for (const d of made) rmSync(d, { recursive: true, force: true });
+    });
+  }
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
