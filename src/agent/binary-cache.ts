@@ -3,8 +3,9 @@
  * remote user's content-addressed cache (src/remote/upload.sh) and the run's view
  * binds it from there, so the binary is not paged in through FUSE, a round trip per
  * page, and an unchanged binary (a -count=1 rerun, several -run passes) is not sent
- * again. Per connection we remember what the remote has, so a warm call costs no
- * round trip for it; the local hash is kept per file identity (path, inode, size,
+ * again. Per remote user (the connections with the same ssh settings) we remember what
+ * its cache has and what is on its way there, so a warm call costs no round trip for it
+ * and a binary goes once however many connections ask for it; the local hash is kept per file identity (path, inode, size,
  * mtime), so an unchanged binary is not read again either.
  */
 import { AsyncResource } from 'node:async_hooks';
@@ -38,25 +39,41 @@ interface Sending {
   sent: Promise<void>;
 }
 
-/** What the remote's cache holds (a set shared with the connection's siblings), one connection's uploads, and an upload channel opened ahead. */
+/**
+ * One remote user's cache as the agent knows it, shared by the connections with the same
+ * ssh settings (connections.ts): the sha256s it is known to hold, and the uploads on their
+ * way there. A binary learned on one connection is named at once in a run's header on
+ * another, not asked after with a round trip and an upload channel (go test -p N takes two
+ * connections from N = 3 on, and runs each package on whichever is free); one on its way
+ * from one connection is waited for by a run on another, not sent again beside it. A
+ * commit line ("SHA ID") holds on every connection: it names a lock file in that cache.
+ */
+export interface RemoteCache {
+  have: Set<string>;
+  sending: Map<string, Sending>;
+}
+
+export function remoteCache(): RemoteCache {
+  return { have: new Set(), sending: new Map() };
+}
+
+/** What one connection does with its remote user's cache: its uploads, and an upload channel opened ahead. */
 export class RemoteBinaries {
-  private readonly sending = new Map<string, Sending>();
   /** An upload.sh waiting for its first line (see fill()). */
   private spare: Promise<ClientChannel> | undefined;
   /** The server refused a spare's channel (a MaxSessions below ours): no more spares here. */
   private refused = false;
 
-  /**
-   * have: the sha256s the remote's cache is known to hold. The agent shares one set among
-   * its connections with the same ssh settings (connections.ts): one remote user, one
-   * cache. A binary learned on one is named at once in a run's header on another, not
-   * asked after with a round trip and an upload channel (go test -p N takes two
-   * connections from N = 3 on, and runs each package on whichever is free).
-   */
+  private readonly have: Set<string>;
+  private readonly sending: Map<string, Sending>;
+
   constructor(
     private readonly log: (line: string) => void = () => {},
-    private readonly have = new Set<string>(),
-  ) {}
+    cache: RemoteCache = remoteCache(),
+  ) {
+    this.have = cache.have;
+    this.sending = cache.sending;
+  }
 
   /**
    * The binary's sha256 as soon as it is hashed, its upload started if the remote lacks

@@ -21,7 +21,7 @@ import { connectWithRetry } from '../ssh/retry.js';
 import type { HostConfig } from '../ssh/ssh-config.js';
 import type { Mount } from '../run/mount.js';
 import type { RunPlan } from '../run/plan.js';
-import { type CachedBinary, RemoteBinaries } from './binary-cache.js';
+import { type CachedBinary, RemoteBinaries, type RemoteCache, remoteCache } from './binary-cache.js';
 import { SharedMount } from './shared-mount.js';
 import { Spare, type SparePair } from './spare.js';
 
@@ -78,8 +78,8 @@ export function connectionKey(cfg: HostConfig): string {
 
 export class Connections {
   private byKey = new Map<string, Entry[]>();
-  /** What the remote's binary cache holds, per connection key: its connections share it (binary-cache.ts). */
-  private haves = new Map<string, Set<string>>();
+  /** The remote's binary cache as known, per connection key: its connections share it (binary-cache.ts). */
+  private caches = new Map<string, RemoteCache>();
   private opening = new Map<string, Promise<Entry>>();
 
   /** Open connections and their runs now, for `gocpu hosts`. */
@@ -174,9 +174,9 @@ export class Connections {
     // No terminal here: a key that needs a passphrase cannot be unlocked by the
     // agent (prompter null); the caller falls back to direct mode for that host.
     const client = await connectWithRetry(cfg, { prompter: null, log });
-    let have = this.haves.get(key);
-    if (!have) this.haves.set(key, (have = new Set()));
-    const entry: Entry = { client, host: cfg.alias, runs: 0, limit: RUNS_PER_CONNECTION, dead: false, mounts: new Map(), binaries: new RemoteBinaries(log, have), spare: new Spare(client, log), drop: () => {} };
+    let cache = this.caches.get(key);
+    if (!cache) this.caches.set(key, (cache = remoteCache()));
+    const entry: Entry = { client, host: cfg.alias, runs: 0, limit: RUNS_PER_CONNECTION, dead: false, mounts: new Map(), binaries: new RemoteBinaries(log, cache), spare: new Spare(client, log), drop: () => {} };
     entry.drop = () => {
       entry.dead = true;
       const list = this.byKey.get(key)?.filter((x) => x !== entry) ?? [];

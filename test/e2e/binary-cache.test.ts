@@ -4,14 +4,15 @@
  * name says (the local side hashes what it sends; upload.sh keeps them only on its
  * "commit"); a file that is not what its name says (it changed after it was hashed) is
  * dropped, and the cache has nothing under that name; upload.sh names the file it writes
- * and holds a lock on it until its commit is over (the run's view waits for that lock).
+ * and holds a lock on it until its commit is over (the run's view waits for that lock);
+ * connections that share a cache's record send a binary once between them.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RemoteBinaries, upload } from '../../src/agent/binary-cache.js';
+import { RemoteBinaries, remoteCache, upload } from '../../src/agent/binary-cache.js';
 import { remoteScript } from '../../src/remote/scripts.js';
 import { exec } from '../../src/ssh/connect.js';
 import { shellJoin } from '../../src/util/shell-quote.js';
@@ -21,8 +22,11 @@ import { remoteShell } from './remote-state.js';
 
 const scratch = tempDir();
 const ssh = testHostClient();
+// A second connection as the same remote user: the agent's siblings (connections.ts).
+const ssh2 = testHostClient();
 after(async () => {
   await ssh.close();
+  await ssh2.close();
   scratch.cleanup();
 });
 
@@ -106,4 +110,30 @@ test('an upload tells of its commit (onCommit) before it is over', async () => {
   await upload(c, file, sha, data.length, undefined, (id) => events.push(`commit ${/^\d+$/.test(id) ? 'ID' : id}`)).then(() => events.push('done'));
   assert.deepEqual(events, ['commit ID', 'done']);
   assert.equal(await cached(sha), `${sha} 500 0`);
+});
+
+test('two connections sharing one cache record send a new binary once: the second waits for the first\'s upload, then knows it', async () => {
+  const [a, b] = await Promise.all([ssh.connected(), ssh2.connected()]);
+  assert.notEqual(a, b);
+  // Big enough that the second asks while the first is still sending.
+  const data = randomBytes(8 * 1024 * 1024);
+  const file = path.join(scratch.dir, 'shared.test');
+  fs.writeFileSync(file, data);
+  const sha = sha256(data);
+  const cache = remoteCache();
+  const onA = new RemoteBinaries(undefined, cache);
+  const onB = new RemoteBinaries(undefined, cache);
+  const first = await onA.start(a, file);
+  assert.ok(first.sent, 'the remote lacks it: A sends it');
+  const second = await onB.start(b, file);
+  assert.equal(second.sent, first.sent, 'B waits for the upload on its way, not one of its own');
+  assert.equal(second.committing, first.committing, 'and is told of its commit as A is');
+  await Promise.all([first.sent, second.sent]);
+  assert.equal(await cached(sha), `${sha} 500 0`);
+  assert.deepEqual(onB.place(b, file), { sha }, 'known on B at once, without a round trip');
+  // Apart, each connection asks for itself (upload.sh then says "have": nothing is sent twice
+  // into the cache, but each pays its round trips).
+  const apart = await new RemoteBinaries().start(b, file);
+  assert.ok(apart.sent, 'a record of its own does not know it');
+  await apart.sent;
 });
