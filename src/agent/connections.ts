@@ -21,6 +21,7 @@ import { connectWithRetry } from '../ssh/retry.js';
 import type { HostConfig } from '../ssh/ssh-config.js';
 import type { Mount } from '../run/mount.js';
 import type { RunPlan } from '../run/plan.js';
+import { trace } from '../util/trace.js';
 import { type CachedBinary, RemoteBinaries, type RemoteCache, remoteCache } from './binary-cache.js';
 import { SharedMount } from './shared-mount.js';
 import { Spare, type SparePair } from './spare.js';
@@ -153,7 +154,8 @@ export class Connections {
           const live = await m.catch(() => undefined);
           if (!live?.alive) m = undefined;
         }
-        if (!m) {
+        if (m) trace('shared mount reused');
+        else {
           m = SharedMount.start(e.client, e.host, plan.sshfs, plan.sshfsOptions);
           e.mounts.set(key, m);
           // A failed start is not kept: the next run tries again (and says why).

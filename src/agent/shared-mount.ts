@@ -15,7 +15,7 @@ import { WORDS } from '../remote/contract.js';
 import { type Mount, type MountHalf, startMountHalf } from '../run/mount.js';
 import type { RunPlan } from '../run/plan.js';
 import { explainRemoteFailure } from '../run/remote-errors.js';
-import { traceHere } from '../util/trace.js';
+import { trace, traceHere } from '../util/trace.js';
 
 export class SharedMount {
   private ended = false;
@@ -42,10 +42,12 @@ export class SharedMount {
       nonce, sshfs, sshfsOptions, served: spaces, stderr: null, sayMounted: true,
       onLine: (l) => l.word === WORDS.mounted && mounted(),
     });
+    trace('shared mount: mount.sh started');
     const ended = await Promise.race([isMounted.then(() => undefined), half.closed]);
     if (ended) {
       throw explainRemoteFailure({ host, errors: half.control.errors(), other: half.control.other, exitCode: ended.code });
     }
+    trace('shared mount: sshfs mounted on the remote');
     return new SharedMount(nonce, half, spaces);
   }
 

@@ -129,10 +129,12 @@ export async function runOnClient(client: Client, plan: RunPlan, io: ProgramIo, 
       bindSpare(spare.run, plan.nonce);
     }
     const binaryPlace = followBinary(plan.binary && binary ? binary(plan) : undefined);
+    // Each opened channel is a step of its own in the trace: on a new connection they are
+    // most of a cold call's time (a channel costs two round trips, the login shell and sh).
     const [m, w, r] = await Promise.allSettled([
-      mode.mode === 'copy' ? startCopyHalf(client, plan, io.stderr, mode.userns) : opts.mount ? opts.mount(plan, io.stderr) : startMount(client, plan, io.stderr),
-      startWatchdog(client, plan.host, plan.nonce, opts.shared === true, spare?.watch),
-      io.terminal ? Promise.resolve(undefined) : spare ? Promise.resolve(spare.run) : openRunChannel(client, plan),
+      traced(mode.mode === 'copy' ? startCopyHalf(client, plan, io.stderr, mode.userns) : opts.mount ? opts.mount(plan, io.stderr) : startMount(client, plan, io.stderr), 'mount half up'),
+      traced(startWatchdog(client, plan.host, plan.nonce, opts.shared === true, spare?.watch), spare ? undefined : 'watch half: channel open'),
+      io.terminal ? Promise.resolve(undefined) : spare ? Promise.resolve(spare.run) : traced(openRunChannel(client, plan), 'run half: channel open'),
     ]);
     let programStarted = false;
     if (r.status === 'fulfilled' && r.value) {
@@ -157,7 +159,7 @@ export async function runOnClient(client: Client, plan: RunPlan, io: ProgramIo, 
     const headerBinary = await binaryPlace.forHeader(mode.mode !== 'copy' && !io.terminal);
     if (opts.abort?.aborted) throw wrapperGone();
 
-    trace('mount half started');
+    trace('all halves up');
     const opened = (r as PromiseFulfilledResult<ClientChannel | undefined>).value;
     const program = await Promise.race([startProgram(client, plan, io, mount, () => watchdog.reap(), headerBinary, opened), abort]);
     programStarted = true;
@@ -231,3 +233,8 @@ async function startCopyHalf(...args: Parameters<typeof import('../copy/copy-hal
 }
 
 const HOST_CHANGED = ['REMOTE_NO_SSHFS', 'REMOTE_NO_FUSE', 'REMOTE_FUSE_DENIED', 'REMOTE_NO_USERNS'];
+
+/** p, with a trace line when it resolves (none for no step). */
+function traced<T>(p: Promise<T>, step: string | undefined): Promise<T> {
+  return step ? p.then((v) => (trace(step), v)) : p;
+}

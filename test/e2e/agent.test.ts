@@ -55,6 +55,13 @@ test('agent: the second call reuses the first call\'s connection, and the agent 
   assert.ok(agentLines.every((l) => l.includes(`agent ${pid}:`)), 'both calls went to one agent');
   assert.equal(lines.filter((l) => / ms connected$/.test(l)).length, 1, lines.join('\n'));
   assert.equal(lines.filter((l) => / ms connection reused$/.test(l)).length, 1, lines.join('\n'));
+  // The trace says where a cold call's time goes: the shared mount came up once, for the
+  // first call (after its mount.sh started), and the second found it.
+  const steps = (re: RegExp) => lines.filter((l) => re.test(l)).length;
+  assert.equal(steps(/ ms shared mount: mount\.sh started$/), 1, lines.join('\n'));
+  assert.equal(steps(/ ms shared mount: sshfs mounted on the remote$/), 1, lines.join('\n'));
+  assert.equal(steps(/ ms shared mount reused$/), 1, lines.join('\n'));
+  assert.equal(steps(/ ms all halves up$/), 2, lines.join('\n'));
   await until(`agent ${pid} exits after 2 s idle`, () => !alive(pid), 20_000, 100);
   assert.deepEqual(fs.readdirSync(a.dir), [], 'the idle agent removed its socket and pid file');
 });

@@ -65,6 +65,11 @@ for (const how of ['agent', 'direct'] as const) {
     if (how === 'agent') {
       assert.equal(agentPids(env).length, 1, 'an agent served the calls');
       assert.match(trace, / ms connection reused$/m, 'the later calls reused the agent\'s connection');
+    } else {
+      // Each call opens its three channels: the trace says when each was open.
+      for (const step of ['mount half up', 'watch half: channel open', 'run half: channel open', 'all halves up']) {
+        assert.equal((trace.match(new RegExp(` ms ${step}$`, 'gm')) ?? []).length, 3, `${step}, once a call:\n${trace}`);
+      }
     }
   });
 }
