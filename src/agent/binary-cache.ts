@@ -5,8 +5,9 @@
  * page, and an unchanged binary (a -count=1 rerun, several -run passes) is not sent
  * again. Per remote user (the connections with the same ssh settings) we remember what
  * its cache has and what is on its way there, so a warm call costs no round trip for it
- * and a binary goes once however many connections ask for it; the local hash is kept per file identity (path, inode, size,
- * mtime), so an unchanged binary is not read again either.
+ * and a binary goes once however many connections ask for it; the local hash is kept
+ * per file identity (path, inode, size, mtime), so an unchanged binary is not read again
+ * either.
  */
 import { AsyncResource } from 'node:async_hooks';
 import { createHash } from 'node:crypto';

@@ -154,14 +154,17 @@ export class Connections {
           const live = await m.catch(() => undefined);
           if (!live?.alive) m = undefined;
         }
-        if (m) trace('shared mount reused');
-        else {
+        const reused = m !== undefined;
+        if (!m) {
           m = SharedMount.start(e.client, e.host, plan.sshfs, plan.sshfsOptions);
           e.mounts.set(key, m);
           // A failed start is not kept: the next run tries again (and says why).
           m.catch(() => e.mounts.delete(key));
         }
-        return (await m).forRun(plan);
+        const shared = await m;
+        // Once it is up: a run beside the one that started it waited for it too.
+        if (reused) trace('shared mount reused');
+        return shared.forRun(plan);
       },
       release: () => {
         if (released) return;
