@@ -132,7 +132,7 @@ export async function runOnClient(client: Client, plan: RunPlan, io: ProgramIo, 
     // Each opened channel is a step of its own in the trace: on a new connection they are
     // most of a cold call's time (a channel costs two round trips, the login shell and sh).
     const [m, w, r] = await Promise.allSettled([
-      traced(mode.mode === 'copy' ? startCopyHalf(client, plan, io.stderr, mode.userns) : opts.mount ? opts.mount(plan, io.stderr) : startMount(client, plan, io.stderr), 'mount half up'),
+      traced(mode.mode === 'copy' ? startCopyHalf(client, plan, io.stderr, mode.userns) : opts.mount ? opts.mount(plan, io.stderr) : startMount(client, plan, io.stderr), mode.mode === 'copy' ? 'copy half done' : 'mount half up'),
       traced(startWatchdog(client, plan.host, plan.nonce, opts.shared === true, spare?.watch), spare ? undefined : 'watch half: channel open'),
       io.terminal ? Promise.resolve(undefined) : spare ? Promise.resolve(spare.run) : traced(openRunChannel(client, plan), 'run half: channel open'),
     ]);
