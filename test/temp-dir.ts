@@ -1,6 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+/** A fresh directory under `parent`, removed by the returned cleanup (in `after`, `finally`). */
+export function tempDir(parent = tmpdir(), prefix = 'gocpu-e2e-'): { dir: string; cleanup: () => void } {
+  mkdirSync(parent, { recursive: true });
+  const dir = mkdtempSync(join(parent, prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
 
 const made: string[] = [];
 
@@ -9,13 +16,13 @@ const made: string[] = [];
  * helpers that hand out trees to many tests (a per-test t.after would be one more line in
  * each). Synchronous on purpose: 'exit' handlers cannot await.
  */
-export function tempDir(prefix: string): string {
+export function tempDirUntilExit(prefix: string): string {
   if (made.length === 0) {
     process.on('exit', () => {
       for (const d of made) rmSync(d, { recursive: true, force: true });
     });
   }
-  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const { dir } = tempDir(tmpdir(), prefix);
   made.push(dir);
   return dir;
 }

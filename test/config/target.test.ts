@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LINUX_GOARCHES, targetFromElf, targetFromProgramName } from '../../src/config/target.js';
-import { tempDir } from '../temp-dir.js';
+import { tempDirUntilExit } from '../temp-dir.js';
 
 test('wrapper names map to their target', () => {
   assert.deepEqual(targetFromProgramName('go_linux_arm64_exec'), { goos: 'linux', goarch: 'arm64' });
@@ -14,7 +14,7 @@ test('wrapper names map to their target', () => {
 });
 
 test('the ELF header of a real Go binary names its GOARCH, for every Linux port', () => {
-  const dir = tempDir('gocpu-elf-');
+  const dir = tempDirUntilExit('gocpu-elf-');
   writeFileSync(join(dir, 'go.mod'), 'module x\ngo 1.19\n');
   writeFileSync(join(dir, 'main.go'), 'package main\nfunc main() {}\n');
   for (const arch of LINUX_GOARCHES) {

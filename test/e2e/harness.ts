@@ -5,14 +5,15 @@
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import assert from 'node:assert/strict';
 import { binDir, fixtureDir } from './repo.js';
 import { testHost } from './testhost.js';
 import { normalize } from './normalize.js';
 import { startRun } from './live-run.js';
+import { tempDir } from '../temp-dir.js';
 
+export { tempDir } from '../temp-dir.js';
 export { normalize } from './normalize.js';
 export { repoRoot, binDir, fixtureDir } from './repo.js';
 export { testHost, writeRemoteFile, remoteHas, randomToken } from './testhost.js';
@@ -141,13 +142,6 @@ export function assertSameRun(local: RunResult, remote: RunResult, what: string)
   assert.deepEqual({ code: remote.code, signal: remote.signal }, { code: local.code, signal: local.signal }, `exit status differs: ${ctx}`);
   assert.equal(normalize(remote.stdout), normalize(local.stdout), `stdout differs (normalized): ${ctx}`);
   assert.equal(normalize(remote.stderr), normalize(local.stderr), `stderr differs (normalized): ${ctx}`);
-}
-
-/** A fresh directory, removed by the returned cleanup. */
-export function tempDir(parent = os.tmpdir(), prefix = 'gocpu-e2e-'): { dir: string; cleanup: () => void } {
-  fs.mkdirSync(parent, { recursive: true });
-  const dir = fs.mkdtempSync(path.join(parent, prefix));
-  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from '../temp-dir.js';
+import { tempDirUntilExit } from '../temp-dir.js';
 
 /**
  * Debian's layout under a fresh root: usr/lib/go-1.19 with bin/, pkg/tool and VERSION
@@ -8,7 +8,7 @@ import { tempDir } from '../temp-dir.js';
  * usr/lib/go -> go-1.19.
  */
 export function debianGoroot(): { root: string; goroot: string; link: string; share: string } {
-  const root = tempDir('gocpu-goroot-');
+  const root = tempDirUntilExit('gocpu-goroot-');
   const goroot = join(root, 'usr', 'lib', 'go-1.19');
   const share = join(root, 'usr', 'share', 'go-1.19');
   for (const d of ['bin', 'pkg/tool/linux_amd64', 'pkg/linux_amd64']) mkdirSync(join(goroot, d), { recursive: true });

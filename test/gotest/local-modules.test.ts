@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { directives, localModuleDirs, replaceDirs } from '../../src/gotest/local-modules.js';
-import { tempDir } from '../temp-dir.js';
+import { tempDirUntilExit } from '../temp-dir.js';
 
 function tree(files: Record<string, string>): string {
-  const root = tempDir('gocpu-locmod-');
+  const root = tempDirUntilExit('gocpu-locmod-');
   for (const [f, text] of Object.entries(files)) {
     mkdirSync(join(root, f, '..'), { recursive: true });
     writeFileSync(join(root, f), text);

@@ -4,10 +4,10 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sourceRoot } from '../../src/gotest/module-root.js';
 import { goPaths } from '../../src/gotest/go-paths.js';
-import { tempDir } from '../temp-dir.js';
+import { tempDirUntilExit } from '../temp-dir.js';
 
 function tree(files: string[]): string {
-  const root = tempDir('gocpu-root-');
+  const root = tempDirUntilExit('gocpu-root-');
   for (const f of files) {
     mkdirSync(join(root, f, '..'), { recursive: true });
     writeFileSync(join(root, f), '');

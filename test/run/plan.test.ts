@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GocpuError } from '../../src/errors.js';
 import { normalizeExports, planRun, type PlanInput } from '../../src/run/plan.js';
 import { debianGoroot } from '../gotest/fake-goroot.js';
-import { tempDir } from '../temp-dir.js';
+import { tempDirUntilExit } from '../temp-dir.js';
 
 test('exports: duplicates merge (writable wins), the view mounts only the outermost', () => {
   const { exports, viewExports } = normalizeExports([
@@ -64,7 +64,7 @@ test('a go test call exports the binary dir rw, the module ro, and adds the test
 
 /** A module and a go build dir under a fresh root, as go test lays them out. */
 function layout(): { root: string; mod: string; pkg: string; work: string; bin: string } {
-  const root = tempDir('gocpu-plan-');
+  const root = tempDirUntilExit('gocpu-plan-');
   const mod = join(root, 'mod');
   const pkg = join(mod, 'pkg');
   const work = join(root, 'work', 'b001');
@@ -157,10 +157,9 @@ test('a newline in the cwd or an exported path is a GocpuError with a hint, rais
   }
 });
 
-test("Debian's GOROOT: the targets of its links are exported read-only, never a system dir; so is a link to the root", (t) => {
+test("Debian's GOROOT: the targets of its links are exported read-only, never a system dir; so is a link to the root", () => {
   const l = layout();
   const d = debianGoroot();
-  t.after(() => rmSync(d.root, { recursive: true, force: true }));
   // A distribution could link into a system dir of the remote: that link stays unexported.
   symlinkSync('/usr/share', join(d.goroot, 'share'));
   symlinkSync('/usr/lib', join(d.goroot, 'pkg', 'lib'));
@@ -174,9 +173,8 @@ test("Debian's GOROOT: the targets of its links are exported read-only, never a 
     [{ path: d.link, writable: false }, { path: d.goroot, writable: false }, ...share]);
 });
 
-test('a package in GOROOT (go test strings runs us in its real dir, below std\'s go.mod) is exported read-only, writableModule or not', (t) => {
+test('a package in GOROOT (go test strings runs us in its real dir, below std\'s go.mod) is exported read-only, writableModule or not', () => {
   const d = debianGoroot();
-  t.after(() => rmSync(d.root, { recursive: true, force: true }));
   const l = layout();
   const pkg = join(d.share, 'src', 'strings');
   for (const writableModule of [false, true]) {
@@ -189,9 +187,8 @@ test('a package in GOROOT (go test strings runs us in its real dir, below std\'s
   assert.deepEqual(planRun(input(l, [], { config: { writableModule: true } })).exports.find((e) => e.path === l.mod), { path: l.mod, writable: true });
 });
 
-test('the plan carries the remote root of its host (config, or GOCPU_REMOTE_ROOT), none for another host', (t) => {
+test('the plan carries the remote root of its host (config, or GOCPU_REMOTE_ROOT), none for another host', () => {
   const l = layout();
-  t.after(() => rmSync(l.root, { recursive: true, force: true }));
   const config = { remoteRoot: { h: '/run/schroot/mount/s/' } };
   assert.equal(planRun(input(l, [], { config })).remoteRoot, '/run/schroot/mount/s');
   assert.equal(planRun(input(l, [], { config, host: 'other' })).remoteRoot, undefined);
@@ -201,29 +198,21 @@ test('the plan carries the remote root of its host (config, or GOCPU_REMOTE_ROOT
 
 test('gocpu -host=H: no command is allowed (the login shell); -ro keeps the tree read-only; -export and -export-rw add paths', () => {
   const l = layout();
-  try {
-    const extra = join(l.root, 'data:set');
-    const base = { host: 'h', command: [], cwd: l.pkg, env: { HOME: l.root, PATH: '/nonexistent/bin' }, rawEnv: [], config: {}, generic: true };
-    const rw = planRun(base);
-    assert.deepEqual(rw.argv, []);
-    assert.deepEqual(rw.exports.filter((e) => e.path.startsWith(l.root)), [{ path: l.mod, writable: true }]);
-    const ro = planRun({ ...base, readOnly: true, extraExports: [{ path: extra, writable: false }, { path: '../../work', writable: true }] });
-    assert.deepEqual(ro.exports.filter((e) => e.path.startsWith(l.root)), [
-      { path: extra, writable: false },
-      { path: l.mod, writable: false },
-      { path: join(l.root, 'work'), writable: true },
-    ]);
-    assert.throws(() => planRun({ ...base, generic: false }), /no program to run/);
-  } finally {
-    rmSync(l.root, { recursive: true, force: true });
-  }
+  const extra = join(l.root, 'data:set');
+  const base = { host: 'h', command: [], cwd: l.pkg, env: { HOME: l.root, PATH: '/nonexistent/bin' }, rawEnv: [], config: {}, generic: true };
+  const rw = planRun(base);
+  assert.deepEqual(rw.argv, []);
+  assert.deepEqual(rw.exports.filter((e) => e.path.startsWith(l.root)), [{ path: l.mod, writable: true }]);
+  const ro = planRun({ ...base, readOnly: true, extraExports: [{ path: extra, writable: false }, { path: '../../work', writable: true }] });
+  assert.deepEqual(ro.exports.filter((e) => e.path.startsWith(l.root)), [
+    { path: extra, writable: false },
+    { path: l.mod, writable: false },
+    { path: join(l.root, 'work'), writable: true },
+  ]);
+  assert.throws(() => planRun({ ...base, generic: false }), /no program to run/);
 });
 
 test('asUser: the test runs as the remote user exactly when we are not root (issue 10)', () => {
   const l = layout();
-  try {
-    assert.equal(planRun(input(l, [])).asUser, process.getuid!() !== 0);
-  } finally {
-    rmSync(l.root, { recursive: true, force: true });
-  }
+  assert.equal(planRun(input(l, [])).asUser, process.getuid!() !== 0);
 });
